@@ -1,0 +1,69 @@
+/* Sigmoid and tanh, written once against the vector layer (vec_*.h) and instantiated per ISA by the
+ * isa_*.c files that include this file. Constants: coefficients.h, made by
+ * scripts/fit_coefficients.py --c.
+ *
+ * Both functions come from one reduction e^(c*u) = 2^n (1 + c w(r)) (see the script), with the
+ * 1 +- e^(c*u) that they need formed straight from 2^n and w in one FMA each, so each carries a
+ * single rounding:
+ *     sigmoid(x) = 1 / (1 + e^-x)                  c = -1, u = x
+ *     tanh(|x|)  = (1 - e^-2a) / (1 + e^-2a)       c = -2, u = a = |x|
+ * Every step is monotone in float arithmetic (rounding is monotone, the numerator never decreases
+ * and the denominator never increases as x grows), which is what makes the results monotone. */
+#include "coefficients.h"
+
+typedef struct { vf s, w; } ck_exp_parts;
+
+/* e^(c*u) = s * (1 + c*w), for u with |c*u*log2(e)| <= 126 */
+static inline __attribute__((always_inline)) CK_TARGET ck_exp_parts ck_exp_reduce(vf u, const ck_exp_poly *P)
+{
+    vf t = vf_fma(u, vf_set(P->log2e_c), vf_set(CK_MAGIC));
+    vf n = vf_sub(t, vf_set(CK_MAGIC));
+    vf r = vf_fma(n, vf_set(P->ln2_hi), u);
+    if (P->ln2_lo != 0.0f)
+        r = vf_fma(n, vf_set(P->ln2_lo), r);
+    vf q = vf_set(P->s[P->degree]);
+    for (int j = P->degree - 1; j >= 0; --j)
+        q = vf_fma(q, r, vf_set(P->s[j]));
+    ck_exp_parts e = { vf_pow2_from_magic(t), vf_fma(vf_mul(r, r), q, r) };
+    return e;
+}
+
+static inline __attribute__((always_inline)) CK_TARGET vf ck_sigmoid_v(vf x, const ck_exp_poly *P)
+{
+    /* no lower clamp: lanes below the flush point may compute garbage, they are zeroed at the end */
+    ck_exp_parts e = ck_exp_reduce(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P);
+    vf one = vf_set(1.0f);
+    vf den = vf_fnma(e.s, e.w, vf_add(one, e.s)); /* 1 + e^-u = (1 + s) - s w */
+    /* below the flush point the true result is subnormal: 0, as DESIGN.md allows */
+    return vf_zero_where_less(vf_div(one, den), x, CK_SIGMOID_FLUSH_BELOW);
+}
+
+static inline __attribute__((always_inline)) CK_TARGET vf ck_tanh_v(vf x, const ck_exp_poly *P)
+{
+    vf a = vf_min(vf_abs(x), vf_set(CK_TANH_CLAMP_HI));
+    ck_exp_parts e = ck_exp_reduce(a, P);
+    vf one = vf_set(1.0f);
+    vf s2 = vf_add(e.s, e.s);
+    vf num = vf_fma(s2, e.w, vf_sub(one, e.s));   /* 1 - e^-2a = (1 - s) + 2 s w */
+    vf den = vf_fnma(s2, e.w, vf_add(one, e.s));  /* 1 + e^-2a = (1 + s) - 2 s w */
+    return vf_copysign_nonneg(vf_div(num, den), x); /* exactly odd */
+}
+
+/* One elementwise loop for every unary kernel: full vectors, then one masked (or padded) tail that
+ * runs the same formula. y == x is fine: each block is loaded before it is stored. */
+#define CK_UNARY_KERNEL(name, fn, poly)                                                           \
+    static CK_TARGET void name(const float *x, float *y, size_t n)                                \
+    {                                                                                             \
+        size_t i = 0;                                                                             \
+        for (; i + VL <= n; i += VL)                                                              \
+            vf_store(y + i, fn(vf_load(x + i), &poly));                                           \
+        if (i < n)                                                                                \
+            vf_store_tail(y + i, fn(vf_load_tail(x + i, n - i), &poly), n - i);                   \
+    }
+
+CK_UNARY_KERNEL(sigmoid_precise, ck_sigmoid_v, CK_EXP_SIGMOID_PRECISE)
+CK_UNARY_KERNEL(sigmoid_fast, ck_sigmoid_v, CK_EXP_SIGMOID_FAST)
+CK_UNARY_KERNEL(sigmoid_approximate, ck_sigmoid_v, CK_EXP_SIGMOID_APPROXIMATE)
+CK_UNARY_KERNEL(tanh_precise, ck_tanh_v, CK_EXP_TANH_PRECISE)
+CK_UNARY_KERNEL(tanh_fast, ck_tanh_v, CK_EXP_TANH_FAST)
+CK_UNARY_KERNEL(tanh_approximate, ck_tanh_v, CK_EXP_TANH_APPROXIMATE)

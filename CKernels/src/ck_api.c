@@ -1,0 +1,200 @@
+/* The public entry points: argument checks, then the active ISA's kernel. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_internal.h"
+
+/* ---- ISA selection ---------------------------------------------------------------------- */
+
+int ck_isa_supported(ck_isa isa)
+{
+    switch (isa) {
+    case CK_ISA_AUTO:
+    case CK_ISA_SCALAR:
+        return 1;
+#if CK_X86
+    case CK_ISA_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case CK_ISA_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("fma");
+#endif
+#if CK_ARM64
+    case CK_ISA_NEON:
+        return 1; /* Advanced SIMD with FMA is part of every AArch64 CPU */
+#endif
+    default:
+        return 0;
+    }
+}
+
+ck_isa ck_best_isa(void)
+{
+    static const ck_isa widest_first[] = { CK_ISA_AVX512, CK_ISA_AVX2, CK_ISA_NEON };
+    for (size_t i = 0; i < sizeof widest_first / sizeof widest_first[0]; ++i)
+        if (ck_isa_supported(widest_first[i]))
+            return widest_first[i];
+    return CK_ISA_SCALAR;
+}
+
+static const ck_kernel_table *table_for(ck_isa isa)
+{
+    switch (isa) {
+#if CK_X86
+    case CK_ISA_AVX2: return &ck_table_avx2;
+    case CK_ISA_AVX512: return &ck_table_avx512;
+#endif
+#if CK_ARM64
+    case CK_ISA_NEON: return &ck_table_neon;
+#endif
+    default: return &ck_table_scalar;
+    }
+}
+
+static _Atomic(ck_isa) active_isa = CK_ISA_AUTO;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static ck_status env_status = CK_OK;
+static char env_message[160];
+
+static void init_from_environment(void)
+{
+    ck_isa isa = ck_best_isa();
+    const char *want = getenv("GATEKERNELS_ISA");
+    if (want && *want) {
+        static const ck_isa named[] = { CK_ISA_AUTO, CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON };
+        ck_isa found = (ck_isa)-1;
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; ++i)
+            if (strcmp(want, ck_isa_name(named[i])) == 0)
+                found = named[i];
+        if (found == (ck_isa)-1) {
+            env_status = CK_ERR_INVALID_ARGUMENT;
+            snprintf(env_message, sizeof env_message,
+                     "GATEKERNELS_ISA=%.40s is not one of auto, scalar, avx2, avx512, neon; using %s", want,
+                     ck_isa_name(isa));
+        } else if (!ck_isa_supported(found)) {
+            env_status = CK_ERR_UNSUPPORTED;
+            snprintf(env_message, sizeof env_message, "GATEKERNELS_ISA=%s is not supported by this CPU; using %s",
+                     want, ck_isa_name(isa));
+        } else if (found != CK_ISA_AUTO) {
+            isa = found;
+        }
+        if (env_status != CK_OK)
+            fprintf(stderr, "GateKernels: %s\n", env_message);
+    }
+    atomic_store(&active_isa, isa);
+}
+
+static void ensure_init(void) { pthread_once(&init_once, init_from_environment); }
+
+ck_status ck_env_isa_status(void) { ensure_init(); return env_status; }
+const char *ck_env_isa_message(void) { ensure_init(); return env_message; }
+
+ck_status ck_set_isa(ck_isa isa)
+{
+    ensure_init();
+    if ((unsigned)isa > CK_ISA_NEON)
+        return CK_ERR_INVALID_ARGUMENT;
+    if (!ck_isa_supported(isa))
+        return CK_ERR_UNSUPPORTED;
+    atomic_store(&active_isa, isa == CK_ISA_AUTO ? ck_best_isa() : isa);
+    return CK_OK;
+}
+
+ck_isa ck_active_isa(void)
+{
+    ensure_init();
+    return atomic_load_explicit(&active_isa, memory_order_relaxed);
+}
+
+const ck_kernel_table *ck_active_table(void) { return table_for(ck_active_isa()); }
+
+const char *ck_isa_name(ck_isa isa)
+{
+    switch (isa) {
+    case CK_ISA_AUTO: return "auto";
+    case CK_ISA_SCALAR: return "scalar";
+    case CK_ISA_AVX2: return "avx2";
+    case CK_ISA_AVX512: return "avx512";
+    case CK_ISA_NEON: return "neon";
+    default: return "unknown";
+    }
+}
+
+const char *ck_status_string(ck_status s)
+{
+    switch (s) {
+    case CK_OK: return "ok";
+    case CK_ERR_NULL_POINTER: return "a required pointer is NULL";
+    case CK_ERR_OVERLAP: return "an output buffer partly overlaps another buffer";
+    case CK_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case CK_ERR_UNSUPPORTED: return "not supported on this CPU or build";
+    default: return "unknown status";
+    }
+}
+
+/* ---- argument checks --------------------------------------------------------------------- */
+
+/* [a, a+na) and [b, b+nb) in floats: overlapping unless disjoint or identical */
+static int partly_overlap(const float *a, size_t na, const float *b, size_t nb)
+{
+    uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    if (pa == pb && na == nb)
+        return 0;
+    return pa < pb + nb * sizeof(float) && pb < pa + na * sizeof(float);
+}
+
+static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier tier)
+{
+    if ((unsigned)tier > CK_APPROXIMATE)
+        return CK_ERR_INVALID_ARGUMENT;
+    if (n == 0)
+        return CK_OK;
+    if (!x || !y)
+        return CK_ERR_NULL_POINTER;
+    if (n > (UINTPTR_MAX - (uintptr_t)x) / sizeof(float) || n > (UINTPTR_MAX - (uintptr_t)y) / sizeof(float))
+        return CK_ERR_INVALID_ARGUMENT;
+    if (partly_overlap(x, n, y, n))
+        return CK_ERR_OVERLAP;
+    return CK_OK;
+}
+
+/* The kernels of `isa` (CK_ISA_AUTO: the active ones), or NULL if this CPU lacks it. */
+static const ck_kernel_table *table_or_null(ck_isa isa)
+{
+    if (isa == CK_ISA_AUTO)
+        return ck_active_table();
+    return (unsigned)isa <= CK_ISA_NEON && ck_isa_supported(isa) ? table_for(isa) : NULL;
+}
+
+ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    const ck_kernel_table *t = table_or_null(isa);
+    ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
+    if (st == CK_OK && n)
+        t->sigmoid[tier](x, y, n);
+    return st;
+}
+
+ck_status ck_tanh_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    const ck_kernel_table *t = table_or_null(isa);
+    ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
+    if (st == CK_OK && n)
+        t->tanh[tier](x, y, n);
+    return st;
+}
+
+ck_status ck_sigmoid_f32(const float *x, float *y, size_t n, ck_tier tier)
+{
+    return ck_sigmoid_f32_isa(x, y, n, tier, CK_ISA_AUTO);
+}
+
+ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier)
+{
+    return ck_tanh_f32_isa(x, y, n, tier, CK_ISA_AUTO);
+}

@@ -1,0 +1,41 @@
+/* The vector layer, AVX2 + FMA instance: 8 lanes; tails through vmaskmov (masked lanes never fault). */
+#ifndef CK_VEC_H
+#define CK_VEC_H
+#include <immintrin.h>
+#include <stdint.h>
+
+#define CK_TARGET __attribute__((target("avx2,fma")))
+#define CK_ISA_SUFFIX avx2
+#define VL 8
+
+typedef __m256 vf;
+
+static inline CK_TARGET __m256i ck_tail_mask(size_t k) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline CK_TARGET vf vf_set(float c) { return _mm256_set1_ps(c); }
+static inline CK_TARGET vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline CK_TARGET void vf_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
+static inline CK_TARGET vf vf_load_tail(const float *p, size_t k) { return _mm256_maskload_ps(p, ck_tail_mask(k)); }
+static inline CK_TARGET void vf_store_tail(float *p, vf v, size_t k) { _mm256_maskstore_ps(p, ck_tail_mask(k), v); }
+static inline CK_TARGET vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline CK_TARGET vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline CK_TARGET vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline CK_TARGET vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+static inline CK_TARGET vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline CK_TARGET vf vf_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
+/* MINPS/MAXPS return the second operand when either is NaN: keep `a` second so NaN propagates */
+static inline CK_TARGET vf vf_min(vf a, vf c) { return _mm256_min_ps(c, a); }
+static inline CK_TARGET vf vf_max(vf a, vf c) { return _mm256_max_ps(c, a); }
+static inline CK_TARGET vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+static inline CK_TARGET vf vf_copysign_nonneg(vf mag, vf sign) {
+    return _mm256_or_ps(mag, _mm256_and_ps(sign, _mm256_set1_ps(-0.0f)));
+}
+static inline CK_TARGET vf vf_zero_where_less(vf y, vf x, float c) {
+    return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(c), _CMP_LT_OQ), y);
+}
+static inline CK_TARGET vf vf_pow2_from_magic(vf t) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+}
+
+#endif

@@ -1,0 +1,91 @@
+import CKernels
+
+/// A C kernel over `n` elements: `y[i] = f(x[i])`.
+@usableFromInline typealias UnaryKernel = @Sendable (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, ck_tier) -> ck_status
+
+@inlinable
+func apply(_ kernel: UnaryKernel, _ name: String, _ x: some FloatBuffer, _ y: inout some MutableFloatBuffer,
+           _ tier: Tier, _ parallelism: Parallelism) {
+    precondition(x.count == y.count,
+                 "\(name): the input has \(x.count) elements but the result has \(y.count)")
+    x.withUnsafeBufferPointer { xb in
+        y.withUnsafeMutableBufferPointer { yb in
+            run(kernel, name, xb.baseAddress, yb.baseAddress, xb.count, tier, parallelism)
+        }
+    }
+}
+
+@inlinable
+func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?,
+         _ count: Int, _ tier: Tier, _ parallelism: Parallelism) {
+    guard count > 0, let x, let y else { return }
+    // Swift's exclusivity rules already keep distinct buffers apart; this catches unsafe pointers
+    // that partly overlap, which would otherwise give silently wrong results.
+    let xs = UInt(bitPattern: x), ys = UInt(bitPattern: y), bytes = UInt(count * MemoryLayout<Float>.stride)
+    precondition(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
+                 "\(name): the input and the result partly overlap (exact aliasing is allowed)")
+    let pointers = SendablePointers(x, y)
+    forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
+        let status = kernel(pointers.input + range.lowerBound, pointers.output + range.lowerBound,
+                            range.count, tier.c)
+        precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
+    }
+}
+
+// MARK: - sigmoid
+
+/// Computes `result[i] = 1 / (1 + e^-x[i])`.
+///
+/// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
+/// where the result is a normal float; below x = -87.34 the result is 0). Monotone, in [0, 1].
+/// - Precondition: `x` and `result` have the same number of elements.
+@inlinable
+public func sigmoid(_ x: some FloatBuffer, result: inout some MutableFloatBuffer,
+                    tier: Tier = .fast, parallelism: Parallelism = .serial) {
+    apply(ck_sigmoid_f32, "sigmoid", x, &result, tier, parallelism)
+}
+
+/// Replaces every element of `x` by its sigmoid, with the bounds of `sigmoid(_:result:tier:parallelism:)`.
+@inlinable
+public func sigmoidInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) {
+    x.withUnsafeMutableBufferPointer { b in
+        run(ck_sigmoid_f32, "sigmoid", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+    }
+}
+
+/// Returns the sigmoid of every element of `x`, with the bounds of `sigmoid(_:result:tier:parallelism:)`.
+@inlinable
+public func sigmoid(_ x: some FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
+    var result = [Float](repeating: 0, count: x.count)
+    sigmoid(x, result: &result, tier: tier, parallelism: parallelism)
+    return result
+}
+
+// MARK: - tanh
+
+/// Computes `result[i] = tanh(x[i])`.
+///
+/// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
+/// where the result is a normal float). Monotone, in [-1, 1], exactly odd: `tanh(-x) == -tanh(x)`.
+/// - Precondition: `x` and `result` have the same number of elements.
+@inlinable
+public func tanh(_ x: some FloatBuffer, result: inout some MutableFloatBuffer,
+                 tier: Tier = .fast, parallelism: Parallelism = .serial) {
+    apply(ck_tanh_f32, "tanh", x, &result, tier, parallelism)
+}
+
+/// Replaces every element of `x` by its tanh, with the bounds of `tanh(_:result:tier:parallelism:)`.
+@inlinable
+public func tanhInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) {
+    x.withUnsafeMutableBufferPointer { b in
+        run(ck_tanh_f32, "tanh", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+    }
+}
+
+/// Returns the tanh of every element of `x`, with the bounds of `tanh(_:result:tier:parallelism:)`.
+@inlinable
+public func tanh(_ x: some FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
+    var result = [Float](repeating: 0, count: x.count)
+    tanh(x, result: &result, tier: tier, parallelism: parallelism)
+    return result
+}

@@ -1,0 +1,98 @@
+import CKernels
+
+/// An accuracy tier: how close the result is to the exact function, traded against speed.
+///
+/// Every tier holds its bound for every `Float` input (proven by exhaustive sweeps), is monotone
+/// non-decreasing, keeps sigmoid in [0, 1] and tanh in [-1, 1], propagates NaN and reaches the
+/// saturation values (sigmoid = 0 or 1, tanh = ±1) exactly.
+public enum Tier: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    /// At most 2 ulp from the correctly rounded result: reference-quality training.
+    case precise = 0
+    /// At most 4 ulp: the default for training.
+    case fast = 1
+    /// At most 2e-4 absolute error: inference and experiments.
+    case approximate = 2
+
+    public var description: String {
+        switch self {
+        case .precise: "precise"
+        case .fast: "fast"
+        case .approximate: "approximate"
+        }
+    }
+
+    @usableFromInline var c: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
+}
+
+/// How many threads a buffer function may use. The results are bitwise identical for every choice.
+public enum Parallelism: Sendable, Hashable {
+    /// The calling thread only.
+    case serial
+    /// Split large buffers across the machine's cores; buffers too small to gain stay serial.
+    case automatic
+    /// Split into at most `n` contiguous chunks (`n` >= 1), however small the buffer.
+    case threads(Int)
+}
+
+/// An instruction set the kernels can run on.
+public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
+    case scalar, avx2, avx512, neon
+
+    @usableFromInline var c: ck_isa {
+        switch self {
+        case .scalar: CK_ISA_SCALAR
+        case .avx2: CK_ISA_AVX2
+        case .avx512: CK_ISA_AVX512
+        case .neon: CK_ISA_NEON
+        }
+    }
+
+    init?(_ isa: ck_isa) {
+        guard let found = ISA.allCases.first(where: { $0.c == isa }) else { return nil }
+        self = found
+    }
+
+    public var description: String { String(cString: ck_isa_name(c)) }
+
+    /// Whether this CPU (and this build) can run the instruction set.
+    public var isSupported: Bool { ck_isa_supported(c) != 0 }
+
+    /// The instruction sets this CPU supports, narrowest first.
+    public static var supported: [ISA] { allCases.filter(\.isSupported) }
+
+    /// The widest instruction set this CPU supports: what the kernels use unless told otherwise.
+    public static var best: ISA { ISA(ck_best_isa()) ?? .scalar }
+
+    /// The instruction set every kernel call uses now, process-wide. Chosen once at start-up (the
+    /// widest supported, or `GATEKERNELS_ISA=scalar|avx2|avx512|neon`), changed by `use(_:)`.
+    public static var active: ISA { ISA(ck_active_isa()) ?? .scalar }
+
+    /// Makes every later kernel call in the process use `isa` (`nil`: the widest supported).
+    /// - Throws: `GateKernelsError.unsupportedISA` if this CPU lacks it; nothing changes then.
+    public static func use(_ isa: ISA?) throws(GateKernelsError) {
+        let status = ck_set_isa(isa?.c ?? CK_ISA_AUTO)
+        guard status == CK_OK else { throw .unsupportedISA(isa?.description ?? "auto") }
+    }
+
+    /// The error in `GATEKERNELS_ISA`, if it named an unknown or unsupported instruction set
+    /// (the kernels then run on `best`).
+    public static var environmentError: String? {
+        ck_env_isa_status() == CK_OK ? nil : String(cString: ck_env_isa_message())
+    }
+}
+
+/// Errors for invalid configuration. (Mismatched buffer sizes are programmer errors: they stop
+/// with a precondition failure that names both sizes, as Accelerate does.)
+public enum GateKernelsError: Error, Equatable, CustomStringConvertible {
+    /// The named instruction set is not available on this CPU or in this build.
+    case unsupportedISA(String)
+    /// A configuration value is out of range; the message says which.
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedISA(let name): "instruction set \(name) is not supported on this CPU"
+        case .invalidConfiguration(let message): message
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Dispatch
+
+/// Raw pointers handed to `concurrentPerform` workers; each worker touches a disjoint range.
+@usableFromInline
+struct SendablePointers: @unchecked Sendable {
+    @usableFromInline let input: UnsafePointer<Float>
+    @usableFromInline let output: UnsafeMutablePointer<Float>
+    @inlinable init(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        self.input = input
+        self.output = output
+    }
+}
+
+/// Elements per thread below which `.automatic` stays on one thread: waking a Dispatch worker
+/// costs tens of microseconds on small VMs, which must be repaid by the work it takes over.
+/// Measured with `gatekernels bench --threads 1,2` (see README, "Threads").
+@usableFromInline let automaticGrain = 1 << 17
+
+/// The number of contiguous chunks `count` elements are split into.
+@inlinable
+func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
+    switch parallelism {
+    case .serial:
+        return 1
+    case .threads(let n):
+        precondition(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
+        return max(1, min(n, count))
+    case .automatic:
+        return max(1, min(activeProcessorCount, count / automaticGrain))
+    }
+}
+
+/// The processors online, read once.
+@usableFromInline let activeProcessorCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+/// Runs `body` over `chunks` contiguous ranges of `0..<count`, each a multiple of 64 elements
+/// except the last, on `concurrentPerform` when there is more than one.
+@inlinable
+func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    if chunks <= 1 {
+        body(0..<count)
+        return
+    }
+    let per = ((count + chunks - 1) / chunks + 63) & ~63
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+        let start = min(count, k * per)
+        body(start..<min(count, start + per))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

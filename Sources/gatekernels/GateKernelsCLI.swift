@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct GateKernelsCLI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatekernels",
+        abstract: "Fast sigmoid/tanh and fused gate kernels: report, accuracy, bench.",
+        subcommands: [Report.self],
+        defaultSubcommand: Report.self
+    )
+}

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Fit the polynomial and derive every constant the GateKernels activations use.
+
+    python3 scripts/fit_coefficients.py --c  > CKernels/src/coefficients.h
+    python3 scripts/fit_coefficients.py --swift > Sources/GateKernels/Coefficients.swift
+    python3 scripts/fit_coefficients.py        # the report: constants and expected error
+
+Both activations rest on one reduction of e^(c*u), c = -1 (sigmoid) or c = -2 (tanh):
+
+    n  = round(c*u*log2(e))          (by the 1.5*2^23 "magic" addition, which also leaves n+127
+                                      in the low bits so that 2^n is one integer shift away)
+    r  = u + n*ln2/|c|               (one or two FMAs: Cody-Waite split of ln2/|c|)
+    w  = r + r^2 * S(r)              S: minimax polynomial of degree k, fitted here
+    e^(c*u) = 2^n * (1 + c*w)
+
+S is fitted so that the *relative* error of w against (e^(c*r) - 1)/c is minimax on
+|r| <= ln2/(2|c|); the report also gives the relative error of 1 + c*w against e^(c*r). The form r + r^2*S(r) is chosen because it is monotone in float arithmetic
+(the r^2*S(r) term moves by less than one ulp of r per step of r), which the kernels need for
+their zero-monotonicity-violation guarantee.
+
+The fit is a linear program (minimise t subject to |weight*(F - S)| <= t on a dense grid), solved
+in double precision; the coefficients are then rounded to float one at a time, highest degree
+first, re-solving for the rest after each rounding. mpmath evaluates the target functions.
+Everything printed is deterministic.
+"""
+import argparse
+import struct
+import sys
+
+import mpmath as mp
+import numpy as np
+from scipy.optimize import linprog
+
+mp.mp.dps = 40
+LN2 = mp.log(2)
+GRID = 6000
+
+
+def f32(x):
+    """Round to the nearest float32 (ties to even), as a Python float."""
+    return struct.unpack("<f", struct.pack("<f", float(x)))[0]
+
+
+def f32_from_mp(x):
+    """Correctly round an mpmath number to float32 (via double: safe, 40 digits in, no double rounding
+    issue at the precision we need because we re-check with nextafter below)."""
+    d = float(x)
+    f = f32(d)
+    # repair a possible double-rounding: pick the float nearest to x among f and its neighbours
+    cands = [f, float(np.nextafter(np.float32(f), np.float32(np.inf))),
+             float(np.nextafter(np.float32(f), np.float32(-np.inf)))]
+    return min(cands, key=lambda v: abs(mp.mpf(v) - x))
+
+
+def hexf(x):
+    """Exact hexadecimal literal, valid in both C and Swift (e.g. 0x1.62e4p-1)."""
+    m, e = float(x).hex().split("p")
+    m = m.rstrip("0").rstrip(".") if "." in m else m
+    return f"{m}p{e}"
+
+
+def target(c, r, criterion):
+    """F(r) = (W(r) - r) / r^2 with W(r) = (e^(c r) - 1)/c, and the weight that turns an error in S
+    into the relative error that matters: of e^(c r) = 1 + c W (criterion "e": sigmoid, which
+    uses 1 + e), or of W itself (criterion "w": tanh, whose numerator 1 - e must stay accurate
+    near 0; this also bounds the relative error of e)."""
+    r = mp.mpf(r)
+    if r == 0:
+        return mp.mpf(c) / 2, mp.mpf(0)
+    W = mp.expm1(c * r) / c
+    weight = abs(c) * r * r / mp.exp(c * r) if criterion == "e" else r * r / abs(W)
+    return (W - r) / (r * r), weight
+
+
+def fit(c, degree, criterion):
+    h = LN2 / (2 * abs(c))
+    # Continuity across reduction intervals: the relative error of e must be the same at r = -h and
+    # r = +h, or e^(c u) jumps where n changes and the result stops being monotone. Linear in S:
+    # sum_j s_j (c h^(2+j) e^(-ch) - c (-h)^j h^2 e^(ch)) = (1 - ch) e^(ch) - (1 + ch) e^(-ch).
+    hm = mp.mpf(h)
+    eq_row = np.array([float(c * hm ** (2 + j) * mp.exp(-c * hm) - c * (-hm) ** j * hm ** 2 * mp.exp(c * hm))
+                       for j in range(degree + 1)])
+    eq_rhs = float((1 - c * hm) * mp.exp(c * hm) - (1 + c * hm) * mp.exp(-c * hm))
+    # Chebyshev-like grid, denser at the ends where the extrema sit
+    xs = [h * mp.cos(mp.pi * (i + 0.5) / GRID) for i in range(GRID)]
+    F = np.array([float(target(c, x, criterion)[0]) for x in xs])
+    # weight in units of 2^-24 so that the solver's absolute tolerances sit far below the error
+    Wt = np.array([float(target(c, x, criterion)[1]) for x in xs]) * 2.0 ** 24
+    X = np.array([float(x) for x in xs])
+    fixed = {}
+    for _ in range(degree + 1):
+        free = [j for j in range(degree + 1) if j not in fixed]
+        rhs = F - sum(fixed[j] * X ** j for j in fixed) if fixed else F.copy()
+        V = np.stack([X ** j for j in free], axis=1)
+        nv = len(free)
+        # variables: coefficients (free), t. minimise t.
+        A1 = np.hstack([Wt[:, None] * V, -np.ones((GRID, 1))])    #  w(S - F) <= t
+        A2 = np.hstack([-Wt[:, None] * V, -np.ones((GRID, 1))])   # -w(S - F) <= t
+        A = np.vstack([A1, A2])
+        b = np.concatenate([Wt * rhs, -Wt * rhs])
+        cost = np.zeros(nv + 1)
+        cost[-1] = 1.0
+        A_eq = np.append(eq_row[free], 0.0)[None, :] * 2.0 ** 24
+        b_eq = np.array([eq_rhs - sum(fixed[j] * eq_row[j] for j in fixed)]) * 2.0 ** 24
+        res = linprog(cost, A_ub=A, b_ub=b, A_eq=A_eq, b_eq=b_eq,
+                      bounds=[(None, None)] * nv + [(0, None)], method="highs")
+        if not res.success:
+            sys.exit("fit failed: " + res.message)
+        hi = max(free)
+        fixed[hi] = f32(res.x[free.index(hi)])
+    coeffs = [fixed[j] for j in range(degree + 1)]
+    return coeffs, h
+
+
+def rel_errors(c, coeffs, h, samples=20001):
+    """Max relative errors of w against (e^(c r) - 1)/c and of 1 + c w against e^(c r), in exact
+    arithmetic with the float coefficients."""
+    worst_w = worst_e = mp.mpf(0)
+    for i in range(samples):
+        r = -h + 2 * h * i / (samples - 1)
+        if r == 0:
+            continue
+        S = mp.mpf(0)
+        for a in reversed(coeffs):
+            S = S * r + mp.mpf(a)
+        w = r + r * r * S
+        worst_w = max(worst_w, abs(w / (mp.expm1(c * r) / c) - 1))
+        worst_e = max(worst_e, abs((1 + c * w) / mp.exp(c * r) - 1))
+    return worst_w, worst_e
+
+
+def ln2_split(scale, bits):
+    """ln2/scale as hi + lo where hi keeps `bits` significant bits, so n*hi is exact for |n| < 2^(24-bits)."""
+    v = LN2 / scale
+    m, e = mp.frexp(v)
+    hi = mp.ldexp(mp.floor(mp.ldexp(m, bits)), e - bits)
+    return f32_from_mp(hi), f32_from_mp(v - hi)
+
+
+# (name, c, degree of S, two-step reduction, criterion) for every tier. Sigmoid reduces arguments
+# up to |n| = 126, where a one-constant ln2 is off by 126*2e-9 in r: two steps except in the
+# approximate tier. tanh only sees n in [-28, 0]: one step is enough. The approximate tiers need
+# only absolute accuracy: criterion "e" for them.
+CONFIGS = [
+    ("SIGMOID_PRECISE", -1, 4, True, "e"),
+    ("SIGMOID_FAST", -1, 3, True, "e"),
+    ("SIGMOID_APPROXIMATE", -1, 1, False, "e"),
+    ("TANH_PRECISE", -2, 5, False, "w"),
+    ("TANH_FAST", -2, 4, False, "w"),
+    ("TANH_APPROXIMATE", -2, 1, False, "e"),
+]
+
+
+def derive():
+    out = {}
+    out["MAGIC"] = f32(1.5 * 2 ** 23 + 127)   # round-to-integer shifter with the exponent bias folded in
+    # sigmoid(x) < 2^-126 (subnormal) below this x: the kernels return 0 there.
+    lo = -126 * LN2 - mp.log1p(mp.ldexp(1, -126))
+    x = f32_from_mp(lo)
+    while 1 / (1 + mp.exp(-mp.mpf(x))) < mp.ldexp(1, -126):
+        x = float(np.nextafter(np.float32(x), np.float32(np.inf)))
+    out["SIGMOID_FLUSH_BELOW"] = x
+    # Clamp points past which the result is exactly 1 in float with margin: e^(-x) < 2^-27 for
+    # sigmoid (1 + e rounds to 1), 2 e^(-2x) < 2^-28 for tanh (both 1 - e and 1 + e round to 1).
+    out["SIGMOID_CLAMP_HI"] = f32_from_mp(mp.ceil(27 * LN2))
+    out["TANH_CLAMP_HI"] = f32_from_mp(mp.ceil(29 * LN2 / 2))
+    out["LOG2E"] = f32_from_mp(1 / LN2)
+    tiers = []
+    for name, c, degree, two_step, criterion in CONFIGS:
+        coeffs, h = fit(c, degree, criterion)
+        if two_step:
+            hi, lo_ = ln2_split(abs(c), 16)
+        else:
+            hi, lo_ = f32_from_mp(LN2 / abs(c)), 0.0
+        err_w, err = rel_errors(c, coeffs, h)
+        tiers.append(dict(name=name, c=c, degree=degree, log2e_c=f32_from_mp(c / LN2), ln2_hi=hi,
+                          ln2_lo=lo_, coeffs=coeffs, h=float(h), err=float(err),
+                          err_w=float(err_w)))
+    out["tiers"] = tiers
+    return out
+
+
+def emit_c(d):
+    p = print
+    p("/* Generated by scripts/fit_coefficients.py --c; do not edit.")
+    p(" * Regenerate: python3 scripts/fit_coefficients.py --c > CKernels/src/coefficients.h */")
+    p("#ifndef CK_COEFFICIENTS_H")
+    p("#define CK_COEFFICIENTS_H")
+    p("")
+    p("#define CK_MAX_DEGREE 5")
+    p("typedef struct {")
+    p("    float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */")
+    p("    float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */")
+    p("    int degree;           /* degree of S */")
+    p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) */")
+    p("} ck_exp_poly;")
+    p("")
+    p(f"#define CK_MAGIC {hexf(d['MAGIC'])}f /* 1.5*2^23 + 127 */")
+    p(f"#define CK_SIGMOID_FLUSH_BELOW {hexf(d['SIGMOID_FLUSH_BELOW'])}f /* {d['SIGMOID_FLUSH_BELOW']!r} */")
+    p(f"#define CK_SIGMOID_CLAMP_HI {hexf(d['SIGMOID_CLAMP_HI'])}f /* {d['SIGMOID_CLAMP_HI']!r} */")
+    p(f"#define CK_TANH_CLAMP_HI {hexf(d['TANH_CLAMP_HI'])}f /* {d['TANH_CLAMP_HI']!r} */")
+    p("")
+    for t in d["tiers"]:
+        cs = ", ".join(hexf(v) + "f" for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
+        p(f"/* c = {t['c']}, |r| <= {t['h']:.6f}, degree {t['degree'] + 2} in all: "
+          f"relative error of w {t['err_w']:.3e}, of e {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24) */")
+        p(f"static const ck_exp_poly CK_EXP_{t['name']} = {{ {hexf(t['log2e_c'])}f, "
+          f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }} }};")
+    p("")
+    p("#endif")
+
+
+def emit_swift(d):
+    p = print
+    p("// Generated by scripts/fit_coefficients.py --swift; do not edit.")
+    p("// Regenerate: python3 scripts/fit_coefficients.py --swift > Sources/GateKernels/Coefficients.swift")
+    p("")
+    p("/// The reduction constants and polynomial S of one tier: the same numbers as the C kernels.")
+    p("@usableFromInline")
+    p("struct ExpPoly: Sendable {")
+    p("    @usableFromInline let log2eC: Float, ln2Hi: Float, ln2Lo: Float")
+    p("    @usableFromInline let degree: Int")
+    p("    @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float")
+    p("    @inlinable init(log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,")
+    p("                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {")
+    p("        self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree")
+    p("        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5")
+    p("    }")
+    p("    @inlinable subscript(j: Int) -> Float {")
+    p("        switch j { case 0: s0; case 1: s1; case 2: s2; case 3: s3; case 4: s4; default: s5 }")
+    p("    }")
+    p("}")
+    p("")
+    p("@usableFromInline")
+    p("enum Constants {")
+    p(f"    @usableFromInline static let magic: Float = {hexf(d['MAGIC'])}")
+    p(f"    @usableFromInline static let sigmoidFlushBelow: Float = {hexf(d['SIGMOID_FLUSH_BELOW'])}")
+    p(f"    @usableFromInline static let sigmoidClampHi: Float = {hexf(d['SIGMOID_CLAMP_HI'])}")
+    p(f"    @usableFromInline static let tanhClampHi: Float = {hexf(d['TANH_CLAMP_HI'])}")
+    for t in d["tiers"]:
+        name = "".join(w.capitalize() for w in t["name"].lower().split("_"))
+        name = name[0].lower() + name[1:]
+        cs = ", ".join(hexf(v) for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
+        p(f"    @usableFromInline static let {name} = ExpPoly(log2eC: {hexf(t['log2e_c'])}, "
+          f"ln2Hi: {hexf(t['ln2_hi'])}, ln2Lo: {hexf(t['ln2_lo'])}, degree: {t['degree']}, {cs})")
+    p("}")
+
+
+def report(d):
+    for k in ("MAGIC", "SIGMOID_FLUSH_BELOW", "SIGMOID_CLAMP_HI", "TANH_CLAMP_HI", "LOG2E"):
+        print(f"{k:22s} {d[k]!r:>24} {hexf(d[k])}")
+    for t in d["tiers"]:
+        print(f"{t['name']:22s} c={t['c']} deg S={t['degree']} ln2=({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])})"
+              f"  rel err: w {t['err_w']:.3e} = {t['err_w'] * 2 ** 24:.4f} x 2^-24, e {t['err']:.3e}")
+        print("    S =", ", ".join(repr(v) for v in t["coeffs"]))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--c", action="store_true", help="print the C header")
+    g.add_argument("--swift", action="store_true", help="print the Swift constants")
+    a = ap.parse_args()
+    data = derive()
+    emit_c(data) if a.c else emit_swift(data) if a.swift else report(data)
