@@ -15,19 +15,21 @@ typedef enum { CK_FUNC_SIGMOID = 0, CK_FUNC_TANH = 1 } ck_func;
 /* The floats in increasing order, -inf ... -0, +0 ... +inf, are numbered 0 ... CK_ORDERED_COUNT-1. */
 #define CK_ORDERED_COUNT 4278190082ull
 float ck_ordered_float(uint64_t k);
+/* The position of a non-NaN float in that order (the inverse of ck_ordered_float). */
+uint64_t ck_ordered_index(float x);
 /* Distance in units in the last place between two floats of any sign (0 for -0 vs +0). */
 uint32_t ck_ulp_distance(float a, float b);
 
 /* The reference in double precision: 1/(1+exp(-x)) and tanh(x). */
 double ck_reference(ck_func f, float x);
 
-#define CK_HIST_BUCKETS 8 /* ulp distance 0, 1, 2, 3, 4, 5-8, 9-64, >64 */
+#define CK_HIST_BUCKETS 8 /* ulp distance 0, 1, 2, 3, 4, 5-8, 9-64, >64 (NaN counts as >64) */
 
 typedef struct {
     uint64_t inputs;                /* non-NaN inputs evaluated */
     uint64_t ulp_inputs;            /* of them, those whose true result is a normal float (ulp bound applies) */
     uint32_t max_ulp;               /* integer ulp distance to the reference rounded to float */
-    float max_ulp_x;
+    float max_ulp_x;                /* ..._x: the first input (in sweep order) that reached the maximum */
     double max_ulp_frac;            /* |y - ref| / ulp(ref) with the unrounded reference */
     float max_ulp_frac_x;
     double max_abs;
@@ -36,31 +38,81 @@ typedef struct {
     float max_rel_x;
     double sum_abs;                 /* mean absolute error = sum_abs / inputs */
     uint64_t exact;                 /* y equals the correctly rounded reference */
-    uint64_t hist[CK_HIST_BUCKETS];
+    uint64_t hist[CK_HIST_BUCKETS]; /* over the ulp_inputs */
     uint64_t monotonicity_violations; /* y[k+1] < y[k] along increasing inputs */
-    float first_violation_x;
-    uint64_t out_of_range;          /* sigmoid outside [0,1], tanh outside [-1,1] */
+    float first_violation_x;        /* the larger input of the first violating pair */
+    uint64_t out_of_range;          /* sigmoid outside [0,1], tanh outside [-1,1], or NaN */
+    float first_out_of_range_x;
     uint64_t nonfinite;             /* NaN or inf for a finite input */
+    float first_nonfinite_x;
     uint64_t nan_inputs;            /* NaN bit patterns evaluated */
     uint64_t nan_not_propagated;    /* of them, those that did not give NaN */
+    uint32_t first_nan_not_propagated_bits;
     uint64_t odd_violations;        /* tanh only: tanh(-x) != -tanh(x) bitwise */
+    float first_odd_violation_x;
+    double seconds;                 /* CPU seconds spent in this implementation and its statistics */
 } ck_eval_stats;
 
 /* Evaluates y[0..n) = f(x[0..n)); must be callable from several threads at once. */
 typedef void (*ck_eval_impl)(const float *x, float *y, size_t n, void *ctx);
 
 typedef struct {
+    ck_eval_impl impl;
+    void *ctx;
+} ck_eval_subject;
+
+typedef struct {
     uint64_t first, last;   /* ordered indices, inclusive */
     uint64_t stride;        /* >= 1 */
     int threads;            /* >= 1 */
     int include_nans;       /* also run every NaN bit pattern (with stride) */
-    /* called now and then from the calling thread with (done, total); may be NULL */
+    /* called every 0.2 s from the calling thread with (done, total); may be NULL */
     void (*progress)(uint64_t done, uint64_t total, void *ctx);
     void *progress_ctx;
 } ck_eval_range;
 
 /* 0 on success, -1 on bad arguments or a failed thread start. */
 int ck_eval_sweep(ck_func f, ck_eval_impl impl, void *impl_ctx, const ck_eval_range *range, ck_eval_stats *out);
+
+/* The same for `count` implementations of one function at once, out[i] for subjects[i]: the
+ * reference, which costs more than any implementation, is computed once per input for all. */
+int ck_eval_sweep_many(ck_func f, const ck_eval_subject *subjects, size_t count, const ck_eval_range *range,
+                       ck_eval_stats *out);
+
+/* The special values of the contract (DESIGN.md), each checked on a handful of inputs. */
+typedef enum {
+    CK_SPECIAL_POS_ZERO = 0,  /* sigmoid(+0) = 0.5, tanh(+0) = +0 */
+    CK_SPECIAL_NEG_ZERO,      /* sigmoid(-0) = 0.5, tanh(-0) = -0 */
+    CK_SPECIAL_POS_INF,       /* sigmoid(+inf) = 1, tanh(+inf) = 1 */
+    CK_SPECIAL_NEG_INF,       /* sigmoid(-inf) = 0, tanh(-inf) = -1 */
+    CK_SPECIAL_NAN,           /* quiet and signalling NaNs of both signs give NaN */
+    CK_SPECIAL_POS_DENORMAL,  /* sigmoid = 0.5; tanh(x) = x, or +0 where flushed */
+    CK_SPECIAL_NEG_DENORMAL,  /* sigmoid = 0.5; tanh(x) = x, or -0 where flushed */
+    CK_SPECIAL_SAT_HIGH,      /* exactly 1 from twice the reference's saturation point up to FLT_MAX */
+    CK_SPECIAL_SAT_LOW,       /* exactly 0 (sigmoid) or -1 (tanh) likewise on the negative side */
+    CK_SPECIAL_COUNT
+} ck_special;
+
+typedef struct {
+    int pass;
+    float x;        /* the first failing input; for a pass, the input checked first */
+    float y;        /* the implementation's output at x */
+    float expected; /* the expected output at x (NaN for "any NaN") */
+    /* saturation rows: the input from which the implementation stays saturated (found by
+     * bisection, which assumes monotonicity; the sweep checks that) and the reference's */
+    float sat_x, ref_sat_x;
+} ck_special_result;
+
+/* "+0", "-0", "+inf", "-inf", "NaN", "+denormal", "-denormal", "saturation+", "saturation-". */
+const char *ck_special_name(ck_special s);
+/* Fills out[0 .. CK_SPECIAL_COUNT); returns how many failed. */
+int ck_eval_specials(ck_func f, ck_eval_impl impl, void *impl_ctx, ck_special_result out[CK_SPECIAL_COUNT]);
+
+/* For `bins` equal slices of [lo, hi], the largest absolute error and the largest fractional ulp
+ * error (0 where the true result is not a normal float) over `per_bin` evenly spaced inputs of
+ * each slice. For plots. 0 on success, -1 on bad arguments. */
+int ck_eval_profile(ck_func f, ck_eval_impl impl, void *impl_ctx, float lo, float hi, size_t bins,
+                    size_t per_bin, double *max_abs, double *max_ulp);
 
 /* The calling thread's floating-point control bits that DESIGN.md promises not to need or change:
  * flush-to-zero and denormals-are-zero (x86 MXCSR bits 15 and 6; AArch64 FPCR.FZ). Returns the
