@@ -1,0 +1,363 @@
+import CKernels
+import CKernelsEval
+import Foundation
+import GateKernels
+import Testing
+
+// The accuracy contract of DESIGN.md, checked on every tier x every ISA this machine has (each
+// path forced per call, so the tests never touch the process-wide ISA choice).
+
+enum Function: String, CaseIterable, Sendable {
+    case sigmoid, tanh
+    var eval: ck_func { self == .sigmoid ? CK_FUNC_SIGMOID : CK_FUNC_TANH }
+}
+
+let machineISAs: [ISA] = ISA.supported
+
+func isaC(_ isa: ISA) -> ck_isa {
+    switch isa {
+    case .scalar: CK_ISA_SCALAR
+    case .avx2: CK_ISA_AVX2
+    case .avx512: CK_ISA_AVX512
+    case .neon: CK_ISA_NEON
+    }
+}
+
+/// Runs one function/tier on one ISA through the C entry point that forces the ISA.
+func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?, _ n: Int) -> ck_status {
+    let t = ck_tier(rawValue: UInt32(tier.rawValue))
+    return f == .sigmoid ? ck_sigmoid_f32_isa(x, y, n, t, isaC(isa)) : ck_tanh_f32_isa(x, y, n, t, isaC(isa))
+}
+
+func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: [Float]) -> [Float] {
+    var y = [Float](repeating: .nan, count: x.count)
+    let status = x.withUnsafeBufferPointer { xb in
+        y.withUnsafeMutableBufferPointer { yb in evaluate(f, tier, isa, xb.baseAddress, yb.baseAddress, x.count) }
+    }
+    #expect(status == CK_OK)
+    return y
+}
+
+/// What `ck_eval_sweep` calls: the context is a pointer to a `SweepTarget`.
+struct SweepTarget {
+    var function: Function
+    var tier: Tier
+    var isa: ISA
+}
+
+func sweep(_ target: SweepTarget, first: UInt64 = 0, last: UInt64 = CK_ORDERED_COUNT - 1, stride: UInt64, threads: Int32 = 2) -> ck_eval_stats {
+    var stats = ck_eval_stats()
+    var context = target
+    var range = ck_eval_range(first: first, last: last, stride: stride, threads: threads, include_nans: 1,
+                              progress: nil, progress_ctx: nil)
+    let rc = withUnsafeMutablePointer(to: &context) { ctx in
+        ck_eval_sweep(target.function.eval, { x, y, n, ctx in
+            let t = ctx!.assumingMemoryBound(to: SweepTarget.self).pointee
+            _ = evaluate(t.function, t.tier, t.isa, x, y, n)
+        }, ctx, &range, &stats)
+    }
+    #expect(rc == 0)
+    return stats
+}
+
+func orderedIndex(of x: Float) -> UInt64 {
+    // inverse of ck_ordered_float for non-NaN x
+    let negCount: UInt64 = 0x7F80_0001
+    if x.sign == .minus { return 0xFF80_0000 - UInt64(x.bitPattern) }
+    return negCount + UInt64(x.bitPattern)
+}
+
+/// Checks one sweep's statistics against the tier's contract.
+func expectContract(_ s: ck_eval_stats, _ target: SweepTarget, _ comment: String) {
+    let label = "\(target.function) \(target.tier) \(target.isa) \(comment)"
+    switch target.tier {
+    case .precise: #expect(s.max_ulp <= 2, "\(label): \(s.max_ulp) ulp at x = \(s.max_ulp_x)")
+    case .fast: #expect(s.max_ulp <= 4, "\(label): \(s.max_ulp) ulp at x = \(s.max_ulp_x)")
+    case .approximate: #expect(s.max_abs <= 2e-4, "\(label): abs error \(s.max_abs) at x = \(s.max_abs_x)")
+    }
+    #expect(s.monotonicity_violations == 0, "\(label): first violation at x = \(s.first_violation_x)")
+    #expect(s.out_of_range == 0, "\(label)")
+    #expect(s.nonfinite == 0, "\(label)")
+    #expect(s.nan_not_propagated == 0, "\(label)")
+    #expect(s.odd_violations == 0, "\(label)")
+    #expect(s.inputs > 0)
+}
+
+let allTargets: [SweepTarget] = Function.allCases.flatMap { f in
+    Tier.allCases.flatMap { t in machineISAs.map { SweepTarget(function: f, tier: t, isa: $0) } }
+}
+
+@Suite("Activation accuracy contract")
+struct ContractTests {
+    @Test("strided sweep over every float", arguments: allTargets)
+    func wholeLine(_ target: SweepTarget) {
+        // 4.3e9 / 40009 ~ 107k inputs spread over the whole float line, plus every 40009th NaN
+        expectContract(sweep(target, stride: 40009), target, "whole line")
+    }
+
+    @Test("dense sweep where the functions bend", arguments: allTargets)
+    func denseCore(_ target: SweepTarget) {
+        // every 61st float in [-20, 20] (~1.7M inputs): the range where the error lives
+        let lo = orderedIndex(of: -20), hi = orderedIndex(of: 20)
+        expectContract(sweep(target, first: lo, last: hi, stride: 61), target, "[-20, 20]")
+    }
+
+    @Test("every float around the sigmoid flush point and the saturation points", arguments: allTargets)
+    func edges(_ target: SweepTarget) {
+        let points: [Float] = target.function == .sigmoid ? [-87.3365, -88.73, 16.63, 17.33] : [8.66, 9.01, -9.01]
+        for p in points {
+            let k = orderedIndex(of: p)
+            expectContract(sweep(target, first: k - 20000, last: k + 20000, stride: 1, threads: 1), target, "near \(p)")
+        }
+    }
+}
+
+extension SweepTarget: CustomTestStringConvertible {
+    var testDescription: String { "\(function) \(tier) \(isa)" }
+}
+
+@Suite("Special values")
+struct SpecialValueTests {
+    static let cases: [(Function, Tier, ISA)] = Function.allCases.flatMap { f in
+        Tier.allCases.flatMap { t in machineISAs.map { (f, t, $0) } }
+    }
+
+    @Test(arguments: cases)
+    func specials(_ f: Function, _ tier: Tier, _ isa: ISA) {
+        let inputs: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude,
+                               -.leastNonzeroMagnitude, .leastNormalMagnitude, -.leastNormalMagnitude,
+                               100, -100, 1e30, -1e30, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        let y = evaluate(f, tier, isa, inputs)
+        let label = "\(f) \(tier) \(isa)"
+        switch f {
+        case .sigmoid:
+            #expect(y[0] == 0.5 && y[1] == 0.5, "\(label): sigmoid(+-0) = \(y[0]), \(y[1])")
+            #expect(y[2] == 1 && y[3] == 0, "\(label): sigmoid(+-inf) = \(y[2]), \(y[3])")
+            #expect(y[4].isNaN && y[5].isNaN, "\(label): NaN")
+            #expect(y[6] == 0.5 && y[7] == 0.5, "\(label): sigmoid(+-denormal)")
+            #expect(y[10] == 1 && y[11] == 0 && y[12] == 1 && y[13] == 0 && y[14] == 1 && y[15] == 0,
+                    "\(label): saturation \(y[10...])")
+        case .tanh:
+            #expect(y[0].bitPattern == Float(0).bitPattern && y[1].bitPattern == Float(-0.0).bitPattern,
+                    "\(label): tanh(+-0) = \(y[0]), \(y[1])")
+            #expect(y[2] == 1 && y[3] == -1, "\(label): tanh(+-inf)")
+            #expect(y[4].isNaN && y[5].isNaN, "\(label): NaN")
+            // tanh(x) = x for tiny x (a subnormal result may flush, with its sign)
+            #expect(y[6] == inputs[6] || y[6].bitPattern == 0, "\(label): tanh(denormal) = \(y[6])")
+            #expect(y[7] == inputs[7] || y[7].bitPattern == Float(-0.0).bitPattern, "\(label)")
+            #expect(y[8] == inputs[8] && y[9] == inputs[9], "\(label): tanh(FLT_MIN) = \(y[8])")
+            #expect(y[10] == 1 && y[11] == -1 && y[12] == 1 && y[13] == -1 && y[14] == 1 && y[15] == -1,
+                    "\(label): saturation \(y[10...])")
+        }
+    }
+
+    @Test("results do not depend on FTZ/DAZ, and the kernels leave them as they were", arguments: Function.allCases)
+    func flushModes(_ f: Function) {
+        let x: [Float] = (0..<4096).map { Float($0 - 2048) * 0.05 } + [-87.3365, -87.33, 1e-39, -1e-39, 1e-30]
+        for isa in machineISAs {
+            for tier in Tier.allCases {
+                let plain = evaluate(f, tier, isa, x)
+                for mode: UInt32 in [1, 2, 3] {
+                    let old = ck_eval_set_ftz_daz(mode)
+                    let flushed = evaluate(f, tier, isa, x)
+                    let after = ck_eval_get_ftz_daz()
+                    _ = ck_eval_set_ftz_daz(old)
+                    #expect(after == mode, "\(f) \(tier) \(isa) changed FTZ/DAZ")
+                    for i in x.indices where plain[i].isNormal || plain[i] == 0 {
+                        // a normal result is the same bits; only subnormal inputs/results may flush
+                        if x[i].isSubnormal { continue }
+                        #expect(flushed[i] == plain[i], "\(f) \(tier) \(isa) mode \(mode) x = \(x[i])")
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Suite("Buffers: tails, alignment, in place, threads, status codes")
+struct BufferTests {
+    static let inputs: [Float] = (0..<4096).map { i in
+        // a deterministic spread over [-30, 30] with some specials mixed in
+        let v = Float(sin(Double(i) * 12.9898) * 30)
+        return i % 97 == 0 ? .nan : i % 89 == 0 ? .infinity : v
+    }
+
+    @Test("every length 0...200 at every misalignment matches the element-by-element result",
+          arguments: Function.allCases, Tier.allCases)
+    func tails(_ f: Function, _ tier: Tier) {
+        for isa in machineISAs {
+            let oneByOne = BufferTests.inputs.prefix(216).map { evaluate(f, tier, isa, [$0])[0] }
+            for offset in 0..<16 {
+                for n in 0...200 {
+                    let x = Array(BufferTests.inputs[offset..<(offset + n)])
+                    var out = [Float](repeating: 42, count: n + 16)
+                    let status = x.withUnsafeBufferPointer { xb in
+                        out.withUnsafeMutableBufferPointer { ob in
+                            evaluate(f, tier, isa, xb.baseAddress, ob.baseAddress! + offset, n)
+                        }
+                    }
+                    #expect(status == CK_OK)
+                    for i in 0..<n where !out[offset + i].sameResult(oneByOne[offset + i]) {
+                        Issue.record("\(f) \(tier) \(isa) n=\(n) offset=\(offset) i=\(i)")
+                        return
+                    }
+                    #expect(out[..<offset].allSatisfy { $0 == 42 } && out[(offset + n)...].allSatisfy { $0 == 42 },
+                            "\(f) \(tier) \(isa): wrote outside [\(offset), \(offset + n))")
+                }
+            }
+        }
+    }
+
+    @Test("every ISA gives the same bits", arguments: Function.allCases, Tier.allCases)
+    func crossISA(_ f: Function, _ tier: Tier) {
+        let reference = evaluate(f, tier, .scalar, BufferTests.inputs)
+        for isa in machineISAs {
+            let y = evaluate(f, tier, isa, BufferTests.inputs)
+            #expect(y.elementsEqualBitwise(reference), "\(f) \(tier) \(isa) vs scalar")
+        }
+    }
+
+    @Test("in place equals out of place; Swift overloads agree", arguments: Tier.allCases)
+    func inPlaceAndOverloads(_ tier: Tier) {
+        let x = BufferTests.inputs
+        var y = [Float](repeating: 0, count: x.count)
+        sigmoid(x, result: &y, tier: tier)
+        var z = x
+        sigmoidInPlace(&z, tier: tier)
+        #expect(z.elementsEqualBitwise(y))
+        #expect(sigmoid(x, tier: tier).elementsEqualBitwise(y))
+        #expect(sigmoid(x[100..<300], tier: tier).elementsEqualBitwise(y[100..<300]))
+        tanh(x, result: &y, tier: tier)
+        z = x
+        tanhInPlace(&z, tier: tier)
+        #expect(z.elementsEqualBitwise(y))
+        var slice = x[1..<4001]
+        tanhInPlace(&slice, tier: tier)
+        #expect(slice.elementsEqualBitwise(y[1..<4001]))
+        x.withUnsafeBufferPointer { xb in
+            var out = [Float](repeating: 0, count: x.count)
+            out.withUnsafeMutableBufferPointer { ob in
+                var ob = ob
+                tanh(xb, result: &ob, tier: tier)
+            }
+            #expect(out.elementsEqualBitwise(y))
+        }
+    }
+
+    @Test("every parallelism gives the same bits", arguments: [Parallelism.serial, .automatic, .threads(1), .threads(2), .threads(3), .threads(7)])
+    func parallelism(_ p: Parallelism) {
+        let big = (0..<300_001).map { Float(sin(Double($0) * 0.001) * 12) }
+        let serial = sigmoid(big, tier: .fast, parallelism: .serial)
+        #expect(sigmoid(big, tier: .fast, parallelism: p).elementsEqualBitwise(serial))
+        let serialTanh = tanh(big, tier: .precise, parallelism: .serial)
+        #expect(tanh(big, tier: .precise, parallelism: p).elementsEqualBitwise(serialTanh))
+        #expect(sigmoid(Array(big[0..<5]), parallelism: p).elementsEqualBitwise(Array(serial[0..<5])))
+    }
+
+    @Test("many threads calling at once get identical results")
+    func concurrentCalls() async {
+        let x = BufferTests.inputs
+        let expected = tanh(x, tier: .fast)
+        await withTaskGroup(of: Bool.self) { group in
+            for k in 0..<16 {
+                group.addTask {
+                    var ok = true
+                    for _ in 0..<50 {
+                        let y = k.isMultiple(of: 2) ? tanh(x, tier: .fast) : tanh(x, tier: .fast, parallelism: .threads(2))
+                        ok = ok && y.elementsEqualBitwise(expected)
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
+    }
+
+    @Test("C API status codes")
+    func statusCodes() {
+        var buf = [Float](repeating: 1, count: 64)
+        buf.withUnsafeMutableBufferPointer { b in
+            let p = b.baseAddress!
+            #expect(ck_sigmoid_f32(p, p, 64, CK_FAST) == CK_OK)                    // exact aliasing
+            #expect(ck_sigmoid_f32(p, p + 1, 32, CK_FAST) == CK_ERR_OVERLAP)       // partial overlap
+            #expect(ck_tanh_f32(p + 1, p, 32, CK_FAST) == CK_ERR_OVERLAP)
+            #expect(ck_tanh_f32(p, p + 32, 32, CK_FAST) == CK_OK)                  // adjacent, disjoint
+            #expect(ck_sigmoid_f32(nil, p, 4, CK_FAST) == CK_ERR_NULL_POINTER)
+            #expect(ck_sigmoid_f32(p, nil, 4, CK_FAST) == CK_ERR_NULL_POINTER)
+            #expect(ck_sigmoid_f32(nil, nil, 0, CK_FAST) == CK_OK)                 // n == 0
+            #expect(ck_tanh_f32(p, p, 4, ck_tier(rawValue: 3)) == CK_ERR_INVALID_ARGUMENT)
+            #expect(ck_tanh_f32(p, p, 0, ck_tier(rawValue: 7)) == CK_ERR_INVALID_ARGUMENT)
+            #expect(ck_tanh_f32(p, p + 32, Int.max / 2, CK_FAST) == CK_ERR_INVALID_ARGUMENT) // byte size overflows
+            #expect(ck_sigmoid_f32_isa(p, p, 4, CK_FAST, ck_isa(rawValue: 9)) == CK_ERR_UNSUPPORTED)
+        }
+        // a rejected call writes nothing
+        let before = buf
+        buf.withUnsafeMutableBufferPointer { b in
+            #expect(ck_sigmoid_f32(b.baseAddress!, b.baseAddress! + 3, 8, CK_PRECISE) == CK_ERR_OVERLAP)
+        }
+        #expect(buf.elementsEqualBitwise(before))
+        #expect(String(cString: ck_isa_name(CK_ISA_AVX512)) == "avx512")
+        #expect(String(cString: ck_isa_name(ck_isa(rawValue: 42))) == "unknown")
+        #expect(String(cString: ck_status_string(CK_ERR_OVERLAP)).contains("overlap"))
+        #if arch(x86_64)
+        #expect(ck_isa_supported(CK_ISA_NEON) == 0)
+        #expect(ck_sigmoid_f32_isa([1], nil, 0, CK_FAST, CK_ISA_NEON) == CK_ERR_UNSUPPORTED)
+        #endif
+        #expect(ck_isa_supported(CK_ISA_SCALAR) == 1)
+    }
+}
+
+@Suite("Process-wide ISA choice", .serialized)
+struct ISASelectionTests {
+    @Test("use(_:) switches every later call; unsupported ISAs throw and change nothing")
+    func switching() throws {
+        let before = ISA.active
+        defer { try? ISA.use(before) }
+        for isa in ISA.supported {
+            try ISA.use(isa)
+            #expect(ISA.active == isa)
+        }
+        for isa in ISA.allCases where !isa.isSupported {
+            let now = ISA.active
+            #expect(throws: GateKernelsError.unsupportedISA(isa.description)) { try ISA.use(isa) }
+            #expect(ISA.active == now)
+        }
+        try ISA.use(nil)
+        #expect(ISA.active == ISA.best)
+        #expect(ISA.environmentError == nil || ProcessInfo.processInfo.environment["GATEKERNELS_ISA"] != nil)
+    }
+}
+
+@Suite("SIMD overloads")
+struct SIMDTests {
+    @Test("SIMD4/8/16 give the C kernels' bits", arguments: Tier.allCases)
+    func matchesBuffers(_ tier: Tier) {
+        let x = BufferTests.inputs + [0, -0.0, .infinity, -.infinity, -87.34, -87.33, 19, 11, .leastNonzeroMagnitude]
+        let n16 = x.count / 16 * 16
+        let xs = Array(x[0..<n16])
+        let s = sigmoid(xs, tier: tier), t = tanh(xs, tier: tier)
+        for i in stride(from: 0, to: n16, by: 16) {
+            let v16 = SIMD16<Float>(xs[i..<(i + 16)])
+            let s16 = sigmoid(v16, tier: tier), t16 = tanh(v16, tier: tier)
+            let v8 = SIMD8<Float>(xs[i..<(i + 8)]), v4 = SIMD4<Float>(xs[(i + 8)..<(i + 12)])
+            let s8 = sigmoid(v8, tier: tier), t4 = tanh(v4, tier: tier)
+            for j in 0..<16 {
+                #expect(s16[j].sameResult(s[i + j]), "sigmoid x = \(xs[i + j])")
+                #expect(t16[j].sameResult(t[i + j]), "tanh x = \(xs[i + j])")
+            }
+            for j in 0..<8 { #expect(s8[j].sameResult(s[i + j])) }
+            for j in 0..<4 { #expect(t4[j].sameResult(t[i + 8 + j])) }
+        }
+    }
+}
+
+extension Float {
+    /// The same bits, or both NaN (NaN payloads and signs are not part of the contract).
+    func sameResult(_ other: Float) -> Bool { bitPattern == other.bitPattern || (isNaN && other.isNaN) }
+}
+
+extension Collection where Element == Float {
+    func elementsEqualBitwise(_ other: some Collection<Float>) -> Bool {
+        count == other.count && zip(self, other).allSatisfy { $0.sameResult($1) }
+    }
+}
