@@ -1,0 +1,57 @@
+/* The vector layer, AArch64 Advanced SIMD (NEON) instance: 4 lanes. NEON with FMA is part of every
+ * AArch64 CPU, so no target attribute is needed. NEON has no masked loads or stores: tails go through
+ * a zero-padded copy in a small stack buffer, touching only the k valid floats of the caller's. */
+#ifndef CK_VEC_H
+#define CK_VEC_H
+#include <arm_neon.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CK_TARGET
+#define CK_ISA_SUFFIX neon
+#define VL 4
+
+typedef float32x4_t vf;
+
+static inline vf vf_set(float c) { return vdupq_n_f32(c); }
+static inline vf vf_load(const float *p) { return vld1q_f32(p); }
+static inline void vf_store(float *p, vf v) { vst1q_f32(p, v); }
+static inline vf vf_load_tail(const float *p, size_t k)
+{
+    float b[VL] = { 0 };
+    memcpy(b, p, k * sizeof(float));
+    return vld1q_f32(b);
+}
+static inline void vf_store_tail(float *p, vf v, size_t k)
+{
+    float b[VL];
+    vst1q_f32(b, v);
+    memcpy(p, b, k * sizeof(float));
+}
+static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
+static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
+static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
+static inline vf vf_div(vf a, vf b) { return vdivq_f32(a, b); }
+static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
+static inline vf vf_fnma(vf a, vf b, vf c) { return vfmsq_f32(c, a, b); }
+/* FMIN/FMAX differ from the x86 MINPS semantics the algorithms assume (-0 vs +0 order, a NaN in
+ * `c`, signalling NaNs), so select explicitly: `c` only where it compares below/above `a`, else `a`
+ * (hence `a` when either is NaN), bit for bit what the other ISAs return. */
+static inline vf vf_min(vf a, vf c) { return vbslq_f32(vcltq_f32(c, a), c, a); }
+static inline vf vf_max(vf a, vf c) { return vbslq_f32(vcgtq_f32(c, a), c, a); }
+static inline vf vf_abs(vf a) { return vabsq_f32(a); }
+static inline vf vf_copysign_nonneg(vf mag, vf sign)
+{
+    return vbslq_f32(vdupq_n_u32(0x80000000u), sign, mag); /* one BIT/BIF */
+}
+static inline vf vf_zero_where_less(vf y, vf x, float c)
+{
+    /* an unordered compare is false, so a NaN x keeps y */
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(y), vcltq_f32(x, vdupq_n_f32(c))));
+}
+static inline vf vf_pow2_from_magic(vf t)
+{
+    return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 23));
+}
+
+#endif
