@@ -73,6 +73,105 @@ const char *ck_isa_name(ck_isa isa);
 /* A short English description of a status code. */
 const char *ck_status_string(ck_status s);
 
+/* ---- Fused LSTM and GRU gate updates ---------------------------------------------------------
+ *
+ * One call per time step after the trainer's GEMMs: the gate activations and the state update in
+ * one pass over memory. Matrices are row-major with B rows (the batch). The activations are the
+ * tier's sigmoid and tanh, with the tier's bounds; the arithmetic around them is float with FMA.
+ * Every ISA gives bitwise identical results.
+ *
+ * Status codes (nothing is written unless CK_OK): CK_ERR_NULL_POINTER for a NULL descriptor or
+ * required buffer; CK_ERR_INVALID_ARGUMENT for batch or hidden 0, a z_stride below 4H, an unknown
+ * tier or gate order, a cell_clip that is negative or NaN, a NaN forget_bias, sizes whose byte
+ * count overflows, or a row range outside [0, batch]; CK_ERR_OVERLAP when buffers overlap (as
+ * address ranges) except for the exact aliasing documented per function; CK_ERR_UNSUPPORTED for
+ * an ISA this CPU lacks (the _rows functions). */
+
+/* Gate order inside a row of Z (and of dZ and the workspace's gate section), each block H wide:
+ * IFGO = input, forget, cell candidate g, output (PyTorch, cuDNN, oneDNN, Keras);
+ * ICFO = input, cell candidate g, forget, output (TensorFlow's LSTMBlockCell). */
+typedef enum { CK_GATES_IFGO = 0, CK_GATES_ICFO = 1 } ck_gate_order;
+
+typedef struct {
+    size_t batch;        /* B: rows of every matrix */
+    size_t hidden;       /* H: hidden size */
+    size_t z_stride;     /* floats from one row of Z to the next; 0 means 4H, otherwise >= 4H */
+    ck_gate_order order; /* the gate order of Z, dZ, bias, db and the workspace */
+    float forget_bias;   /* added to the forget gate's preactivation inside the kernel */
+    float cell_clip;     /* > 0: clip c to [-cell_clip, cell_clip] before tanh and storage; 0: off */
+    ck_tier tier;        /* the activations' accuracy tier */
+} ck_lstm_desc;
+
+/* Rows per group of the fixed db summation order (see ck_lstm_backward). */
+#define CK_GATES_DB_ROWS 8
+
+/* Floats of LSTM workspace for `d`: 5 B H (0 if d is NULL or invalid). Layout: the activated gates
+ * [B][4H] in d->order (dense), then tanh(c) [B][H]. */
+size_t ck_lstm_workspace_floats(const ck_lstm_desc *d);
+
+/* LSTM forward step. z[B][z_stride] (4H used per row), bias[4H] or NULL, c_prev[B][H] ->
+ * c[B][H], h[B][H]:
+ *   i, f, o = sigmoid(.), g = tanh(.) of (z + bias) (+ forget_bias for f), in float;
+ *   c = clip(f c_prev + i g), h = o tanh(c).
+ * workspace: NULL for inference, else ck_lstm_workspace_floats(d) floats, written for the backward.
+ * Exact aliasing allowed: c == c_prev. */
+ck_status ck_lstm_forward(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
+                          float *c, float *h, float *workspace);
+
+/* LSTM backward step from dh[B][H], dc_next[B][H] (the gradient reaching c from later steps; NULL
+ * means 0), the forward's workspace and c_prev -> dz[B][4H] (dense, d->order), dc_prev[B][H], and
+ * db[4H] += the sum of dz over the batch (db NULL: skipped). Derivatives use the saved outputs
+ * (sigmoid' = s(1 - s), tanh' = 1 - t^2). Where clipping changed c (|f c_prev + i g| > cell_clip)
+ * the gradient through c is zero, as in TensorFlow. db is summed in a fixed order: rows in groups
+ * of CK_GATES_DB_ROWS by row index, each group from -0 in row order, then db += each group's sum in
+ * group order. Exact aliasing allowed: dz == workspace (dz replaces the gate section), and dc_prev
+ * equal to dh, dc_next or c_prev. */
+ck_status ck_lstm_backward(const ck_lstm_desc *d, const float *dh, const float *dc_next, const float *workspace,
+                           const float *c_prev, float *dz, float *dc_prev, float *db);
+
+/* The same for rows [row_begin, row_end) of the batch described by d (all pointers as for the whole
+ * batch; other rows are neither read nor written) on a given ISA (CK_ISA_AUTO: the active one).
+ * For threads and tests. A split at multiples of CK_GATES_DB_ROWS, with each group's db accumulated
+ * into its own buffer filled with -0 and the buffers added to db in group order, reproduces the
+ * whole-batch call bit for bit. row_begin == row_end is CK_OK. */
+ck_status ck_lstm_forward_rows(const ck_lstm_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
+                               const float *z, const float *bias, const float *c_prev, float *c, float *h,
+                               float *workspace);
+ck_status ck_lstm_backward_rows(const ck_lstm_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
+                                const float *dh, const float *dc_next, const float *workspace,
+                                const float *c_prev, float *dz, float *dc_prev, float *db);
+
+typedef struct {
+    size_t batch;  /* B */
+    size_t hidden; /* H */
+    ck_tier tier;  /* the activations' accuracy tier */
+} ck_gru_desc;
+
+/* Floats of GRU workspace for `d`: 4 B H (0 if d is NULL or invalid). Layout: the activated gates
+ * r, z, n [B][3H], then hn [B][H]. */
+size_t ck_gru_workspace_floats(const ck_gru_desc *d);
+
+/* GRU forward step, PyTorch convention (linear before reset). x[B][3H] (input projections r, z, n,
+ * input bias included), hg[B][3H] (hidden projections, hidden bias included), h_prev[B][H] -> h[B][H]:
+ *   r = sigmoid(xr + hr), z = sigmoid(xz + hz), n = tanh(xn + r hn), h = (1 - z) n + z h_prev.
+ * workspace: NULL for inference, else ck_gru_workspace_floats(d) floats. Exact aliasing allowed:
+ * h == h_prev. */
+ck_status ck_gru_forward(const ck_gru_desc *d, const float *x, const float *hg, const float *h_prev, float *h,
+                         float *workspace);
+
+/* GRU backward step: dh[B][H] (the whole gradient reaching h), the workspace and h_prev ->
+ * dx[B][3H], dhg[B][3H], dh_prev[B][H] (the part through h_prev directly; the trainer adds
+ * dhg's GEMM). Exact aliasing allowed: dx == workspace, dh_prev == dh or h_prev. */
+ck_status ck_gru_backward(const ck_gru_desc *d, const float *dh, const float *workspace, const float *h_prev,
+                          float *dx, float *dhg, float *dh_prev);
+
+/* Rows [row_begin, row_end) on a given ISA, as for the LSTM. */
+ck_status ck_gru_forward_rows(const ck_gru_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
+                              const float *x, const float *hg, const float *h_prev, float *h, float *workspace);
+ck_status ck_gru_backward_rows(const ck_gru_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
+                               const float *dh, const float *workspace, const float *h_prev, float *dx,
+                               float *dhg, float *dh_prev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,10 +17,25 @@
 
 typedef void (*ck_unary_fn)(const float *x, float *y, size_t n);
 
+/* Gate kernels over rows [r0, r1) of the batch that d describes; arguments already checked. */
+typedef void (*ck_lstm_forward_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
+                                   const float *c_prev, float *c, float *h, float *ws);
+typedef void (*ck_lstm_backward_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const float *dh,
+                                    const float *dc_next, const float *ws, const float *c_prev, float *dz,
+                                    float *dc_prev, float *db);
+typedef void (*ck_gru_forward_fn)(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, const float *hg,
+                                  const float *h_prev, float *h, float *ws);
+typedef void (*ck_gru_backward_fn)(const ck_gru_desc *d, size_t r0, size_t r1, const float *dh, const float *ws,
+                                   const float *h_prev, float *dx, float *dhg, float *dh_prev);
+
 /* One ISA's kernels; tiers are indexed by ck_tier. */
 typedef struct {
     ck_unary_fn sigmoid[3];
     ck_unary_fn tanh[3];
+    ck_lstm_forward_fn lstm_forward[3];
+    ck_lstm_backward_fn lstm_backward; /* tier-independent: it uses the saved activations */
+    ck_gru_forward_fn gru_forward[3];
+    ck_gru_backward_fn gru_backward;
 } ck_kernel_table;
 
 extern const ck_kernel_table ck_table_scalar;

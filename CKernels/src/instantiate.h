@@ -1,6 +1,7 @@
 /* Included once per ISA after that ISA's vector layer: instantiates every algorithm and exports the
  * ISA's kernel table, ck_table_<isa>. */
 #include "activations.h"
+#include "gates.h"
 
 #define CK_CAT2(a, b) a##b
 #define CK_CAT(a, b) CK_CAT2(a, b)
@@ -8,4 +9,8 @@
 const ck_kernel_table CK_CAT(ck_table_, CK_ISA_SUFFIX) = {
     { sigmoid_precise, sigmoid_fast, sigmoid_approximate },
     { tanh_precise, tanh_fast, tanh_approximate },
+    .lstm_forward = { lstm_forward_precise, lstm_forward_fast, lstm_forward_approximate },
+    .lstm_backward = lstm_backward,
+    .gru_forward = { gru_forward_precise, gru_forward_fast, gru_forward_approximate },
+    .gru_backward = gru_backward,
 };

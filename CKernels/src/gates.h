@@ -1,0 +1,261 @@
+/* Fused LSTM and GRU gate updates, forward and backward, written once against the vector layer and
+ * instantiated per ISA by instantiate.h. The gate activations are the activation kernels' own cores
+ * (ck_sigmoid_v / ck_tanh_v with the tier's polynomial), so they carry exactly the tier's bounds.
+ * Arguments are checked by ck_gates_api.c; these functions trust them.
+ *
+ * Forward works on one row at a time in blocks of CK_GATE_BLOCK hidden columns, in two short
+ * loops: the independent gate activations first, then the cell update with its dependent
+ * tanh(c). One loop doing all five activations per vector would be a dependency chain too long
+ * for the out-of-order window; each block's gates stay in L1 between the two loops (in the
+ * workspace when training, in a stack buffer for inference).
+ *
+ * Workspace layouts (what the backward reads; see ckernels.h):
+ *   LSTM: gates[B][4H] activated, in the caller's gate order, then tanh(c)[B][H]
+ *   GRU:  gates[B][3H] = r, z, n activated, then hn[B][H] (the hidden projection of n)
+ * The gate sections have dZ's (dX's) layout, so the gradient may overwrite them in place: every
+ * element is read before the same element is written. */
+#include <math.h>
+/* instantiate.h includes activations.h (ck_sigmoid_v, ck_tanh_v) before this file */
+
+#define CK_GATE_BLOCK 256 /* hidden columns per block: 4 gates x 1 KiB, well inside L1 */
+
+/* Full vector when at least VL elements remain, otherwise the masked tail: the same formula. */
+static inline __attribute__((always_inline)) CK_TARGET vf ck_ld(const float *p, size_t k)
+{
+    return k >= VL ? vf_load(p) : vf_load_tail(p, k);
+}
+static inline __attribute__((always_inline)) CK_TARGET void ck_st(float *p, vf v, size_t k)
+{
+    if (k >= VL)
+        vf_store(p, v);
+    else
+        vf_store_tail(p, v, k);
+}
+/* s(1 - s) = s - s*s, the sigmoid derivative from its output, one rounding */
+static inline __attribute__((always_inline)) CK_TARGET vf ck_dsigmoid(vf s) { return vf_fnma(s, s, s); }
+/* 1 - t*t, the tanh derivative from its output, one rounding (no cancellation beyond t's own error) */
+static inline __attribute__((always_inline)) CK_TARGET vf ck_dtanh(vf t) { return vf_fnma(t, t, vf_set(1.0f)); }
+
+/* Offsets of the i, f, g, o gates in a row of Z (and of dZ and the workspace). */
+typedef struct { size_t i, f, g, o; } ck_lstm_offsets;
+
+static inline ck_lstm_offsets ck_lstm_gate_offsets(const ck_lstm_desc *d)
+{
+    size_t H = d->hidden;
+    ck_lstm_offsets off = { 0, H, 2 * H, 3 * H };
+    if (d->order == CK_GATES_ICFO) {
+        off.f = 2 * H;
+        off.g = H;
+    }
+    return off;
+}
+
+/* Clipping bound: cell_clip == 0 means off, i.e. an infinite bound (min/max then change nothing). */
+static inline float ck_lstm_clip(const ck_lstm_desc *d) { return d->cell_clip > 0.0f ? d->cell_clip : INFINITY; }
+
+/* ---- LSTM forward ---------------------------------------------------------------------------- */
+
+static inline __attribute__((always_inline)) CK_TARGET void
+ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
+                     const float *c_prev, float *c, float *h, float *ws, const ck_exp_poly *PS,
+                     const ck_exp_poly *PT)
+{
+    const size_t H = d->hidden, zs = d->z_stride ? d->z_stride : 4 * H;
+    const ck_lstm_offsets off = ck_lstm_gate_offsets(d);
+    const float clip = ck_lstm_clip(d);
+    const vf fbias = vf_set(d->forget_bias), hi = vf_set(clip), lo = vf_set(-clip);
+    float tmp[4 * CK_GATE_BLOCK]; /* inference: one block of activated gates */
+
+    for (size_t r = r0; r < r1; ++r) {
+        const float *zr = z + r * zs;
+        for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
+            const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
+            float *gi, *gf, *gg, *go;
+            if (ws) {
+                float *g = ws + r * 4 * H + j0;
+                gi = g + off.i, gf = g + off.f, gg = g + off.g, go = g + off.o;
+            } else {
+                gi = tmp, gf = tmp + CK_GATE_BLOCK, gg = tmp + 2 * CK_GATE_BLOCK, go = tmp + 3 * CK_GATE_BLOCK;
+            }
+            /* 1: the four independent gate activations; preactivation = (z + b) + forget_bias */
+            for (size_t j = 0; j < n; j += VL) {
+                const size_t k = n - j, col = j0 + j;
+                vf zi = ck_ld(zr + off.i + col, k), zf = ck_ld(zr + off.f + col, k);
+                vf zg = ck_ld(zr + off.g + col, k), zo = ck_ld(zr + off.o + col, k);
+                if (bias) {
+                    zi = vf_add(zi, ck_ld(bias + off.i + col, k));
+                    zf = vf_add(zf, ck_ld(bias + off.f + col, k));
+                    zg = vf_add(zg, ck_ld(bias + off.g + col, k));
+                    zo = vf_add(zo, ck_ld(bias + off.o + col, k));
+                }
+                ck_st(gi + j, ck_sigmoid_v(zi, PS), k);
+                ck_st(gf + j, ck_sigmoid_v(vf_add(zf, fbias), PS), k);
+                ck_st(gg + j, ck_tanh_v(zg, PT), k);
+                ck_st(go + j, ck_sigmoid_v(zo, PS), k);
+            }
+            /* 2: c = clip(f c_prev + i g), h = o tanh(c); c_prev is read before c (c == c_prev is fine) */
+            for (size_t j = 0; j < n; j += VL) {
+                const size_t k = n - j, at = r * H + j0 + j;
+                vf i = ck_ld(gi + j, k), f = ck_ld(gf + j, k), g = ck_ld(gg + j, k), o = ck_ld(go + j, k);
+                vf cu = vf_fma(f, ck_ld(c_prev + at, k), vf_mul(i, g));
+                vf cc = vf_min(vf_max(cu, lo), hi); /* NaN in cu propagates */
+                vf tc = ck_tanh_v(cc, PT);
+                ck_st(c + at, cc, k);
+                ck_st(h + at, vf_mul(o, tc), k);
+                if (ws)
+                    ck_st(ws + d->batch * 4 * H + at, tc, k);
+            }
+        }
+    }
+}
+
+/* ---- LSTM backward --------------------------------------------------------------------------- */
+
+/* Rows are taken in groups of CK_GATES_DB_ROWS (by absolute row index) so that db has one fixed
+ * summation order: within a group, rows in order from -0; then db += the group's sum, groups in
+ * order. A caller that splits the batch at group boundaries and adds per-group partials in order
+ * gets the same bits. Inside a group the loop runs over column blocks, then rows, so the group's
+ * partial sums fit in a stack buffer. */
+static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1, const float *dh,
+                                    const float *dc_next, const float *ws, const float *c_prev, float *dz,
+                                    float *dc_prev, float *db)
+{
+    const size_t H = d->hidden;
+    const ck_lstm_offsets off = ck_lstm_gate_offsets(d);
+    const float nclip = -ck_lstm_clip(d);
+    const vf m1 = vf_set(-1.0f);
+    const float *tcs = ws + d->batch * 4 * H;
+    float acc[4][CK_GATE_BLOCK];
+
+    for (size_t g0 = r0; g0 < r1;) {
+        const size_t next = (g0 / CK_GATES_DB_ROWS + 1) * CK_GATES_DB_ROWS, g1 = next < r1 ? next : r1;
+        for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
+            const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
+            if (db)
+                for (size_t q = 0; q < 4; ++q)
+                    for (size_t j = 0; j < n; ++j)
+                        acc[q][j] = -0.0f;
+            for (size_t r = g0; r < g1; ++r) {
+                const float *gw = ws + r * 4 * H + j0;
+                float *gd = dz + r * 4 * H + j0;
+                for (size_t j = 0; j < n; j += VL) {
+                    const size_t k = n - j, at = r * H + j0 + j;
+                    vf i = ck_ld(gw + off.i + j, k), f = ck_ld(gw + off.f + j, k);
+                    vf g = ck_ld(gw + off.g + j, k), o = ck_ld(gw + off.o + j, k);
+                    vf tc = ck_ld(tcs + at, k), cp = ck_ld(c_prev + at, k), dhv = ck_ld(dh + at, k);
+                    vf dcn = dc_next ? ck_ld(dc_next + at, k) : vf_set(0.0f);
+                    /* dc through h, plus the gradient from the next step */
+                    vf dc = vf_fma(vf_mul(dhv, o), ck_dtanh(tc), dcn);
+                    /* a clipped c does not depend on the gates or c_prev: zero where |c| > clip (c
+                     * recomputed exactly as the forward did; NaN passes through) */
+                    vf cu = vf_fma(f, cp, vf_mul(i, g));
+                    dc = vf_zero_where_less(dc, vf_copysign_nonneg(vf_abs(cu), m1), nclip);
+                    vf dzi = vf_mul(vf_mul(dc, g), ck_dsigmoid(i));
+                    vf dzf = vf_mul(vf_mul(dc, cp), ck_dsigmoid(f));
+                    vf dzg = vf_mul(vf_mul(dc, i), ck_dtanh(g));
+                    vf dzo = vf_mul(vf_mul(dhv, tc), ck_dsigmoid(o));
+                    ck_st(gd + off.i + j, dzi, k);
+                    ck_st(gd + off.f + j, dzf, k);
+                    ck_st(gd + off.g + j, dzg, k);
+                    ck_st(gd + off.o + j, dzo, k);
+                    ck_st(dc_prev + at, vf_mul(dc, f), k);
+                    if (db) {
+                        ck_st(acc[0] + j, vf_add(ck_ld(acc[0] + j, k), dzi), k);
+                        ck_st(acc[1] + j, vf_add(ck_ld(acc[1] + j, k), dzf), k);
+                        ck_st(acc[2] + j, vf_add(ck_ld(acc[2] + j, k), dzg), k);
+                        ck_st(acc[3] + j, vf_add(ck_ld(acc[3] + j, k), dzo), k);
+                    }
+                }
+            }
+            if (db) {
+                const size_t at[4] = { off.i, off.f, off.g, off.o };
+                for (size_t q = 0; q < 4; ++q)
+                    for (size_t j = 0; j < n; j += VL)
+                        ck_st(db + at[q] + j0 + j, vf_add(ck_ld(db + at[q] + j0 + j, n - j), ck_ld(acc[q] + j, n - j)), n - j);
+            }
+        }
+        g0 = g1;
+    }
+}
+
+/* ---- GRU forward ----------------------------------------------------------------------------- */
+
+/* r = sigma(xr + hr), z = sigma(xz + hz), n = tanh(xn + r hn), h = (1 - z) n + z h_prev, the last
+ * as z h_prev + (n - z n): two single-rounding FMAs, exact at z = 0 and z = 1. */
+static inline __attribute__((always_inline)) CK_TARGET void
+ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, const float *hg,
+                    const float *h_prev, float *h, float *ws, const ck_exp_poly *PS, const ck_exp_poly *PT)
+{
+    const size_t H = d->hidden;
+    float tmp[2 * CK_GATE_BLOCK]; /* inference: one block of r and z */
+
+    for (size_t r = r0; r < r1; ++r) {
+        const float *xr = x + r * 3 * H, *hr = hg + r * 3 * H;
+        for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
+            const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
+            float *gr = ws ? ws + r * 3 * H + j0 : tmp, *gz = ws ? gr + H : tmp + CK_GATE_BLOCK;
+            for (size_t j = 0; j < n; j += VL) {
+                const size_t k = n - j, col = j0 + j;
+                ck_st(gr + j, ck_sigmoid_v(vf_add(ck_ld(xr + col, k), ck_ld(hr + col, k)), PS), k);
+                ck_st(gz + j, ck_sigmoid_v(vf_add(ck_ld(xr + H + col, k), ck_ld(hr + H + col, k)), PS), k);
+            }
+            for (size_t j = 0; j < n; j += VL) {
+                const size_t k = n - j, col = j0 + j, at = r * H + col;
+                vf rv = ck_ld(gr + j, k), zv = ck_ld(gz + j, k), hn = ck_ld(hr + 2 * H + col, k);
+                vf nv = ck_tanh_v(vf_fma(rv, hn, ck_ld(xr + 2 * H + col, k)), PT);
+                ck_st(h + at, vf_fma(zv, ck_ld(h_prev + at, k), vf_fnma(zv, nv, nv)), k);
+                if (ws) {
+                    ck_st(gr + 2 * H + j, nv, k);
+                    ck_st(ws + d->batch * 3 * H + at, hn, k);
+                }
+            }
+        }
+    }
+}
+
+/* ---- GRU backward ---------------------------------------------------------------------------- */
+
+static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, const float *dh, const float *ws,
+                                   const float *h_prev, float *dx, float *dhg, float *dh_prev)
+{
+    const size_t H = d->hidden;
+    const float *hns = ws + d->batch * 3 * H;
+    for (size_t r = r0; r < r1; ++r) {
+        const float *gw = ws + r * 3 * H;
+        float *gx = dx + r * 3 * H, *gh = dhg + r * 3 * H;
+        for (size_t j = 0; j < H; j += VL) {
+            const size_t k = H - j, at = r * H + j;
+            vf rv = ck_ld(gw + j, k), zv = ck_ld(gw + H + j, k), nv = ck_ld(gw + 2 * H + j, k);
+            vf hn = ck_ld(hns + at, k), hp = ck_ld(h_prev + at, k), dhv = ck_ld(dh + at, k);
+            vf dan = vf_mul(vf_fnma(dhv, zv, dhv), ck_dtanh(nv));         /* dh (1 - z) tanh'(n) */
+            vf daz = vf_mul(vf_mul(dhv, vf_sub(hp, nv)), ck_dsigmoid(zv)); /* dh (h_prev - n) sigma'(z) */
+            vf dar = vf_mul(vf_mul(dan, hn), ck_dsigmoid(rv));
+            ck_st(gx + j, dar, k);
+            ck_st(gx + H + j, daz, k);
+            ck_st(gx + 2 * H + j, dan, k);
+            ck_st(gh + j, dar, k);
+            ck_st(gh + H + j, daz, k);
+            ck_st(gh + 2 * H + j, vf_mul(dan, rv), k);
+            ck_st(dh_prev + at, vf_mul(dhv, zv), k);
+        }
+    }
+}
+
+/* ---- per-tier instances ---------------------------------------------------------------------- */
+
+#define CK_GATE_KERNELS(tier, PS, PT)                                                                        \
+    static CK_TARGET void lstm_forward_##tier(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z,  \
+                                              const float *bias, const float *c_prev, float *c, float *h,    \
+                                              float *ws)                                                     \
+    {                                                                                                        \
+        ck_lstm_forward_body(d, r0, r1, z, bias, c_prev, c, h, ws, &PS, &PT);                                \
+    }                                                                                                        \
+    static CK_TARGET void gru_forward_##tier(const ck_gru_desc *d, size_t r0, size_t r1, const float *x,    \
+                                             const float *hg, const float *h_prev, float *h, float *ws)      \
+    {                                                                                                        \
+        ck_gru_forward_body(d, r0, r1, x, hg, h_prev, h, ws, &PS, &PT);                                      \
+    }
+
+CK_GATE_KERNELS(precise, CK_EXP_SIGMOID_PRECISE, CK_EXP_TANH_PRECISE)
+CK_GATE_KERNELS(fast, CK_EXP_SIGMOID_FAST, CK_EXP_TANH_FAST)
+CK_GATE_KERNELS(approximate, CK_EXP_SIGMOID_APPROXIMATE, CK_EXP_TANH_APPROXIMATE)
