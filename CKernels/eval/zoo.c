@@ -41,8 +41,8 @@ static float schraudolph_tanh1(float x)
     return (e - 1.0f) / (e + 1.0f);
 }
 
-/* The [3/2] Padé approximant of tanh at 0; it is increasing everywhere and crosses 1 near 1.6,
- * hence the clip; the input is clipped to [-3, 3] first so that x^3 cannot overflow into inf/inf. */
+/* The [3/2] Padé approximant of tanh at 0; it is increasing everywhere and crosses 1 near
+ * 2.32, hence the clip; the input is clipped to [-3, 3] first so that x^3 cannot overflow into inf/inf. */
 static float pade_tanh1(float x)
 {
     float c = clamp_nan(x, x, -3.0f, 3.0f);

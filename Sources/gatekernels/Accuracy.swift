@@ -1,0 +1,251 @@
+import ArgumentParser
+import CKernelsEval
+import Foundation
+import GateKernels
+
+/// `gatekernels accuracy`: error statistics of every tier and ISA against a double-precision
+/// reference, beside an approximation zoo; tables, plots, certificates and the contract check.
+struct Accuracy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Error statistics of sigmoid and tanh per tier and ISA, against a double-precision reference.",
+        discussion: """
+        Sweeps the chosen inputs (by default every 257th float from -inf to +inf; --exhaustive: all 2^32 bit \
+        patterns) and reports max ulp (integer and fractional), max absolute and relative error, mean absolute \
+        error, % exactly rounded, an ulp histogram, the worst input of each measure, monotonicity violations, \
+        out-of-range outputs, NaN/inf for finite input, NaN propagation, tanh oddness and a pass/fail per special \
+        value. All implementations of one function share one reference computation.
+
+        Examples:
+          gatekernels accuracy --zoo
+          gatekernels accuracy --exhaustive --isa all --check --certificates certs
+          gatekernels accuracy --function tanh --range=-10:10 --stride 1 --format json
+          gatekernels accuracy --zoo --plot error.svg --pareto pareto.svg
+        """
+    )
+
+    enum FunctionChoice: String, CaseIterable, ExpressibleByArgument { case sigmoid, tanh, all }
+    enum TierChoice: String, CaseIterable, ExpressibleByArgument { case precise, fast, approximate, all, none }
+    enum ISAChoice: String, CaseIterable, ExpressibleByArgument { case scalar, avx2, avx512, neon, best, all }
+    enum Format: String, CaseIterable, ExpressibleByArgument { case table, json, csv, markdown }
+    enum Metric: String, CaseIterable, ExpressibleByArgument { case abs, ulp }
+
+    @Option(help: "Function to sweep: sigmoid, tanh or all.")
+    var function: FunctionChoice = .all
+
+    @Option(help: "Tier: precise, fast, approximate, all, or none (the zoo alone, with --zoo).")
+    var tier: TierChoice = .all
+
+    @Option(help: "Instruction set: scalar, avx2, avx512, neon, best (the widest this CPU has) or all (every one it has).")
+    var isa: ISAChoice = .best
+
+    @Flag(help: "Every float: all 2^32 bit patterns (the non-NaN ones against the reference, every NaN for propagation).")
+    var exhaustive = false
+
+    @Option(help: ArgumentHelp("Only inputs in [lo, hi] (floats; inf allowed); write it as --range=lo:hi when lo is negative.",
+                               valueName: "lo:hi"))
+    var range: String?
+
+    @Option(help: "Take every N-th float in order (default 257 without --exhaustive/--range, else 1).")
+    var stride: UInt64?
+
+    @Flag(help: "Also sweep the approximation zoo (libm, hard sigmoids, hard tanh, softsign, Schraudolph, Padé).")
+    var zoo = false
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output format: table, json, csv or markdown.")
+    var format: Format = .table
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: ArgumentHelp("Draw the error against x of the chosen tiers (first chosen ISA) and zoo entries as SVG.",
+                               valueName: "file.svg"))
+    var plot: String?
+
+    @Option(help: ArgumentHelp("x range of --plot (default -20:20 for sigmoid, -10:10 for tanh).", valueName: "lo:hi"))
+    var plotRange: String?
+
+    @Option(help: "Error measure of --plot: abs (absolute error) or ulp (fractional ulp error).")
+    var plotMetric: Metric = .abs
+
+    @Option(help: ArgumentHelp("Draw max absolute error against time per element (16K-element buffer, medians of interleaved runs) as SVG.",
+                               valueName: "file.svg"))
+    var pareto: String?
+
+    @Option(help: ArgumentHelp("Write one JSON certificate per function, tier and ISA into this directory.", valueName: "dir"))
+    var certificates: String?
+
+    @Flag(help: "Exit with status 1 if any tier breaks its contract in DESIGN.md (bound, monotonicity, range, specials, NaN, oddness, non-finite).")
+    var check = false
+
+    var functions: [Function] { function == .all ? Function.allCases : [Function(rawValue: function.rawValue)!] }
+
+    var tiers: [Tier] {
+        switch tier {
+        case .all: Tier.allCases
+        case .none: []
+        case .precise: [.precise]
+        case .fast: [.fast]
+        case .approximate: [.approximate]
+        }
+    }
+
+    func isas() throws -> [ISA] {
+        switch isa {
+        case .all: return ISA.supported
+        case .best: return [ISA.best]
+        case .scalar, .avx2, .avx512, .neon:
+            let chosen = ISA.allCases.first { $0.description == isa.rawValue }!
+            guard chosen.isSupported else {
+                throw ValidationError("--isa \(isa.rawValue): not supported on this CPU (supported: "
+                    + ISA.supported.map(\.description).joined(separator: ", ") + ")")
+            }
+            return [chosen]
+        }
+    }
+
+    static func parseRange(_ text: String, option: String) throws -> (Float, Float) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let lo = Float(parts[0]), let hi = Float(parts[1]), !lo.isNaN, !hi.isNaN else {
+            throw ValidationError("\(option) \(text): expected lo:hi with two numbers, e.g. \(option)=-10:10")
+        }
+        guard lo <= hi else { throw ValidationError("\(option) \(text): lo must not exceed hi") }
+        return (lo, hi)
+    }
+
+    func inputSet() throws -> InputSet {
+        var set = InputSet.everything
+        if let range {
+            let (lo, hi) = try Self.parseRange(range, option: "--range")
+            set.first = ck_ordered_index(lo)
+            set.last = ck_ordered_index(hi)
+        }
+        set.stride = stride ?? (exhaustive || range != nil ? 1 : 257)
+        return set
+    }
+
+    func validate() throws {
+        if exhaustive && (range != nil || stride != nil) {
+            throw ValidationError("--exhaustive sweeps every float; it cannot be combined with --range or --stride")
+        }
+        if let stride, stride < 1 { throw ValidationError("--stride must be at least 1, got \(stride)") }
+        if threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        if tier == .none && !zoo { throw ValidationError("--tier none leaves nothing to sweep; add --zoo") }
+        if check && tier == .none { throw ValidationError("--check needs at least one tier (it checks the contract of the tiers)") }
+        if let plotRange {
+            let (lo, hi) = try Self.parseRange(plotRange, option: "--plot-range")
+            guard lo < hi, lo.isFinite, hi.isFinite else {
+                throw ValidationError("--plot-range \(plotRange): needs finite lo < hi")
+            }
+        }
+        _ = try isas()
+        _ = try inputSet()
+    }
+
+    func run() throws {
+        let inputs = try inputSet()
+        let isaList = try isas()
+        var sweeps: [Sweep] = []
+        for f in functions {
+            let subjects = tiers.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
+                + (zoo ? Subject.zoo(f) : [])
+            sweeps.append(try runSweep(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal))
+        }
+        let (version, commit) = provenance()
+        let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))
+            .joined(separator: " ")
+
+        if let plot { try writePlot(sweeps, to: plot) }
+        if let pareto { try writePareto(sweeps, to: pareto) }
+        if let certificates {
+            let paths = try writeCertificates(sweeps, to: certificates, version: version, commit: commit)
+            note("wrote \(paths.count) certificates to \(certificates)")
+        }
+        let plotLink = plot.map { path in relativePath(path, from: output) }
+        let report: String = switch format {
+        case .table: renderText(sweeps)
+        case .json: try renderJSON(sweeps, version: version, commit: commit)
+        case .csv: renderCSV(sweeps)
+        case .markdown: renderMarkdown(sweeps, command: command, plot: plotLink)
+        }
+        if let output {
+            try Data(report.utf8).write(to: URL(fileURLWithPath: output))
+            note("wrote \(output)")
+        } else {
+            print(report, terminator: "")
+        }
+        if check {
+            let failures = sweeps.flatMap(\.notes)
+            let kernels = sweeps.flatMap(\.results).filter { $0.subject.tier != nil }.count
+            if failures.isEmpty {
+                note("contract check passed: \(kernels) kernel sweeps (\(inputs.description))")
+            } else {
+                note("contract check FAILED:\n" + failures.map { "  " + $0 }.joined(separator: "\n"))
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    /// The SVG of error against x: the tiers on the first chosen ISA (all ISAs give the same bits) and the zoo.
+    func writePlot(_ sweeps: [Sweep], to path: String) throws {
+        let bins = 600, perBin = 128
+        let floor = plotMetric == .abs ? 1e-10 : 1e-3
+        let charts = try sweeps.map { sweep -> SVGChart in
+            let (lo, hi) = try plotRange.map { try Self.parseRange($0, option: "--plot-range") }
+                ?? (sweep.function == .sigmoid ? (-20, 20) : (-10, 10))
+            let firstISA = sweep.results.compactMap(\.subject.isa).first
+            let shown = sweep.results.map(\.subject).filter { $0.isa == nil || $0.isa == firstISA }
+            var chart = SVGChart(
+                title: "\(sweep.function): \(plotMetric == .abs ? "absolute" : "ulp") error against x (max over \(perBin) inputs per point)",
+                xLabel: "x", yLabel: plotMetric == .abs ? "absolute error (log)" : "error in ulp (log)", yLog: true)
+            for s in shown {
+                var absErr = [Double](repeating: 0, count: bins), ulpErr = [Double](repeating: 0, count: bins)
+                guard ck_eval_profile(sweep.function.c, s.impl, s.context, lo, hi, bins, perBin, &absErr, &ulpErr) == 0 else {
+                    throw ValidationError("cannot profile \(s.name) on [\(lo), \(hi)]")
+                }
+                let err = plotMetric == .abs ? absErr : ulpErr
+                let points = (0..<bins).map { b in
+                    (x: Double(lo) + (Double(hi) - Double(lo)) * (Double(b) + 0.5) / Double(bins), y: max(err[b], floor))
+                }
+                chart.series.append(.init(name: s.tier.map { "\($0)" } ?? s.name, points: points, dashed: s.tier == nil))
+            }
+            return chart
+        }
+        try Data(SVGChart.document(charts).utf8).write(to: URL(fileURLWithPath: path))
+        note("wrote \(path)")
+    }
+
+    /// The SVG of max absolute error (from the sweep) against measured time per element.
+    func writePareto(_ sweeps: [Sweep], to path: String) throws {
+        let charts = sweeps.map { sweep -> SVGChart in
+            let times = measureThroughput(sweep.results.map(\.subject))
+            var chart = SVGChart(title: "\(sweep.function): max absolute error against time (16K floats, median of interleaved runs)",
+                                 xLabel: "ns per element (log)", yLabel: "max absolute error (log)", xLog: true, yLog: true)
+            for (r, t) in zip(sweep.results, times) {
+                chart.series.append(.init(name: r.subject.name, points: [(x: t, y: max(r.stats.max_abs, 1e-10))], scatter: true))
+            }
+            return chart
+        }
+        try Data(SVGChart.document(charts).utf8).write(to: URL(fileURLWithPath: path))
+        note("wrote \(path)")
+    }
+}
+
+/// A message on standard error (the report itself goes to standard output or --output).
+func note(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+private func shellQuoted(_ arg: String) -> String {
+    arg.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,".contains($0) } ? arg : "'" + arg.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// `path` as seen from the directory of `file` (for links in a written report).
+private func relativePath(_ path: String, from file: String?) -> String {
+    guard let file else { return path }
+    let dir = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
+    let target = URL(fileURLWithPath: path).standardizedFileURL.path
+    return target.hasPrefix(dir + "/") ? String(target.dropFirst(dir.count + 1)) : target
+}

@@ -1,0 +1,232 @@
+import CKernelsEval
+import Foundation
+
+/// A table rendered as aligned text for a terminal or as GitHub markdown.
+struct Table {
+    var headers: [String]
+    var rows: [[String]] = []
+    /// Columns (by index) that hold text and are left-aligned; the rest are numbers, right-aligned.
+    var leftColumns: Set<Int> = [0]
+
+    func text() -> String {
+        let widths = headers.indices.map { c in rows.reduce(headers[c].count) { max($0, $1[c].count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return leftColumns.contains(c) ? cell + pad : pad + cell
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    func markdown() -> String {
+        let align = headers.indices.map { leftColumns.contains($0) ? "---" : "--:" }
+        return ([headers, align] + rows).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
+    }
+}
+
+let histogramLabels = ["0", "1", "2", "3", "4", "5-8", "9-64", ">64"]
+
+extension Sweep {
+    /// One line saying what was swept.
+    var headline: String {
+        let n = NumberFormatter.localizedString(from: NSNumber(value: inputs.count), number: .decimal)
+        let nans = results.first.map { $0.stats.nan_inputs } ?? 0
+        return "\(function): \(inputs.description) (\(n) inputs) and \(nans) NaN patterns; "
+            + "\(threads) threads; \(String(format: "%.1f", wallSeconds)) s"
+    }
+
+    var mainTable: Table {
+        var t = Table(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
+                                "mean abs", "exact %", "monotonicity", "range", "non-finite", "NaN", "odd",
+                                "specials", "meets", "contract", "cpu s"],
+                      leftColumns: [0, 15, 16])
+        for r in results {
+            let s = r.stats
+            t.rows.append([
+                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : fmt3(s.max_ulp_frac), fmt(s.max_ulp_x),
+                fmt3(s.max_abs), fmt(s.max_abs_x), fmt3(s.max_rel), fmt3(r.meanAbs),
+                String(format: "%.2f", r.exactPercent), "\(s.monotonicity_violations)", "\(s.out_of_range)",
+                "\(s.nonfinite)", "\(s.nan_not_propagated)", function == .tanh ? "\(s.odd_violations)" : "-",
+                "\(r.specialsPassed)/\(r.specials.count)", r.meets,
+                r.subject.tier == nil ? "-" : (r.contractFailures.isEmpty ? "pass" : "FAIL"),
+                String(format: "%.1f", s.seconds),
+            ])
+        }
+        return t
+    }
+
+    var histogramTable: Table {
+        var t = Table(headers: ["implementation"] + histogramLabels.map { "\($0) ulp %" })
+        for r in results {
+            let total = Double(max(r.stats.ulp_inputs, 1))
+            t.rows.append([r.subject.name] + r.histogram.map { String(format: "%.4g", 100 * Double($0) / total) })
+        }
+        return t
+    }
+
+    var specialsTable: Table {
+        var t = Table(headers: ["implementation"] + Result.specialNames + ["saturates at", "reference saturates at"],
+                      leftColumns: [0])
+        for r in results {
+            let hi = r.specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)], lo = r.specials[Int(CK_SPECIAL_SAT_LOW.rawValue)]
+            t.rows.append([r.subject.name] + r.specials.map { $0.pass != 0 ? "pass" : "FAIL" }
+                + ["\(fmt(lo.sat_x)), \(fmt(hi.sat_x))", "\(fmt(lo.ref_sat_x)), \(fmt(hi.ref_sat_x))"])
+        }
+        return t
+    }
+
+    /// Every zoo entry's label, and each broken contract promise.
+    var notes: [String] {
+        results.flatMap { r -> [String] in
+            let failures = r.subject.tier != nil ? r.contractFailures : []
+            return failures.map { "\(r.subject.name): \($0)" }
+        }
+    }
+
+    var legend: [String] {
+        results.filter { $0.subject.tier == nil }.map { "\($0.subject.name): \($0.subject.label)" }
+    }
+}
+
+/// The whole report in one of the text formats.
+func renderText(_ sweeps: [Sweep]) -> String {
+    sweeps.map { s in
+        var parts = [s.headline, s.mainTable.text(), "", "ulp histogram (inputs whose true result is a normal float)",
+                     s.histogramTable.text(), "", "special values (saturation: first x of exact 0/-1 and 1)",
+                     s.specialsTable.text()]
+        if !s.legend.isEmpty { parts += ["", "zoo:"] + s.legend.map { "  " + $0 } }
+        if !s.notes.isEmpty { parts += ["", "contract failures:"] + s.notes.map { "  " + $0 } }
+        return parts.joined(separator: "\n")
+    }.joined(separator: "\n\n") + "\n"
+}
+
+func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String {
+    var out = "# Accuracy of GateKernels sigmoid and tanh, beside an approximation zoo\n\n"
+    out += "Generated by `gatekernels accuracy`; do not edit. Regenerate with:\n\n```\n\(command)\n```\n\n"
+    out += "Reference: double-precision `exp`/`tanh` rounded to float. ulp columns count inputs whose true "
+        + "result is a normal float; \"meets\" is the tightest tier of DESIGN.md whose whole contract "
+        + "(bound, monotonicity, range, NaN, specials, oddness) the implementation satisfies on these inputs; "
+        + "\"cpu s\" is the CPU time spent in the implementation and its statistics (the shared reference excluded).\n"
+    if let plot { out += "\n![error against x](\(plot))\n" }
+    for s in sweeps {
+        out += "\n## \(s.function)\n\n\(s.headline)\n\n\(s.mainTable.markdown())\n"
+        out += "\nulp histogram (% of inputs whose true result is a normal float):\n\n\(s.histogramTable.markdown())\n"
+        out += "\nSpecial values (saturation: first x of the exact low and high values):\n\n\(s.specialsTable.markdown())\n"
+        if !s.legend.isEmpty { out += "\nZoo:\n\n" + s.legend.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+        if !s.notes.isEmpty { out += "\nContract failures:\n\n" + s.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+    }
+    return out
+}
+
+/// A float as JSON: a number when finite, else the string "inf", "-inf" or "nan".
+private func json(_ x: Float) -> Any { x.isFinite ? Double(x) : fmt(x) }
+private func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
+
+extension Result {
+    var dictionary: [String: Any] {
+        let s = stats
+        var d: [String: Any] = [
+            "implementation": subject.name, "label": subject.label, "function": subject.function.rawValue,
+            "inputs": s.inputs, "ulp_inputs": s.ulp_inputs,
+            "max_ulp": s.max_ulp, "max_ulp_x": json(s.max_ulp_x),
+            "max_ulp_fractional": json(s.max_ulp_frac), "max_ulp_fractional_x": json(s.max_ulp_frac_x),
+            "max_abs": json(s.max_abs), "max_abs_x": json(s.max_abs_x),
+            "max_rel": json(s.max_rel), "max_rel_x": json(s.max_rel_x),
+            "mean_abs": json(meanAbs), "exact_percent": exactPercent,
+            "ulp_histogram": Dictionary(uniqueKeysWithValues: zip(histogramLabels, histogram)),
+            "monotonicity_violations": s.monotonicity_violations, "first_violation_x": json(s.first_violation_x),
+            "out_of_range": s.out_of_range, "first_out_of_range_x": json(s.first_out_of_range_x),
+            "nonfinite": s.nonfinite, "first_nonfinite_x": json(s.first_nonfinite_x),
+            "nan_inputs": s.nan_inputs, "nan_not_propagated": s.nan_not_propagated,
+            "specials": Dictionary(uniqueKeysWithValues: zip(Result.specialNames, specials).map { name, r in
+                (name, ["pass": r.pass != 0, "x": json(r.x), "y": json(r.y), "expected": json(r.expected)] as [String: Any])
+            }),
+            "saturates_at": [json(specials[Int(CK_SPECIAL_SAT_LOW.rawValue)].sat_x),
+                             json(specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)].sat_x)],
+            "meets": meets, "cpu_seconds": s.seconds,
+        ]
+        if subject.function == .tanh {
+            d["odd_violations"] = s.odd_violations
+            d["first_odd_violation_x"] = json(s.first_odd_violation_x)
+        }
+        if let tier = subject.tier, let isa = subject.isa {
+            d["tier"] = tier.description
+            d["isa"] = isa.description
+            d["contract"] = ["bound": tier.boundDescription, "pass": contractFailures.isEmpty,
+                             "failures": contractFailures] as [String: Any]
+        }
+        return d
+    }
+}
+
+extension InputSet {
+    var dictionary: [String: Any] {
+        ["first_x": json(firstX), "last_x": json(lastX), "stride": stride, "count": count,
+         "exhaustive": isExhaustive, "description": description]
+    }
+}
+
+func jsonData(_ object: Any) throws -> Data {
+    try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+}
+
+func renderJSON(_ sweeps: [Sweep], version: String, commit: String) throws -> String {
+    let object: [String: Any] = [
+        "library_version": version, "git_commit": commit,
+        "sweeps": sweeps.map { s -> [String: Any] in
+            ["function": s.function.rawValue, "inputs": s.inputs.dictionary, "threads": s.threads,
+             "wall_seconds": s.wallSeconds, "nan_patterns": s.results.first?.stats.nan_inputs ?? 0,
+             "results": s.results.map(\.dictionary)]
+        },
+    ]
+    return String(decoding: try jsonData(object), as: UTF8.self) + "\n"
+}
+
+func renderCSV(_ sweeps: [Sweep]) -> String {
+    let headers = ["function", "implementation", "tier", "isa", "inputs", "stride", "max_ulp", "max_ulp_x",
+                   "max_ulp_fractional", "max_abs", "max_abs_x", "max_rel", "max_rel_x", "mean_abs", "exact_percent"]
+        + histogramLabels.map { "hist_\($0)" }
+        + ["monotonicity_violations", "out_of_range", "nonfinite", "nan_inputs", "nan_not_propagated",
+           "odd_violations", "specials_passed", "specials_total", "meets", "contract", "cpu_seconds"]
+    var lines = [headers.joined(separator: ",")]
+    for sweep in sweeps {
+        for r in sweep.results {
+            let s = r.stats
+            let contract = r.subject.tier == nil ? "" : (r.contractFailures.isEmpty ? "pass" : "fail")
+            let cells: [String] = [sweep.function.rawValue, r.subject.name, r.subject.tier?.description ?? "",
+                                   r.subject.isa?.description ?? "", "\(s.inputs)", "\(sweep.inputs.stride)",
+                                   "\(s.max_ulp)", fmt(s.max_ulp_x), "\(s.max_ulp_frac)", "\(s.max_abs)",
+                                   fmt(s.max_abs_x), "\(s.max_rel)", fmt(s.max_rel_x), "\(r.meanAbs)",
+                                   "\(r.exactPercent)"]
+                + r.histogram.map { "\($0)" }
+                + ["\(s.monotonicity_violations)", "\(s.out_of_range)", "\(s.nonfinite)", "\(s.nan_inputs)",
+                   "\(s.nan_not_propagated)", sweep.function == .tanh ? "\(s.odd_violations)" : "",
+                   "\(r.specialsPassed)", "\(r.specials.count)", r.meets, contract, "\(s.seconds)"]
+            lines.append(cells.joined(separator: ","))
+        }
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// Writes one certificate per function, tier and ISA into `directory`; returns the paths.
+func writeCertificates(_ sweeps: [Sweep], to directory: String, version: String, commit: String) throws -> [String] {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var paths: [String] = []
+    let date = ISO8601DateFormatter().string(from: Date())
+    for sweep in sweeps {
+        for r in sweep.results {
+            guard let tier = r.subject.tier, let isa = r.subject.isa else { continue }
+            var cert = r.dictionary
+            cert["inputs_swept"] = sweep.inputs.dictionary
+            cert["library_version"] = version
+            cert["git_commit"] = commit
+            cert["generated_at"] = date
+            cert["sweep_wall_seconds"] = sweep.wallSeconds
+            let path = (directory as NSString).appendingPathComponent("\(sweep.function)-\(tier)-\(isa).json")
+            try jsonData(cert).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+    }
+    return paths
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A dependency-free chart (lines or labelled points) with axes, ticks, labels and a legend, drawn
+/// as SVG; several charts stack vertically in one document.
+struct SVGChart {
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        var dashed = false
+        /// Draw each point as a labelled dot instead of joining them with a line.
+        var scatter = false
+    }
+
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var xLog = false
+    var yLog = false
+    var series: [Series] = []
+
+    static let width = 1000.0, height = 440.0
+    private static let left = 80.0, right = 290.0, top = 40.0, bottom = 55.0
+    private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                                  "#17becf", "#7f7f7f", "#bcbd22"]
+
+    private var plotW: Double { Self.width - Self.left - Self.right }
+    private var plotH: Double { Self.height - Self.top - Self.bottom }
+
+    /// The data range of one axis, widened to whole decades (log) or to nice ticks (linear).
+    private func axis(_ values: [Double], log: Bool) -> (lo: Double, hi: Double, ticks: [Double]) {
+        let v = values.filter { $0.isFinite && (!log || $0 > 0) }
+        guard var lo = v.min(), var hi = v.max() else { return (log ? 1 : 0, log ? 10 : 1, []) }
+        if log {
+            lo = Foundation.pow(10, Foundation.floor(Foundation.log10(lo)))
+            hi = Foundation.pow(10, Foundation.ceil(Foundation.log10(hi)))
+            if hi <= lo { hi = lo * 10 }
+            let decades = Int((Foundation.log10(hi) - Foundation.log10(lo)).rounded())
+            let step = max(1, (decades + 9) / 10)
+            let ticks = stride(from: 0, through: decades, by: step).map { lo * Foundation.pow(10, Double($0)) }
+            return (lo, hi, ticks)
+        }
+        if hi <= lo { hi = lo + 1 }
+        let raw = (hi - lo) / 8
+        let mag = Foundation.pow(10, Foundation.floor(Foundation.log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
+        lo = Foundation.floor(lo / step) * step
+        hi = Foundation.ceil(hi / step) * step
+        return (lo, hi, stride(from: lo, through: hi + step / 2, by: step).map { $0 })
+    }
+
+    private func position(_ v: Double, _ a: (lo: Double, hi: Double, ticks: [Double]), log: Bool) -> Double {
+        log ? (Foundation.log10(v) - Foundation.log10(a.lo)) / (Foundation.log10(a.hi) - Foundation.log10(a.lo))
+            : (v - a.lo) / (a.hi - a.lo)
+    }
+
+    private func tickLabel(_ v: Double, log: Bool) -> String {
+        if log {
+            let e = Int(Foundation.log10(v).rounded())
+            return (-2...3).contains(e) ? String(format: "%g", v) : "1e\(e)"
+        }
+        return String(format: "%g", v)
+    }
+
+    /// The chart as an SVG group, its top-left corner at (0, `y`).
+    func render(y offset: Double) -> String {
+        let all = series.flatMap(\.points)
+        let xa = axis(all.map(\.x), log: xLog), ya = axis(all.map(\.y), log: yLog)
+        func px(_ x: Double) -> Double { Self.left + plotW * position(x, xa, log: xLog) }
+        func py(_ y: Double) -> Double { Self.top + plotH * (1 - position(y, ya, log: yLog)) }
+        var s = "<g transform=\"translate(0,\(offset))\">\n"
+        s += "<text x=\"\(Self.left + plotW / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(esc(title))</text>\n"
+        s += "<rect x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>\n"
+        for t in xa.ticks {
+            let x = px(t)
+            s += "<line x1=\"\(x)\" y1=\"\(Self.top)\" x2=\"\(x)\" y2=\"\(Self.top + plotH)\" stroke=\"#ddd\"/>\n"
+            s += "<text x=\"\(x)\" y=\"\(Self.top + plotH + 18)\" text-anchor=\"middle\" font-size=\"12\">\(tickLabel(t, log: xLog))</text>\n"
+        }
+        for t in ya.ticks {
+            let y = py(t)
+            s += "<line x1=\"\(Self.left)\" y1=\"\(y)\" x2=\"\(Self.left + plotW)\" y2=\"\(y)\" stroke=\"#ddd\"/>\n"
+            s += "<text x=\"\(Self.left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"12\">\(tickLabel(t, log: yLog))</text>\n"
+        }
+        s += "<text x=\"\(Self.left + plotW / 2)\" y=\"\(Self.height - 12)\" text-anchor=\"middle\" font-size=\"13\">\(esc(xLabel))</text>\n"
+        s += "<text transform=\"translate(18,\(Self.top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(esc(yLabel))</text>\n"
+        s += "<clipPath id=\"clip\(Int(offset))\"><rect x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(plotW)\" height=\"\(plotH)\"/></clipPath>\n"
+        for (i, ser) in series.enumerated() {
+            let color = Self.palette[i % Self.palette.count]
+            let pts = ser.points.filter { $0.x.isFinite && $0.y.isFinite && (!xLog || $0.x > 0) && (!yLog || $0.y > 0) }
+            if ser.scatter {
+                for p in pts {
+                    s += "<circle cx=\"\(px(p.x))\" cy=\"\(py(p.y))\" r=\"5\" fill=\"\(color)\"/>\n"
+                    s += "<text x=\"\(px(p.x) + 8)\" y=\"\(py(p.y) - 6)\" font-size=\"11\" fill=\"\(color)\">\(esc(ser.name))</text>\n"
+                }
+            } else {
+                let path = pts.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }.joined(separator: " ")
+                let dash = ser.dashed ? " stroke-dasharray=\"6,3\"" : ""
+                s += "<polyline clip-path=\"url(#clip\(Int(offset)))\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash)/>\n"
+            }
+            let ly = Self.top + 10 + Double(i) * 20, lx = Self.left + plotW + 16
+            if ser.scatter {
+                s += "<circle cx=\"\(lx + 12)\" cy=\"\(ly)\" r=\"5\" fill=\"\(color)\"/>\n"
+            } else {
+                let dash = ser.dashed ? " stroke-dasharray=\"6,3\"" : ""
+                s += "<line x1=\"\(lx)\" y1=\"\(ly)\" x2=\"\(lx + 24)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+            }
+            s += "<text x=\"\(lx + 30)\" y=\"\(ly + 4)\" font-size=\"12\">\(esc(ser.name))</text>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    /// A standalone SVG document with `charts` one under the other.
+    static func document(_ charts: [SVGChart]) -> String {
+        let h = height * Double(charts.count)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(h)\" viewBox=\"0 0 \(width) \(h)\" font-family=\"sans-serif\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        for (i, c) in charts.enumerated() { s += c.render(y: Double(i) * height) }
+        return s + "</svg>\n"
+    }
+}
+
+private func esc(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;")
+}
