@@ -1,0 +1,521 @@
+/* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
+ * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernels/eval), the
+ * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
+ * independence, status codes, ISA selection, and cross-ISA bitwise equality.
+ *
+ *   ck_test [--stride N] [--threads T] [--exhaustive]
+ *
+ * --stride N: the contract sweeps take every N-th float of the whole float line (default 40009) and
+ * every max(1, N/64)-th float of [-20, 20], plus every float of small windows where the functions
+ * bend; --exhaustive: every float. It prints a digest of each (function, tier) over a fixed input
+ * set; the ISAs must agree on it here, and scripts/ci-c.sh compares it across machines (x86 against
+ * AArch64 under qemu). The last line is "N passed, N failed"; the exit status is 1 on any failure. */
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ck_eval.h"
+#include "ckernels.h"
+
+/* ---- bookkeeping --------------------------------------------------------------------------- */
+
+static unsigned long passed, failed;
+
+static int check(int ok, const char *fmt, ...)
+{
+    if (ok) {
+        passed++;
+        return 1;
+    }
+    failed++;
+    if (failed <= 200) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("FAIL: ", stdout);
+        vprintf(fmt, ap);
+        fputc('\n', stdout);
+        va_end(ap);
+    }
+    return 0;
+}
+
+static const char *const tier_names[] = { "precise", "fast", "approximate" };
+static const char *const func_names[] = { "sigmoid", "tanh" };
+static const ck_tier tiers[] = { CK_PRECISE, CK_FAST, CK_APPROXIMATE };
+static const ck_func funcs[] = { CK_FUNC_SIGMOID, CK_FUNC_TANH };
+#define NTIERS 3
+#define NFUNCS 2
+
+static ck_isa isas[4]; /* the ISAs this CPU and build run, scalar first */
+static size_t nisas;
+
+static uint32_t bits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static float from_bits(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+/* bitwise equal, or both NaN (NaN payloads are not part of the contract) */
+static int same(float a, float b) { return bits(a) == bits(b) || (a != a && b != b); }
+
+static ck_status run(ck_func f, const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return f == CK_FUNC_SIGMOID ? ck_sigmoid_f32_isa(x, y, n, tier, isa) : ck_tanh_f32_isa(x, y, n, tier, isa);
+}
+
+typedef struct { ck_func f; ck_tier tier; ck_isa isa; } subject;
+
+static void eval_impl(const float *x, float *y, size_t n, void *ctx)
+{
+    const subject *s = ctx;
+    if (run(s->f, x, y, n, s->tier, s->isa) != CK_OK)
+        for (size_t i = 0; i < n; ++i)
+            y[i] = NAN; /* shows up as out of range */
+}
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* deterministic pseudo-random floats in [lo, hi) */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static float uniform(float lo, float hi)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return lo + (hi - lo) * (float)(rng_state >> 40) * 0x1p-24f;
+}
+
+/* ---- the accuracy contract ----------------------------------------------------------------- */
+
+static void expect_contract(const char *where, const subject *s, const ck_eval_stats *st)
+{
+    const char *isa = ck_isa_name(s->isa), *fn = func_names[s->f], *tier = tier_names[s->tier];
+    if (s->tier == CK_APPROXIMATE)
+        check(st->max_abs <= 2e-4, "%s %s %s %s: max abs error %.3g at x=%a > 2e-4", isa, fn, tier, where,
+              st->max_abs, (double)st->max_abs_x);
+    else {
+        uint32_t bound = s->tier == CK_PRECISE ? 2 : 4;
+        check(st->max_ulp <= bound, "%s %s %s %s: %u ulp at x=%a > %u", isa, fn, tier, where, st->max_ulp,
+              (double)st->max_ulp_x, bound);
+    }
+    check(st->monotonicity_violations == 0, "%s %s %s %s: %" PRIu64 " monotonicity violations, first at x=%a", isa,
+          fn, tier, where, st->monotonicity_violations, (double)st->first_violation_x);
+    check(st->out_of_range == 0, "%s %s %s %s: %" PRIu64 " results out of range, first at x=%a", isa, fn, tier,
+          where, st->out_of_range, (double)st->first_out_of_range_x);
+    check(st->nonfinite == 0, "%s %s %s %s: %" PRIu64 " non-finite results for finite input, first at x=%a", isa,
+          fn, tier, where, st->nonfinite, (double)st->first_nonfinite_x);
+    check(st->nan_not_propagated == 0, "%s %s %s %s: NaN 0x%08x did not give NaN", isa, fn, tier, where,
+          st->first_nan_not_propagated_bits);
+    if (s->f == CK_FUNC_TANH)
+        check(st->odd_violations == 0, "%s %s %s %s: tanh(-x) != -tanh(x) at %" PRIu64 " inputs, first x=%a", isa,
+              tier, where, st->odd_violations, (double)st->first_odd_violation_x);
+}
+
+/* Sweeps every tier on every ISA of one function at once (the reference is computed once). */
+static void sweep(ck_func f, const char *where, uint64_t first, uint64_t last, uint64_t stride, int threads,
+                  int nans, int verbose)
+{
+    subject subj[NTIERS * 4];
+    ck_eval_subject es[NTIERS * 4] = { { 0 } };
+    ck_eval_stats st[NTIERS * 4];
+    size_t n = 0;
+    for (size_t i = 0; i < nisas; ++i)
+        for (int t = 0; t < NTIERS; ++t) {
+            subj[n] = (subject){ f, tiers[t], isas[i] };
+            es[n] = (ck_eval_subject){ eval_impl, &subj[n] };
+            ++n;
+        }
+    ck_eval_range r = { .first = first, .last = last, .stride = stride, .threads = threads, .include_nans = nans };
+    if (!check(ck_eval_sweep_many(f, es, n, &r, st) == 0, "%s %s: ck_eval_sweep_many failed", func_names[f], where))
+        return;
+    for (size_t i = 0; i < n; ++i) {
+        expect_contract(where, &subj[i], &st[i]);
+        if (verbose)
+            printf("  %-6s %-7s %-11s %-12s %11" PRIu64 " inputs  max %u ulp (x=%-14a)  max abs %.3g  %.1f s\n",
+                   ck_isa_name(subj[i].isa), func_names[f], tier_names[subj[i].tier], where, st[i].inputs,
+                   st[i].max_ulp, (double)st[i].max_ulp_x, st[i].max_abs, st[i].seconds);
+    }
+}
+
+static void test_contract(uint64_t stride, int threads)
+{
+    /* where the functions bend, saturate, clamp or flush: every float nearby */
+    static const float bends[] = { 0.0f, 0.5f, -0.5f, 1.0f, -1.0f, 5.0f, -5.0f, 9.0f, -9.0f, 11.0f, -11.0f,
+                                   17.0f, -17.0f, 19.0f, -19.0f, -87.3365f };
+    printf("contract sweeps (stride %" PRIu64 ", %d threads):\n", stride, threads);
+    for (int fi = 0; fi < NFUNCS; ++fi) {
+        ck_func f = funcs[fi];
+        sweep(f, "whole line", 0, CK_ORDERED_COUNT - 1, stride, threads, 1, 1);
+        if (stride == 1)
+            continue;
+        uint64_t dense = stride / 64 ? stride / 64 : 1;
+        sweep(f, "[-20, 20]", ck_ordered_index(-20.0f), ck_ordered_index(20.0f), dense, threads, 0, 1);
+        for (size_t b = 0; b < sizeof bends / sizeof bends[0]; ++b) {
+            uint64_t k = ck_ordered_index(bends[b]);
+            char where[32];
+            snprintf(where, sizeof where, "near %g", (double)bends[b]);
+            sweep(f, where, k - 20000, k + 20000, 1, threads, 0, 0);
+        }
+    }
+}
+
+static void test_specials(void)
+{
+    for (size_t i = 0; i < nisas; ++i)
+        for (int fi = 0; fi < NFUNCS; ++fi)
+            for (int t = 0; t < NTIERS; ++t) {
+                subject s = { funcs[fi], tiers[t], isas[i] };
+                ck_special_result res[CK_SPECIAL_COUNT];
+                ck_eval_specials(s.f, eval_impl, &s, res);
+                for (int k = 0; k < CK_SPECIAL_COUNT; ++k)
+                    check(res[k].pass, "%s %s %s special %s: f(%a) = %a, expected %a", ck_isa_name(s.isa),
+                          func_names[s.f], tier_names[s.tier], ck_special_name((ck_special)k), (double)res[k].x,
+                          (double)res[k].y, (double)res[k].expected);
+                /* exact values the contract names, beyond ck_eval_specials' rows */
+                float x[] = { 0.0f, 100.0f, -100.0f, FLT_MAX, -FLT_MAX }, y[5];
+                run(s.f, x, y, 5, s.tier, s.isa);
+                if (s.f == CK_FUNC_SIGMOID)
+                    check(y[0] == 0.5f && y[1] == 1.0f && y[2] == 0.0f && y[3] == 1.0f && y[4] == 0.0f,
+                          "%s sigmoid %s: (0, 100, -100, FLT_MAX, -FLT_MAX) -> (%a %a %a %a %a)", ck_isa_name(s.isa),
+                          tier_names[s.tier], (double)y[0], (double)y[1], (double)y[2], (double)y[3], (double)y[4]);
+                else
+                    check(bits(y[0]) == 0 && y[1] == 1.0f && y[2] == -1.0f && y[3] == 1.0f && y[4] == -1.0f,
+                          "%s tanh %s: (0, 100, -100, FLT_MAX, -FLT_MAX) -> (%a %a %a %a %a)", ck_isa_name(s.isa),
+                          tier_names[s.tier], (double)y[0], (double)y[1], (double)y[2], (double)y[3], (double)y[4]);
+            }
+}
+
+/* ---- a fixed input set: cross-ISA equality, digests, FTZ/DAZ --------------------------------- */
+
+#define PROBE_COUNT (1u << 18)
+
+/* Half spread over the whole float line, half over [-20, 20], then NaNs, infinities, zeros and
+ * denormals. */
+static float *probe_inputs(void)
+{
+    float *x = xmalloc(PROBE_COUNT * sizeof(float));
+    static const uint32_t specials[] = { 0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff812345u, 0x7f800000u,
+                                         0xff800000u, 0x00000000u, 0x80000000u, 0x00000001u, 0x80000001u,
+                                         0x007fffffu, 0x807fffffu, 0x00800000u, 0x80800000u, 0x7f7fffffu,
+                                         0xff7fffffu };
+    size_t ns = sizeof specials / sizeof specials[0], half = (PROBE_COUNT - ns) / 2;
+    uint64_t lo = ck_ordered_index(-20.0f), hi = ck_ordered_index(20.0f);
+    for (size_t i = 0; i < half; ++i)
+        x[i] = ck_ordered_float(i * (CK_ORDERED_COUNT - 1) / (half - 1));
+    for (size_t i = 0; i < PROBE_COUNT - ns - half; ++i)
+        x[half + i] = ck_ordered_float(lo + i * (hi - lo) / (PROBE_COUNT - ns - half - 1));
+    for (size_t i = 0; i < ns; ++i)
+        x[PROBE_COUNT - ns + i] = from_bits(specials[i]);
+    return x;
+}
+
+/* FNV-1a over the result bits, every NaN counted as the same NaN */
+static uint64_t digest(const float *y, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t u = y[i] != y[i] ? 0x7fc00000u : bits(y[i]);
+        for (int b = 0; b < 4; ++b) {
+            h ^= (u >> (8 * b)) & 0xffu;
+            h *= 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
+static void test_cross_isa_and_digests(const float *x)
+{
+    float *ref = xmalloc(PROBE_COUNT * sizeof(float)), *y = xmalloc(PROBE_COUNT * sizeof(float));
+    for (int fi = 0; fi < NFUNCS; ++fi)
+        for (int t = 0; t < NTIERS; ++t) {
+            run(funcs[fi], x, ref, PROBE_COUNT, tiers[t], CK_ISA_SCALAR);
+            for (size_t i = 1; i < nisas; ++i) {
+                run(funcs[fi], x, y, PROBE_COUNT, tiers[t], isas[i]);
+                size_t bad = 0, first = 0;
+                for (size_t k = 0; k < PROBE_COUNT; ++k)
+                    if (!same(y[k], ref[k]) && bad++ == 0)
+                        first = k;
+                check(bad == 0, "%s %s %s differs from scalar at %zu inputs, first f(%a) = %a vs %a", ck_isa_name(isas[i]),
+                      func_names[fi], tier_names[t], bad, (double)x[first], (double)y[first], (double)ref[first]);
+            }
+            printf("digest %s %s %016" PRIx64 "\n", func_names[fi], tier_names[t], digest(ref, PROBE_COUNT));
+        }
+    free(ref);
+    free(y);
+}
+
+/* The caller's FTZ/DAZ setting changes nothing but subnormal results, and the kernels leave it. */
+static void test_ftz_daz(const float *x)
+{
+    enum { N = 8192 };
+    float xs[N], y0[N], y1[N];
+    for (size_t k = 0; k < N; ++k)
+        xs[k] = x[k * (PROBE_COUNT / N)];
+    memcpy(xs + N - 16, x + PROBE_COUNT - 16, 16 * sizeof(float)); /* the special values */
+    unsigned saved = ck_eval_get_ftz_daz();
+    for (size_t i = 0; i < nisas; ++i)
+        for (int fi = 0; fi < NFUNCS; ++fi)
+            for (int t = 0; t < NTIERS; ++t) {
+                ck_eval_set_ftz_daz(0);
+                run(funcs[fi], xs, y0, N, tiers[t], isas[i]);
+                check(ck_eval_get_ftz_daz() == 0, "%s %s %s changed FTZ/DAZ from off", ck_isa_name(isas[i]),
+                      func_names[fi], tier_names[t]);
+                ck_eval_set_ftz_daz(3);
+                unsigned on = ck_eval_get_ftz_daz();
+                run(funcs[fi], xs, y1, N, tiers[t], isas[i]);
+                check(ck_eval_get_ftz_daz() == on, "%s %s %s changed FTZ/DAZ from on", ck_isa_name(isas[i]),
+                      func_names[fi], tier_names[t]);
+                ck_eval_set_ftz_daz(0);
+                size_t bad = 0, first = 0;
+                for (size_t k = 0; k < N; ++k) {
+                    int subnormal = fpclassify(y0[k]) == FP_SUBNORMAL || fpclassify(xs[k]) == FP_SUBNORMAL;
+                    if (!subnormal && !same(y0[k], y1[k]) && bad++ == 0)
+                        first = k;
+                }
+                check(bad == 0, "%s %s %s: %zu results change under FTZ/DAZ, first f(%a) = %a vs %a",
+                      ck_isa_name(isas[i]), func_names[fi], tier_names[t], bad, (double)xs[first], (double)y1[first],
+                      (double)y0[first]);
+            }
+    ck_eval_set_ftz_daz(saved);
+}
+
+/* ---- tails, alignment, in place, guard pages ----------------------------------------------- */
+
+#define MAXN 64
+#define PAD 8
+#define SENTINEL 0x7fbadbadu /* a NaN pattern no kernel produces */
+
+static const char *volatile guard_case = "";
+
+static void on_segv(int sig)
+{
+    (void)sig;
+    static const char msg[] = "FAIL: memory fault (read or write past the end of a buffer) in ";
+    if (write(2, msg, sizeof msg - 1) < 0 || write(2, guard_case, strlen(guard_case)) < 0 || write(2, "\n", 1) < 0)
+        _exit(3);
+    _exit(3);
+}
+
+/* A buffer of `floats` that ends exactly at an inaccessible page. */
+static float *guarded(size_t floats, void **map, size_t *map_len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = ((floats * sizeof(float) + page - 1) / page + 1) * page;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED || mprotect(p + len - page, page, PROT_NONE) != 0) {
+        fprintf(stderr, "mmap/mprotect failed\n");
+        exit(2);
+    }
+    *map = p;
+    *map_len = len;
+    return (float *)(p + len - page) - floats;
+}
+
+static void test_tails(void)
+{
+    float data[MAXN], expect[MAXN], xbuf[MAXN + PAD], ybuf[MAXN + PAD];
+    for (size_t i = 0; i < MAXN; ++i)
+        data[i] = uniform(-20.0f, 20.0f);
+    data[5] = NAN;
+    data[17] = INFINITY;
+    data[30] = -0.0f;
+    data[63] = -INFINITY;
+    signal(SIGSEGV, on_segv);
+    void *xmap, *ymap;
+    size_t xlen, ylen;
+    float *gx = guarded(MAXN, &xmap, &xlen), *gy = guarded(MAXN, &ymap, &ylen);
+    char label[96];
+    for (size_t i = 0; i < nisas; ++i)
+        for (int fi = 0; fi < NFUNCS; ++fi)
+            for (int t = 0; t < NTIERS; ++t) {
+                ck_func f = funcs[fi];
+                const char *isa = ck_isa_name(isas[i]), *fn = func_names[fi], *tier = tier_names[t];
+                for (size_t k = 0; k < MAXN; ++k) /* one element at a time on scalar: position-free */
+                    run(f, data + k, expect + k, 1, tiers[t], CK_ISA_SCALAR);
+                size_t bad_values = 0, bad_writes = 0, bad_inplace = 0;
+                for (size_t off = 0; off < 4; ++off)
+                    for (size_t n = 0; n <= MAXN - off; ++n) {
+                        for (size_t k = 0; k < MAXN + PAD; ++k)
+                            ybuf[k] = from_bits(SENTINEL);
+                        memcpy(xbuf + off, data, n * sizeof(float));
+                        check(run(f, xbuf + off, ybuf + off, n, tiers[t], isas[i]) == CK_OK,
+                              "%s %s %s: status for n=%zu offset %zu", isa, fn, tier, n, off);
+                        for (size_t k = 0; k < MAXN + PAD; ++k) {
+                            int inside = k >= off && k < off + n;
+                            if (inside && !same(ybuf[k], expect[k - off]))
+                                bad_values++;
+                            if (!inside && bits(ybuf[k]) != SENTINEL)
+                                bad_writes++;
+                        }
+                        memcpy(xbuf + off, data, n * sizeof(float)); /* in place */
+                        run(f, xbuf + off, xbuf + off, n, tiers[t], isas[i]);
+                        for (size_t k = 0; k < n; ++k)
+                            bad_inplace += !same(xbuf[off + k], expect[k]);
+                    }
+                check(bad_values == 0, "%s %s %s: %zu wrong results over lengths 0..64 and offsets 0..3", isa, fn,
+                      tier, bad_values);
+                check(bad_writes == 0, "%s %s %s: %zu writes outside [y, y+n)", isa, fn, tier, bad_writes);
+                check(bad_inplace == 0, "%s %s %s: %zu in-place results differ", isa, fn, tier, bad_inplace);
+                /* input and output ending right at an unmapped page: a fault means a read or write past n */
+                for (size_t n = 1; n <= MAXN; ++n) {
+                    snprintf(label, sizeof label, "%s %s %s n=%zu", isa, fn, tier, n);
+                    guard_case = label;
+                    memcpy(gx + MAXN - n, data, n * sizeof(float));
+                    run(f, gx + MAXN - n, gy + MAXN - n, n, tiers[t], isas[i]);
+                    size_t bad = 0;
+                    for (size_t k = 0; k < n; ++k)
+                        bad += !same(gy[MAXN - n + k], expect[k]);
+                    check(bad == 0, "%s: %zu wrong results at a page end", label, bad);
+                }
+            }
+    guard_case = "";
+    munmap(xmap, xlen);
+    munmap(ymap, ylen);
+    signal(SIGSEGV, SIG_DFL);
+}
+
+/* ---- status codes and ISA selection -------------------------------------------------------- */
+
+static void test_status_codes(void)
+{
+    float x[16] = { 0 }, y[16];
+    ck_isa absent = CK_ISA_SCALAR;
+    for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)
+        if (!ck_isa_supported(a))
+            absent = a;
+    for (size_t i = 0; i <= nisas; ++i) {
+        ck_isa isa = i < nisas ? isas[i] : CK_ISA_AUTO;
+        const char *name = ck_isa_name(isa);
+        for (int fi = 0; fi < NFUNCS; ++fi) {
+            ck_func f = funcs[fi];
+            const char *fn = func_names[fi];
+            check(run(f, NULL, NULL, 0, CK_FAST, isa) == CK_OK, "%s %s: n=0 with NULL buffers", name, fn);
+            check(run(f, NULL, y, 4, CK_FAST, isa) == CK_ERR_NULL_POINTER, "%s %s: NULL x", name, fn);
+            check(run(f, x, NULL, 4, CK_FAST, isa) == CK_ERR_NULL_POINTER, "%s %s: NULL y", name, fn);
+            check(run(f, x, y, 4, (ck_tier)3, isa) == CK_ERR_INVALID_ARGUMENT, "%s %s: tier 3", name, fn);
+            check(run(f, x, y, 4, (ck_tier)-1, isa) == CK_ERR_INVALID_ARGUMENT, "%s %s: tier -1", name, fn);
+            check(run(f, x, y, SIZE_MAX / 2, CK_FAST, isa) == CK_ERR_INVALID_ARGUMENT, "%s %s: n overflows", name,
+                  fn);
+            for (size_t k = 0; k < 16; ++k)
+                x[k] = (float)k;
+            check(run(f, x, x + 1, 8, CK_FAST, isa) == CK_ERR_OVERLAP, "%s %s: y = x + 1", name, fn);
+            check(run(f, x + 3, x, 8, CK_FAST, isa) == CK_ERR_OVERLAP, "%s %s: x = y + 3", name, fn);
+            size_t changed = 0;
+            for (size_t k = 0; k < 16; ++k)
+                changed += x[k] != (float)k;
+            check(changed == 0, "%s %s: a rejected overlapping call wrote %zu floats", name, fn);
+            check(run(f, x, x + 8, 8, CK_FAST, isa) == CK_OK, "%s %s: adjacent buffers", name, fn);
+        }
+    }
+    if (absent != CK_ISA_SCALAR)
+        check(ck_sigmoid_f32_isa(x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED &&
+                  ck_tanh_f32_isa(x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED,
+              "%s on a CPU without it: CK_ERR_UNSUPPORTED", ck_isa_name(absent));
+    check(ck_sigmoid_f32_isa(x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_UNSUPPORTED, "ISA 42: CK_ERR_UNSUPPORTED");
+    for (int s = CK_OK; s <= CK_ERR_UNSUPPORTED; ++s)
+        check(strcmp(ck_status_string((ck_status)s), "unknown status") != 0, "status %d has a description", s);
+}
+
+/* The ISA chosen at start-up from GATEKERNELS_ISA (or the best), then ck_set_isa. */
+static void test_isa_selection(ck_isa at_start)
+{
+    const char *env = getenv("GATEKERNELS_ISA");
+    ck_isa best = ck_best_isa(), want = best;
+    ck_status want_status = CK_OK;
+    if (env && *env) {
+        int known = 0;
+        for (ck_isa a = CK_ISA_AUTO; a <= CK_ISA_NEON; ++a)
+            if (strcmp(env, ck_isa_name(a)) == 0) {
+                known = 1;
+                if (ck_isa_supported(a))
+                    want = a == CK_ISA_AUTO ? best : a;
+                else
+                    want_status = CK_ERR_UNSUPPORTED;
+            }
+        if (!known)
+            want_status = CK_ERR_INVALID_ARGUMENT;
+        printf("GATEKERNELS_ISA=%s: active ISA %s\n", env, ck_isa_name(at_start));
+    }
+    check(at_start == want, "active ISA at start-up is %s, expected %s", ck_isa_name(at_start), ck_isa_name(want));
+    check(ck_env_isa_status() == want_status, "ck_env_isa_status() = %d, expected %d", ck_env_isa_status(),
+          want_status);
+
+    float x[37], y[37], z[37];
+    for (size_t k = 0; k < 37; ++k)
+        x[k] = uniform(-10.0f, 10.0f);
+    for (size_t i = 0; i < nisas; ++i) {
+        check(ck_set_isa(isas[i]) == CK_OK && ck_active_isa() == isas[i], "ck_set_isa(%s)", ck_isa_name(isas[i]));
+        ck_tanh_f32(x, y, 37, CK_PRECISE);
+        ck_tanh_f32_isa(x, z, 37, CK_PRECISE, isas[i]);
+        check(memcmp(y, z, sizeof y) == 0, "ck_tanh_f32 after ck_set_isa(%s) runs it", ck_isa_name(isas[i]));
+        for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)
+            if (!ck_isa_supported(a))
+                check(ck_set_isa(a) == CK_ERR_UNSUPPORTED && ck_active_isa() == isas[i],
+                      "ck_set_isa(%s) without it: CK_ERR_UNSUPPORTED, no change", ck_isa_name(a));
+    }
+    check(ck_set_isa((ck_isa)42) == CK_ERR_INVALID_ARGUMENT, "ck_set_isa(42)");
+    check(ck_set_isa(CK_ISA_AUTO) == CK_OK && ck_active_isa() == best, "ck_set_isa(auto) picks %s",
+          ck_isa_name(best));
+#if defined(__aarch64__)
+    check(best == CK_ISA_NEON, "NEON is the best ISA on AArch64");
+#endif
+    ck_set_isa(at_start);
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    ck_isa at_start = ck_active_isa();
+    uint64_t stride = 40009;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--stride") == 0 && i + 1 < argc)
+            stride = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--exhaustive") == 0)
+            stride = 1;
+        else {
+            fprintf(stderr, "usage: %s [--stride N] [--threads T] [--exhaustive]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (stride < 1 || threads < 1) {
+        fprintf(stderr, "--stride and --threads must be at least 1\n");
+        return 2;
+    }
+    if (threads > 64)
+        threads = 64;
+
+    static const ck_isa all[] = { CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON };
+    for (size_t i = 0; i < 4; ++i)
+        if (ck_isa_supported(all[i]))
+            isas[nisas++] = all[i];
+    printf("ISAs:");
+    for (size_t i = 0; i < nisas; ++i)
+        printf(" %s", ck_isa_name(isas[i]));
+    printf(" (best %s)\n", ck_isa_name(ck_best_isa()));
+
+    test_isa_selection(at_start);
+    test_status_codes();
+    test_specials();
+    test_tails();
+    float *probe = probe_inputs();
+    test_cross_isa_and_digests(probe);
+    test_ftz_daz(probe);
+    free(probe);
+    test_contract(stride, (int)threads);
+
+    printf("%lu passed, %lu failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
