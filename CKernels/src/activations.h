@@ -9,6 +9,8 @@
  *     tanh(|x|)  = (1 - e^-2a) / (1 + e^-2a)       c = -2, u = a = |x|
  * Every step is monotone in float arithmetic (rounding is monotone, the numerator never decreases
  * and the denominator never increases as x grows), which is what makes the results monotone. */
+#ifndef CK_ACTIVATIONS_H
+#define CK_ACTIVATIONS_H
 #include "coefficients.h"
 
 typedef struct { vf s, w; } ck_exp_parts;
@@ -67,3 +69,5 @@ CK_UNARY_KERNEL(sigmoid_approximate, ck_sigmoid_v, CK_EXP_SIGMOID_APPROXIMATE)
 CK_UNARY_KERNEL(tanh_precise, ck_tanh_v, CK_EXP_TANH_PRECISE)
 CK_UNARY_KERNEL(tanh_fast, ck_tanh_v, CK_EXP_TANH_FAST)
 CK_UNARY_KERNEL(tanh_approximate, ck_tanh_v, CK_EXP_TANH_APPROXIMATE)
+
+#endif

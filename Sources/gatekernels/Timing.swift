@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Monotonic seconds.
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Times several jobs the noise-robust way: many short batches, interleaved (job 1, job 2, ...,
+/// job 1, job 2, ...) so that drift and neighbours hit every job alike. Returns, per job, the
+/// seconds of each batch divided by `repeatsPerBatch`.
+func interleavedTimes(_ jobs: [() -> Void], batches: Int, repeatsPerBatch: Int) -> [[Double]] {
+    var times = [[Double]](repeating: [], count: jobs.count)
+    for job in jobs { job() } // warm caches and wake the clock
+    for _ in 0..<batches {
+        for (k, job) in jobs.enumerated() {
+            let t0 = now()
+            for _ in 0..<repeatsPerBatch { job() }
+            times[k].append((now() - t0) / Double(repeatsPerBatch))
+        }
+    }
+    return times
+}
+
+/// Median and the interquartile spread (as a fraction of the median) of a sample.
+struct Summary {
+    let median: Double
+    let spread: Double
+
+    init(_ sample: [Double]) {
+        let s = sample.sorted()
+        func quantile(_ q: Double) -> Double { s[min(s.count - 1, Int(q * Double(s.count - 1) + 0.5))] }
+        median = quantile(0.5)
+        spread = median > 0 ? (quantile(0.75) - quantile(0.25)) / median : 0
+    }
+}
+
+/// `count` floats uniform in [lo, hi] from a fixed-seed generator (the same inputs every run).
+func uniformInputs(_ count: Int, _ lo: Float = -10, _ hi: Float = 10, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [Float] {
+    var state = seed
+    return (0..<count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return lo + (hi - lo) * Float(state >> 40) / Float(1 << 24)
+    }
+}
