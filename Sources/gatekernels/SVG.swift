@@ -21,7 +21,8 @@ struct SVGChart {
     static let width = 1000.0, height = 440.0
     private static let left = 80.0, right = 290.0, top = 40.0, bottom = 55.0
     private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-                                  "#17becf", "#7f7f7f", "#bcbd22"]
+                                  "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#ad494a", "#637939", "#e7969c",
+                                  "#6b6ecf", "#8ca252", "#bd9e39", "#a55194", "#5254a3", "#843c39"]
 
     private var plotW: Double { Self.width - Self.left - Self.right }
     private var plotH: Double { Self.height - Self.top - Self.bottom }
@@ -31,8 +32,9 @@ struct SVGChart {
         let v = values.filter { $0.isFinite && (!log || $0 > 0) }
         guard var lo = v.min(), var hi = v.max() else { return (log ? 1 : 0, log ? 10 : 1, []) }
         if log {
-            lo = Foundation.pow(10, Foundation.floor(Foundation.log10(lo)))
-            hi = Foundation.pow(10, Foundation.ceil(Foundation.log10(hi)))
+            // whole decades, with room for points that sit close to a decade line
+            lo = Foundation.pow(10, Foundation.floor(Foundation.log10(lo) - 0.15))
+            hi = Foundation.pow(10, Foundation.ceil(Foundation.log10(hi) + 0.15))
             if hi <= lo { hi = lo * 10 }
             let decades = Int((Foundation.log10(hi) - Foundation.log10(lo)).rounded())
             let step = max(1, (decades + 9) / 10)
@@ -83,13 +85,15 @@ struct SVGChart {
         s += "<text x=\"\(Self.left + plotW / 2)\" y=\"\(Self.height - 12)\" text-anchor=\"middle\" font-size=\"13\">\(esc(xLabel))</text>\n"
         s += "<text transform=\"translate(18,\(Self.top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(esc(yLabel))</text>\n"
         s += "<clipPath id=\"clip\(Int(offset))\"><rect x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(plotW)\" height=\"\(plotH)\"/></clipPath>\n"
+        var taken: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
         for (i, ser) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             let pts = ser.points.filter { $0.x.isFinite && $0.y.isFinite && (!xLog || $0.x > 0) && (!yLog || $0.y > 0) }
             if ser.scatter {
                 for p in pts {
                     s += "<circle cx=\"\(px(p.x))\" cy=\"\(py(p.y))\" r=\"5\" fill=\"\(color)\"/>\n"
-                    s += "<text x=\"\(px(p.x) + 8)\" y=\"\(py(p.y) - 6)\" font-size=\"11\" fill=\"\(color)\">\(esc(ser.name))</text>\n"
+                    let (lx, ly) = place(ser.name, near: (px(p.x), py(p.y)), avoiding: &taken)
+                    s += "<text x=\"\(lx)\" y=\"\(ly)\" font-size=\"11\" fill=\"\(color)\">\(esc(ser.name))</text>\n"
                 }
             } else {
                 let path = pts.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }.joined(separator: " ")
@@ -106,6 +110,23 @@ struct SVGChart {
             s += "<text x=\"\(lx + 30)\" y=\"\(ly + 4)\" font-size=\"12\">\(esc(ser.name))</text>\n"
         }
         return s + "</g>\n"
+    }
+
+    /// Where a point's label goes: right of the point, moved up or down in steps until it overlaps
+    /// no label placed before (greedy, good enough for a few dozen points).
+    private func place(_ text: String, near p: (x: Double, y: Double),
+                       avoiding taken: inout [(x0: Double, y0: Double, x1: Double, y1: Double)]) -> (Double, Double) {
+        let w = 6.3 * Double(text.count), h = 12.0
+        for step in 0..<40 {
+            let dy = Double((step + 1) / 2) * 13 * (step % 2 == 0 ? 1 : -1)
+            let x = p.x + 8, y = p.y + 4 + dy
+            let box = (x0: x, y0: y - h + 2, x1: x + w, y1: y + 2)
+            if !taken.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) {
+                taken.append(box)
+                return (x, y)
+            }
+        }
+        return (p.x + 8, p.y + 4)
     }
 
     /// A standalone SVG document with `charts` one under the other.
