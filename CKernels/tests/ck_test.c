@@ -1,15 +1,16 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernels/eval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, status codes, ISA selection, and cross-ISA bitwise equality.
+ * independence, status codes, ISA selection, cross-ISA bitwise equality, and the LSTM and GRU gate
+ * updates (forward and backward) against the documented float formula and a double reference.
  *
  *   ck_test [--stride N] [--threads T] [--exhaustive]
  *
  * --stride N: the contract sweeps take every N-th float of the whole float line (default 40009) and
  * every max(1, N/64)-th float of [-20, 20], plus every float of small windows where the functions
  * bend; --exhaustive: every float. It prints a digest of each (function, tier) over a fixed input
- * set; the ISAs must agree on it here, and scripts/ci-c.sh compares it across machines (x86 against
- * AArch64 under qemu). The last line is "N passed, N failed"; the exit status is 1 on any failure. */
+ * set and of every gate-update output; the ISAs must agree on them here, and scripts/ci-c.sh
+ * compares them across machines (x86 against AArch64 under qemu). The last line is "N passed, N failed"; the exit status is 1 on any failure. */
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -218,10 +219,10 @@ static float *probe_inputs(void)
     return x;
 }
 
-/* FNV-1a over the result bits, every NaN counted as the same NaN */
-static uint64_t digest(const float *y, size_t n)
+/* FNV-1a over the result bits, every NaN counted as the same NaN; start from DIGEST_SEED */
+#define DIGEST_SEED 0xcbf29ce484222325ull
+static uint64_t digest(uint64_t h, const float *y, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; ++i) {
         uint32_t u = y[i] != y[i] ? 0x7fc00000u : bits(y[i]);
         for (int b = 0; b < 4; ++b) {
@@ -247,7 +248,7 @@ static void test_cross_isa_and_digests(const float *x)
                 check(bad == 0, "%s %s %s differs from scalar at %zu inputs, first f(%a) = %a vs %a", ck_isa_name(isas[i]),
                       func_names[fi], tier_names[t], bad, (double)x[first], (double)y[first], (double)ref[first]);
             }
-            printf("digest %s %s %016" PRIx64 "\n", func_names[fi], tier_names[t], digest(ref, PROBE_COUNT));
+            printf("digest %s %s %016" PRIx64 "\n", func_names[fi], tier_names[t], digest(DIGEST_SEED, ref, PROBE_COUNT));
         }
     free(ref);
     free(y);
@@ -383,6 +384,312 @@ static void test_tails(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
+/* ---- gate updates ---------------------------------------------------------------------------
+ *
+ * Each kernel output is checked three ways: bitwise against the float formula the header documents
+ * (the workspace's gates are the unary kernels' outputs for the float preactivations, c is
+ * clip(fma(f, c_prev, i g)), h = o tanh(c)); within a tolerance against a double-precision
+ * reference; and bitwise across ISAs. Tolerances, with A the tier's activation error (2 or 4 ulp of
+ * 1, i.e. A = 2^-23 or 2^-22, or 2e-4 absolute) and u = 2^-24 one float rounding:
+ *   LSTM c: A (|c_prev| + 2) + 4u (|c_prev| + 1)    h: 2A + |c| error + 4u
+ *   GRU  h: A (2 + |hn| + |h_prev|) + 4u (1 + |xn + r hn| + |h_prev|)
+ *   backward (double reference from the saved float activations): 16u per unit of the operands'
+ *   magnitude, summed over the batch for db. */
+
+/* every gate output of every case, per kernel and tier, for the cross-machine comparison */
+static uint64_t lstm_digest[NTIERS] = { DIGEST_SEED, DIGEST_SEED, DIGEST_SEED };
+static uint64_t gru_digest[NTIERS] = { DIGEST_SEED, DIGEST_SEED, DIGEST_SEED };
+
+static double sigmoid_d(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+static double activation_error(ck_tier tier)
+{
+    return tier == CK_PRECISE ? 0x1p-23 : tier == CK_FAST ? 0x1p-22 : 2e-4;
+}
+
+static void fill(float *p, size_t n, float lo, float hi)
+{
+    for (size_t k = 0; k < n; ++k)
+        p[k] = uniform(lo, hi);
+}
+
+/* |got - want| <= tol, counting the worst case for the report */
+typedef struct { size_t bad; double worst; size_t at; } tally;
+static void near(tally *t, double got, double want, double tol, size_t at)
+{
+    double e = fabs(got - want);
+    if (!(e <= tol)) {
+        if (t->bad++ == 0 || e > t->worst) {
+            t->worst = e;
+            t->at = at;
+        }
+    }
+}
+static void bitwise(tally *t, float got, float want, size_t at)
+{
+    if (!same(got, want) && t->bad++ == 0)
+        t->at = at;
+}
+
+typedef struct { size_t B, H; } shape;
+static const shape gate_shapes[] = { { 1, 1 }, { 3, 5 }, { 9, 16 }, { 2, 37 }, { 17, 19 }, { 2, 300 } };
+
+static void test_lstm(void)
+{
+    for (size_t si = 0; si < sizeof gate_shapes / sizeof gate_shapes[0]; ++si)
+        for (unsigned variant = 0; variant < 16; ++variant)
+            for (int t = 0; t < NTIERS; ++t) {
+                const size_t B = gate_shapes[si].B, H = gate_shapes[si].H;
+                ck_lstm_desc d = { .batch = B, .hidden = H, .z_stride = variant & 1 ? 4 * H + 3 : 0,
+                                   .order = variant & 2 ? CK_GATES_ICFO : CK_GATES_IFGO,
+                                   .forget_bias = variant & 4 ? 1.0f : 0.0f,
+                                   .cell_clip = variant & 8 ? 0.75f : 0.0f, .tier = tiers[t] };
+                const int use_bias = (variant ^ si) & 1;
+                const size_t zs = d.z_stride ? d.z_stride : 4 * H, G = 4 * H, W = ck_lstm_workspace_floats(&d);
+                const size_t fi = d.order == CK_GATES_ICFO ? 2 * H : H, gi = d.order == CK_GATES_ICFO ? H : 2 * H;
+                const size_t oi = 3 * H, goff[4] = { 0, fi, gi, oi };
+                float *z = xmalloc(B * zs * sizeof(float)), *bias = xmalloc(G * sizeof(float));
+                float *cp = xmalloc(B * H * sizeof(float)), *dh = xmalloc(B * H * sizeof(float));
+                float *dcn = xmalloc(B * H * sizeof(float)), *pre = xmalloc(B * G * sizeof(float));
+                float *act = xmalloc(B * G * sizeof(float)), *tc = xmalloc(B * H * sizeof(float));
+                float *out[4][6]; /* per ISA: c, h, ws, dz, dc_prev, db */
+                const size_t sizes[6] = { B * H, B * H, W, B * G, B * H, G };
+                fill(z, B * zs, -6.0f, 6.0f);
+                z[0] = 30.0f; /* saturated gates */
+                if (B * H > 1)
+                    z[zs * (B - 1) + 1] = -30.0f;
+                fill(bias, G, -0.5f, 0.5f);
+                fill(cp, B * H, -2.0f, 2.0f);
+                fill(dh, B * H, -1.0f, 1.0f);
+                fill(dcn, B * H, -1.0f, 1.0f);
+                char label[160];
+                snprintf(label, sizeof label, "LSTM B=%zu H=%zu %s stride=%zu bias=%d fb=%g clip=%g %s", B, H,
+                         d.order == CK_GATES_ICFO ? "icfo" : "ifgo", zs, use_bias, (double)d.forget_bias,
+                         (double)d.cell_clip, tier_names[t]);
+                for (size_t i = 0; i < nisas; ++i) {
+                    for (int k = 0; k < 6; ++k)
+                        out[i][k] = xmalloc(sizes[k] * sizeof(float));
+                    for (size_t k = 0; k < G; ++k)
+                        out[i][5][k] = 0.25f; /* db accumulates */
+                    ck_status s1 = ck_lstm_forward_rows(&d, 0, B, isas[i], z, use_bias ? bias : NULL, cp, out[i][0],
+                                                        out[i][1], out[i][2]);
+                    ck_status s2 = ck_lstm_backward_rows(&d, 0, B, isas[i], dh, variant & 4 ? dcn : NULL, out[i][2],
+                                                         cp, out[i][3], out[i][4], out[i][5]);
+                    check(s1 == CK_OK && s2 == CK_OK, "%s %s: status %d %d", ck_isa_name(isas[i]), label, s1, s2);
+                }
+                /* the documented float formula, from the scalar ISA's unary kernels */
+                for (size_t r = 0; r < B; ++r)
+                    for (size_t q = 0; q < 4; ++q)
+                        for (size_t j = 0; j < H; ++j) {
+                            float v = z[r * zs + goff[q] + j];
+                            if (use_bias)
+                                v = v + bias[goff[q] + j];
+                            if (q == 1)
+                                v = v + d.forget_bias;
+                            pre[r * G + goff[q] + j] = v;
+                        }
+                for (size_t r = 0; r < B; ++r)
+                    for (size_t q = 0; q < 4; ++q)
+                        run(q == 2 ? CK_FUNC_TANH : CK_FUNC_SIGMOID, pre + r * G + goff[q], act + r * G + goff[q], H,
+                            tiers[t], CK_ISA_SCALAR);
+                float clip = d.cell_clip > 0.0f ? d.cell_clip : INFINITY;
+                tally formula = { 0 }, fwd = { 0 }, bwd = { 0 }, cross = { 0 };
+                const double A = activation_error(tiers[t]), u = 0x1p-24;
+                double db_ref[4 * 300] = { 0 }, db_mag[4 * 300] = { 0 };
+                for (size_t r = 0; r < B; ++r)
+                    for (size_t j = 0; j < H; ++j) {
+                        const size_t at = r * H + j;
+                        const float *a = act + r * G;
+                        float fi_ = a[fi + j], ii = a[j], gg = a[gi + j], oo = a[oi + j];
+                        float cu = fmaf(fi_, cp[at], ii * gg), cc = fminf(fmaxf(cu, -clip), clip);
+                        run(CK_FUNC_TANH, &cc, &tc[at], 1, tiers[t], CK_ISA_SCALAR);
+                        const float *ws = out[0][2];
+                        for (size_t q = 0; q < 4; ++q)
+                            bitwise(&formula, ws[r * G + goff[q] + j], a[goff[q] + j], at);
+                        bitwise(&formula, out[0][0][at], cc, at);
+                        bitwise(&formula, ws[B * G + at], tc[at], at);
+                        bitwise(&formula, out[0][1][at], oo * tc[at], at);
+                        /* double reference forward */
+                        const float *p = pre + r * G;
+                        double di = sigmoid_d(p[j]), df = sigmoid_d(p[fi + j]), dg = tanh(p[gi + j]);
+                        double dout = sigmoid_d(p[oi + j]), dc = df * cp[at] + di * dg;
+                        dc = dc > clip ? clip : dc < -clip ? -clip : dc;
+                        double tol_c = A * (fabs(cp[at]) + 2) + 4 * u * (fabs(cp[at]) + 1);
+                        near(&fwd, out[0][0][at], dc, tol_c, at);
+                        near(&fwd, out[0][1][at], dout * tanh(dc), 2 * A + tol_c + 4 * u, at);
+                        /* double reference backward from the saved float activations */
+                        double dhv = dh[at], dcv = variant & 4 ? dcn[at] : 0.0, t2 = tc[at];
+                        double g_c = dhv * oo * (1 - t2 * t2) + dcv;
+                        if (fabs(cu) > clip)
+                            g_c = 0;
+                        double dz4[4] = { g_c * gg * ii * (1 - ii), g_c * cp[at] * fi_ * (1 - fi_),
+                                          g_c * ii * (1 - (double)gg * gg), dhv * t2 * oo * (1 - oo) };
+                        double mag = (fabs(dhv) + fabs(dcv) + 1) * (fabs(cp[at]) + 1);
+                        for (size_t q = 0; q < 4; ++q) {
+                            near(&bwd, out[0][3][r * G + goff[q] + j], dz4[q], 16 * u * mag, at);
+                            db_ref[goff[q] + j] += dz4[q];
+                            db_mag[goff[q] + j] += mag;
+                        }
+                        near(&bwd, out[0][4][at], g_c * fi_, 16 * u * mag, at);
+                    }
+                for (size_t k = 0; k < G; ++k)
+                    near(&bwd, out[0][5][k], 0.25 + db_ref[k], 16 * u * (db_mag[k] + 1), k);
+                for (size_t i = 1; i < nisas; ++i)
+                    for (int k = 0; k < 6; ++k)
+                        for (size_t e = 0; e < sizes[k]; ++e)
+                            bitwise(&cross, out[i][k][e], out[0][k][e], e);
+                for (int k = 0; k < 6; ++k)
+                    lstm_digest[t] = digest(lstm_digest[t], out[0][k], sizes[k]);
+                check(formula.bad == 0, "%s: %zu results differ from the documented float formula, first at %zu",
+                      label, formula.bad, formula.at);
+                check(fwd.bad == 0, "%s: forward off the double reference at %zu places, worst %.3g at %zu", label,
+                      fwd.bad, fwd.worst, fwd.at);
+                check(bwd.bad == 0, "%s: backward off the double reference at %zu places, worst %.3g at %zu", label,
+                      bwd.bad, bwd.worst, bwd.at);
+                check(cross.bad == 0, "%s: %zu outputs differ between ISAs", label, cross.bad);
+                /* the public entry points on the active ISA, and a row split, give the same bits */
+                float *c2 = xmalloc(B * H * sizeof(float)), *h2 = xmalloc(B * H * sizeof(float));
+                float *w2 = xmalloc(W * sizeof(float));
+                const size_t split = B / 2;
+                ck_status s = ck_lstm_forward(&d, z, use_bias ? bias : NULL, cp, c2, h2, NULL);
+                tally api = { 0 };
+                for (size_t e = 0; e < B * H; ++e) {
+                    bitwise(&api, c2[e], out[0][0][e], e);
+                    bitwise(&api, h2[e], out[0][1][e], e);
+                }
+                ck_status s3 = ck_lstm_forward_rows(&d, 0, split, CK_ISA_AUTO, z, use_bias ? bias : NULL, cp, c2, h2, w2);
+                ck_status s4 = ck_lstm_forward_rows(&d, split, B, CK_ISA_AUTO, z, use_bias ? bias : NULL, cp, c2, h2, w2);
+                for (size_t e = 0; e < W; ++e)
+                    bitwise(&api, w2[e], out[0][2][e], e);
+                check(s == CK_OK && s3 == CK_OK && s4 == CK_OK && api.bad == 0,
+                      "%s: ck_lstm_forward (inference) or a row split differs at %zu places", label, api.bad);
+                free(c2);
+                free(h2);
+                free(w2);
+                for (size_t i = 0; i < nisas; ++i)
+                    for (int k = 0; k < 6; ++k)
+                        free(out[i][k]);
+                free(z), free(bias), free(cp), free(dh), free(dcn), free(pre), free(act), free(tc);
+            }
+}
+
+static void test_gru(void)
+{
+    for (size_t si = 0; si < sizeof gate_shapes / sizeof gate_shapes[0]; ++si)
+        for (int t = 0; t < NTIERS; ++t) {
+            const size_t B = gate_shapes[si].B, H = gate_shapes[si].H, G = 3 * H;
+            ck_gru_desc d = { .batch = B, .hidden = H, .tier = tiers[t] };
+            const size_t W = ck_gru_workspace_floats(&d);
+            float *x = xmalloc(B * G * sizeof(float)), *hg = xmalloc(B * G * sizeof(float));
+            float *hp = xmalloc(B * H * sizeof(float)), *dh = xmalloc(B * H * sizeof(float));
+            float *act = xmalloc(B * 2 * H * sizeof(float)), *pre = xmalloc(B * 2 * H * sizeof(float));
+            float *out[4][5]; /* per ISA: h, ws, dx, dhg, dh_prev */
+            const size_t sizes[5] = { B * H, W, B * G, B * G, B * H };
+            fill(x, B * G, -4.0f, 4.0f);
+            fill(hg, B * G, -3.0f, 3.0f);
+            x[0] = 40.0f;
+            fill(hp, B * H, -1.0f, 1.0f);
+            fill(dh, B * H, -1.0f, 1.0f);
+            char label[96];
+            snprintf(label, sizeof label, "GRU B=%zu H=%zu %s", B, H, tier_names[t]);
+            for (size_t i = 0; i < nisas; ++i) {
+                for (int k = 0; k < 5; ++k)
+                    out[i][k] = xmalloc(sizes[k] * sizeof(float));
+                ck_status s1 = ck_gru_forward_rows(&d, 0, B, isas[i], x, hg, hp, out[i][0], out[i][1]);
+                ck_status s2 = ck_gru_backward_rows(&d, 0, B, isas[i], dh, out[i][1], hp, out[i][2], out[i][3],
+                                                    out[i][4]);
+                check(s1 == CK_OK && s2 == CK_OK, "%s %s: status %d %d", ck_isa_name(isas[i]), label, s1, s2);
+            }
+            for (size_t r = 0; r < B; ++r)
+                for (size_t j = 0; j < 2 * H; ++j)
+                    pre[r * 2 * H + j] = x[r * G + j] + hg[r * G + j];
+            run(CK_FUNC_SIGMOID, pre, act, B * 2 * H, tiers[t], CK_ISA_SCALAR);
+            tally formula = { 0 }, fwd = { 0 }, bwd = { 0 }, cross = { 0 };
+            const double A = activation_error(tiers[t]), u = 0x1p-24;
+            const float *ws = out[0][1];
+            for (size_t r = 0; r < B; ++r)
+                for (size_t j = 0; j < H; ++j) {
+                    const size_t at = r * H + j;
+                    float rr = act[r * 2 * H + j], zz = act[r * 2 * H + H + j], hn = hg[r * G + 2 * H + j];
+                    float pn = fmaf(rr, hn, x[r * G + 2 * H + j]), nn;
+                    run(CK_FUNC_TANH, &pn, &nn, 1, tiers[t], CK_ISA_SCALAR);
+                    bitwise(&formula, ws[r * G + j], rr, at);
+                    bitwise(&formula, ws[r * G + H + j], zz, at);
+                    bitwise(&formula, ws[r * G + 2 * H + j], nn, at);
+                    bitwise(&formula, ws[B * G + at], hn, at);
+                    bitwise(&formula, out[0][0][at], fmaf(zz, hp[at], fmaf(-zz, nn, nn)), at);
+                    double dr = sigmoid_d(pre[r * 2 * H + j]), dz = sigmoid_d(pre[r * 2 * H + H + j]);
+                    double dpn = x[r * G + 2 * H + j] + dr * hn, dn = tanh(dpn);
+                    near(&fwd, out[0][0][at], (1 - dz) * dn + dz * hp[at],
+                         A * (2 + fabs(hn) + fabs(hp[at])) + 4 * u * (1 + fabs(dpn) + fabs(hp[at])), at);
+                    double g = dh[at], dan = g * (1 - zz) * (1 - (double)nn * nn);
+                    double daz = g * (hp[at] - (double)nn) * zz * (1 - zz), dar = dan * hn * rr * (1 - rr);
+                    double tol = 16 * u * (fabs(g) + 1) * (fabs(hp[at]) + fabs(hn) + 2);
+                    near(&bwd, out[0][2][r * G + j], dar, tol, at);
+                    near(&bwd, out[0][2][r * G + H + j], daz, tol, at);
+                    near(&bwd, out[0][2][r * G + 2 * H + j], dan, tol, at);
+                    near(&bwd, out[0][3][r * G + j], dar, tol, at);
+                    near(&bwd, out[0][3][r * G + H + j], daz, tol, at);
+                    near(&bwd, out[0][3][r * G + 2 * H + j], dan * rr, tol, at);
+                    near(&bwd, out[0][4][at], g * zz, tol, at);
+                }
+            for (size_t i = 1; i < nisas; ++i)
+                for (int k = 0; k < 5; ++k)
+                    for (size_t e = 0; e < sizes[k]; ++e)
+                        bitwise(&cross, out[i][k][e], out[0][k][e], e);
+            for (int k = 0; k < 5; ++k)
+                gru_digest[t] = digest(gru_digest[t], out[0][k], sizes[k]);
+            check(formula.bad == 0, "%s: %zu results differ from the documented float formula, first at %zu", label,
+                  formula.bad, formula.at);
+            check(fwd.bad == 0, "%s: forward off the double reference at %zu places, worst %.3g at %zu", label,
+                  fwd.bad, fwd.worst, fwd.at);
+            check(bwd.bad == 0, "%s: backward off the double reference at %zu places, worst %.3g at %zu", label,
+                  bwd.bad, bwd.worst, bwd.at);
+            check(cross.bad == 0, "%s: %zu outputs differ between ISAs", label, cross.bad);
+            for (size_t i = 0; i < nisas; ++i)
+                for (int k = 0; k < 5; ++k)
+                    free(out[i][k]);
+            free(x), free(hg), free(hp), free(dh), free(act), free(pre);
+        }
+}
+
+static void test_gate_status_codes(void)
+{
+    enum { B = 2, H = 4 };
+    float z[B * 4 * H] = { 0 }, cp[B * H] = { 0 }, c[B * H], h[B * H], ws[5 * B * H];
+    ck_lstm_desc ok = { .batch = B, .hidden = H, .tier = CK_FAST }, d;
+    check(ck_lstm_forward(&ok, z, NULL, cp, c, h, ws) == CK_OK, "LSTM: a valid call");
+    check(ck_lstm_forward(NULL, z, NULL, cp, c, h, ws) == CK_ERR_NULL_POINTER, "LSTM: NULL descriptor");
+    check(ck_lstm_forward(&ok, NULL, NULL, cp, c, h, ws) == CK_ERR_NULL_POINTER, "LSTM: NULL z");
+    d = ok, d.hidden = 0;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: hidden 0");
+    d = ok, d.z_stride = 4 * H - 1;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: z_stride < 4H");
+    d = ok, d.cell_clip = -1.0f;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: negative clip");
+    d = ok, d.cell_clip = NAN;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: NaN clip");
+    d = ok, d.order = (ck_gate_order)2;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: gate order 2");
+    d = ok, d.tier = (ck_tier)3;
+    check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: tier 3");
+    check(ck_lstm_forward(&ok, z, NULL, cp, c, c + 1, ws) == CK_ERR_OVERLAP, "LSTM: h overlaps c");
+    check(ck_lstm_forward(&ok, z, NULL, cp, cp, h, ws) == CK_OK, "LSTM: c == c_prev is allowed");
+    check(ck_lstm_forward_rows(&ok, 1, 3, CK_ISA_SCALAR, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT,
+          "LSTM: rows beyond the batch");
+    for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)
+        if (!ck_isa_supported(a))
+            check(ck_lstm_forward_rows(&ok, 0, B, a, z, NULL, cp, c, h, ws) == CK_ERR_UNSUPPORTED,
+                  "LSTM: %s on a CPU without it", ck_isa_name(a));
+    ck_gru_desc g = { .batch = B, .hidden = H, .tier = CK_FAST }, g0 = g;
+    float x[B * 3 * H] = { 0 }, hg[B * 3 * H] = { 0 }, hp[B * H] = { 0 }, gws[4 * B * H];
+    check(ck_gru_forward(&g, x, hg, hp, h, gws) == CK_OK, "GRU: a valid call");
+    check(ck_gru_forward(&g, x, NULL, hp, h, gws) == CK_ERR_NULL_POINTER, "GRU: NULL hg");
+    g0.batch = 0;
+    check(ck_gru_forward(&g0, x, hg, hp, h, gws) == CK_ERR_INVALID_ARGUMENT, "GRU: batch 0");
+    check(ck_gru_forward(&g, x, hg, hp, x + 1, gws) == CK_ERR_OVERLAP, "GRU: h overlaps x");
+}
+
 /* ---- status codes and ISA selection -------------------------------------------------------- */
 
 static void test_status_codes(void)
@@ -476,6 +783,7 @@ static void test_isa_selection(ck_isa at_start)
 int main(int argc, char **argv)
 {
     ck_isa at_start = ck_active_isa();
+    setvbuf(stdout, NULL, _IOLBF, 0); /* failures reach the log even if a guard page ends the run */
     uint64_t stride = 40009;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     for (int i = 1; i < argc; ++i) {
@@ -514,6 +822,12 @@ int main(int argc, char **argv)
     test_cross_isa_and_digests(probe);
     test_ftz_daz(probe);
     free(probe);
+    test_lstm();
+    test_gru();
+    test_gate_status_codes();
+    for (int t = 0; t < NTIERS; ++t)
+        printf("digest lstm %s %016" PRIx64 "\ndigest gru %s %016" PRIx64 "\n", tier_names[t], lstm_digest[t],
+               tier_names[t], gru_digest[t]);
     test_contract(stride, (int)threads);
 
     printf("%lu passed, %lu failed\n", passed, failed);
