@@ -7,16 +7,18 @@
 
 Both activations rest on one reduction of e^(c*u), c = -1 (sigmoid) or c = -2 (tanh):
 
-    n  = round(c*u*log2(e))          (by the 1.5*2^23 "magic" addition, which also leaves n+127
-                                      in the low bits so that 2^n is one integer shift away)
+    n  = round(c*u*log2(e))          (by the 1.5*2^23 "magic" addition, which also leaves the
+                                      exponent bits of |c|*2^n in the low bits: one shift away)
     r  = u + n*ln2/|c|               (one or two FMAs: Cody-Waite split of ln2/|c|)
     w  = r + r^2 * S(r)              S: minimax polynomial of degree k, fitted here
     e^(c*u) = 2^n * (1 + c*w)
 
-S is fitted so that the *relative* error of w against (e^(c*r) - 1)/c is minimax on
-|r| <= ln2/(2|c|); the report also gives the relative error of 1 + c*w against e^(c*r). The form r + r^2*S(r) is chosen because it is monotone in float arithmetic
-(the r^2*S(r) term moves by less than one ulp of r per step of r), which the kernels need for
-their zero-monotonicity-violation guarantee.
+S is fitted on |r| <= ln2/(2|c|) so that the relative error that matters is minimax: of
+1 + c*w against e^(c*r) for sigmoid (which needs 1 + e^(c*u)), of w against (e^(c*r) - 1)/c for
+tanh (whose numerator 1 - e^(c*u) must stay accurate near 0), with equal error at both ends of
+the interval so that e^(c*u) does not jump where n changes. The form r + r^2*S(r) is chosen
+because it is monotone in float arithmetic (the r^2*S(r) term moves by less than one ulp of r
+per step of r), which the kernels need for their zero-monotonicity-violation guarantee.
 
 The fit is a linear program (minimise t subject to |weight*(F - S)| <= t on a dense grid), solved
 in double precision; the coefficients are then rounded to float one at a time, highest degree
@@ -153,7 +155,6 @@ CONFIGS = [
 
 def derive():
     out = {}
-    out["MAGIC"] = f32(1.5 * 2 ** 23 + 127)   # round-to-integer shifter with the exponent bias folded in
     # sigmoid(x) < 2^-126 (subnormal) below this x: the kernels return 0 there.
     lo = -126 * LN2 - mp.log1p(mp.ldexp(1, -126))
     x = f32_from_mp(lo)
@@ -173,7 +174,8 @@ def derive():
         else:
             hi, lo_ = f32_from_mp(LN2 / abs(c)), 0.0
         err_w, err = rel_errors(c, coeffs, h)
-        tiers.append(dict(name=name, c=c, degree=degree, log2e_c=f32_from_mp(c / LN2), ln2_hi=hi,
+        magic = f32(1.5 * 2 ** 23 + 127 + (abs(c).bit_length() - 1))  # exact: |c| is a power of 2
+        tiers.append(dict(name=name, c=c, degree=degree, magic=magic, log2e_c=f32_from_mp(c / LN2), ln2_hi=hi,
                           ln2_lo=lo_, coeffs=coeffs, h=float(h), err=float(err),
                           err_w=float(err_w)))
     out["tiers"] = tiers
@@ -189,13 +191,14 @@ def emit_c(d):
     p("")
     p("#define CK_MAX_DEGREE 5")
     p("typedef struct {")
+    p("    float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds")
+    p("                             the exponent bits of |c|*2^n */")
     p("    float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */")
     p("    float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */")
     p("    int degree;           /* degree of S */")
     p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) */")
     p("} ck_exp_poly;")
     p("")
-    p(f"#define CK_MAGIC {hexf(d['MAGIC'])}f /* 1.5*2^23 + 127 */")
     p(f"#define CK_SIGMOID_FLUSH_BELOW {hexf(d['SIGMOID_FLUSH_BELOW'])}f /* {d['SIGMOID_FLUSH_BELOW']!r} */")
     p(f"#define CK_SIGMOID_CLAMP_HI {hexf(d['SIGMOID_CLAMP_HI'])}f /* {d['SIGMOID_CLAMP_HI']!r} */")
     p(f"#define CK_TANH_CLAMP_HI {hexf(d['TANH_CLAMP_HI'])}f /* {d['TANH_CLAMP_HI']!r} */")
@@ -204,7 +207,7 @@ def emit_c(d):
         cs = ", ".join(hexf(v) + "f" for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
         p(f"/* c = {t['c']}, |r| <= {t['h']:.6f}, degree {t['degree'] + 2} in all: "
           f"relative error of w {t['err_w']:.3e}, of e {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24) */")
-        p(f"static const ck_exp_poly CK_EXP_{t['name']} = {{ {hexf(t['log2e_c'])}f, "
+        p(f"static const ck_exp_poly CK_EXP_{t['name']} = {{ {hexf(t['magic'])}f, {hexf(t['log2e_c'])}f, "
           f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }} }};")
     p("")
     p("#endif")
@@ -218,12 +221,12 @@ def emit_swift(d):
     p("/// The reduction constants and polynomial S of one tier: the same numbers as the C kernels.")
     p("@usableFromInline")
     p("struct ExpPoly: Sendable {")
-    p("    @usableFromInline let log2eC: Float, ln2Hi: Float, ln2Lo: Float")
+    p("    @usableFromInline let magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float")
     p("    @usableFromInline let degree: Int")
     p("    @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float")
-    p("    @inlinable init(log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,")
+    p("    @inlinable init(magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,")
     p("                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {")
-    p("        self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree")
+    p("        self.magic = magic; self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree")
     p("        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5")
     p("    }")
     p("    @inlinable subscript(j: Int) -> Float {")
@@ -233,7 +236,6 @@ def emit_swift(d):
     p("")
     p("@usableFromInline")
     p("enum Constants {")
-    p(f"    @usableFromInline static let magic: Float = {hexf(d['MAGIC'])}")
     p(f"    @usableFromInline static let sigmoidFlushBelow: Float = {hexf(d['SIGMOID_FLUSH_BELOW'])}")
     p(f"    @usableFromInline static let sigmoidClampHi: Float = {hexf(d['SIGMOID_CLAMP_HI'])}")
     p(f"    @usableFromInline static let tanhClampHi: Float = {hexf(d['TANH_CLAMP_HI'])}")
@@ -241,13 +243,13 @@ def emit_swift(d):
         name = "".join(w.capitalize() for w in t["name"].lower().split("_"))
         name = name[0].lower() + name[1:]
         cs = ", ".join(hexf(v) for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
-        p(f"    @usableFromInline static let {name} = ExpPoly(log2eC: {hexf(t['log2e_c'])}, "
+        p(f"    @usableFromInline static let {name} = ExpPoly(magic: {hexf(t['magic'])}, log2eC: {hexf(t['log2e_c'])}, "
           f"ln2Hi: {hexf(t['ln2_hi'])}, ln2Lo: {hexf(t['ln2_lo'])}, degree: {t['degree']}, {cs})")
     p("}")
 
 
 def report(d):
-    for k in ("MAGIC", "SIGMOID_FLUSH_BELOW", "SIGMOID_CLAMP_HI", "TANH_CLAMP_HI", "LOG2E"):
+    for k in ("SIGMOID_FLUSH_BELOW", "SIGMOID_CLAMP_HI", "TANH_CLAMP_HI", "LOG2E"):
         print(f"{k:22s} {d[k]!r:>24} {hexf(d[k])}")
     for t in d["tiers"]:
         print(f"{t['name']:22s} c={t['c']} deg S={t['degree']} ln2=({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])})"

@@ -5,28 +5,29 @@
 
 #define CK_MAX_DEGREE 5
 typedef struct {
+    float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds
+                             the exponent bits of |c|*2^n */
     float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */
     float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */
     int degree;           /* degree of S */
     float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) */
 } ck_exp_poly;
 
-#define CK_MAGIC 0x1.8000fep+23f /* 1.5*2^23 + 127 */
 #define CK_SIGMOID_FLUSH_BELOW -0x1.5d589ep+6f /* -87.33654022216797 */
 #define CK_SIGMOID_CLAMP_HI 0x1.3p+4f /* 19.0 */
 #define CK_TANH_CLAMP_HI 0x1.6p+3f /* 11.0 */
 
 /* c = -1, |r| <= 0.346574, degree 6 in all: relative error of w 2.386e-08, of e 4.133e-09 (0.069 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_PRECISE = { -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f } };
 /* c = -1, |r| <= 0.346574, degree 5 in all: relative error of w 6.716e-07, of e 1.056e-07 (1.772 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_FAST = { -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 3, { -0x1.fffdfcp-2f, 0x1.5557aep-3f, -0x1.5729fp-5f, 0x1.106284p-7f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_SIGMOID_FAST = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 3, { -0x1.fffdfcp-2f, 0x1.5557aep-3f, -0x1.5729fp-5f, 0x1.106284p-7f, 0x0p+0f, 0x0p+0f } };
 /* c = -1, |r| <= 0.346574, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_APPROXIMATE = { -0x1.715476p+0f, 0x1.62e43p-1f, 0x0p+0f, 1, { -0x1.02048ep-1f, 0x1.55411ep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_SIGMOID_APPROXIMATE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e43p-1f, 0x0p+0f, 1, { -0x1.02048ep-1f, 0x1.55411ep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
 /* c = -2, |r| <= 0.173287, degree 7 in all: relative error of w 2.153e-09, of e 6.306e-10 (0.011 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_PRECISE = { -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f } };
+static const ck_exp_poly CK_EXP_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f } };
 /* c = -2, |r| <= 0.173287, degree 6 in all: relative error of w 1.928e-08, of e 5.004e-09 (0.084 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_FAST = { -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f } };
 /* c = -2, |r| <= 0.173287, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_APPROXIMATE = { -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 1, { -0x1.02048ep+0f, 0x1.55411ep-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_TANH_APPROXIMATE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 1, { -0x1.02048ep+0f, 0x1.55411ep-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
 
 #endif

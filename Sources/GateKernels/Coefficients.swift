@@ -4,12 +4,12 @@
 /// The reduction constants and polynomial S of one tier: the same numbers as the C kernels.
 @usableFromInline
 struct ExpPoly: Sendable {
-    @usableFromInline let log2eC: Float, ln2Hi: Float, ln2Lo: Float
+    @usableFromInline let magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float
     @usableFromInline let degree: Int
     @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float
-    @inlinable init(log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,
+    @inlinable init(magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,
                     _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {
-        self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree
+        self.magic = magic; self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree
         self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5
     }
     @inlinable subscript(j: Int) -> Float {
@@ -19,14 +19,13 @@ struct ExpPoly: Sendable {
 
 @usableFromInline
 enum Constants {
-    @usableFromInline static let magic: Float = 0x1.8000fep+23
     @usableFromInline static let sigmoidFlushBelow: Float = -0x1.5d589ep+6
     @usableFromInline static let sigmoidClampHi: Float = 0x1.3p+4
     @usableFromInline static let tanhClampHi: Float = 0x1.6p+3
-    @usableFromInline static let sigmoidPrecise = ExpPoly(log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 4, -0x1.fffffap-2, 0x1.55547cp-3, -0x1.555a94p-5, 0x1.124a3p-7, -0x1.68ec74p-10, 0x0p+0)
-    @usableFromInline static let sigmoidFast = ExpPoly(log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 3, -0x1.fffdfcp-2, 0x1.5557aep-3, -0x1.5729fp-5, 0x1.106284p-7, 0x0p+0, 0x0p+0)
-    @usableFromInline static let sigmoidApproximate = ExpPoly(log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e43p-1, ln2Lo: 0x0p+0, degree: 1, -0x1.02048ep-1, 0x1.55411ep-3, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0)
-    @usableFromInline static let tanhPrecise = ExpPoly(log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 5, -0x1p+0, 0x1.555554p-1, -0x1.5554bp-2, 0x1.1111c2p-3, -0x1.6d7346p-5, 0x1.9fd3c8p-7)
-    @usableFromInline static let tanhFast = ExpPoly(log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 4, -0x1.fffffep-1, 0x1.55549ap-1, -0x1.5558aap-2, 0x1.123936p-3, -0x1.69c354p-5, 0x0p+0)
-    @usableFromInline static let tanhApproximate = ExpPoly(log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 1, -0x1.02048ep+0, 0x1.55411ep-1, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0)
+    @usableFromInline static let sigmoidPrecise = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 4, -0x1.fffffap-2, 0x1.55547cp-3, -0x1.555a94p-5, 0x1.124a3p-7, -0x1.68ec74p-10, 0x0p+0)
+    @usableFromInline static let sigmoidFast = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 3, -0x1.fffdfcp-2, 0x1.5557aep-3, -0x1.5729fp-5, 0x1.106284p-7, 0x0p+0, 0x0p+0)
+    @usableFromInline static let sigmoidApproximate = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e43p-1, ln2Lo: 0x0p+0, degree: 1, -0x1.02048ep-1, 0x1.55411ep-3, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0)
+    @usableFromInline static let tanhPrecise = ExpPoly(magic: 0x1.8001p+23, log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 5, -0x1p+0, 0x1.555554p-1, -0x1.5554bp-2, 0x1.1111c2p-3, -0x1.6d7346p-5, 0x1.9fd3c8p-7)
+    @usableFromInline static let tanhFast = ExpPoly(magic: 0x1.8001p+23, log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 4, -0x1.fffffep-1, 0x1.55549ap-1, -0x1.5558aap-2, 0x1.123936p-3, -0x1.69c354p-5, 0x0p+0)
+    @usableFromInline static let tanhApproximate = ExpPoly(magic: 0x1.8001p+23, log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 1, -0x1.02048ep+0, 0x1.55411ep-1, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0)
 }

@@ -24,9 +24,10 @@ extension SIMD16: FloatVector where Scalar == Float {
 // The algorithm of CKernels/src/activations.h, step for step, so that each lane is bitwise
 // identical to the C kernels' result for the same tier (the tests check this).
 
+/// e^(c*u) = (sc/|c|) (1 + c*w) with sc = |c|*2^n
 @inlinable
-func expParts<V: FloatVector>(_ u: V, _ p: ExpPoly) -> (s: V, w: V) {
-    let magic = V(repeating: Constants.magic)
+func expParts<V: FloatVector>(_ u: V, _ p: ExpPoly) -> (sc: V, w: V) {
+    let magic = V(repeating: p.magic)
     let t = magic.addingProduct(u, V(repeating: p.log2eC))
     let n = t - magic
     var r = u.addingProduct(n, V(repeating: p.ln2Hi))
@@ -57,7 +58,7 @@ public func sigmoid<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     }
     let (s, w) = expParts(minPropagatingNaN(x, Constants.sigmoidClampHi), p)
     let one = V(repeating: 1)
-    let den = (one + s).addingProduct(-s, w)
+    let den = (one + s).addingProduct(-s, w) // 1 + e^-x = (1 + s) - s w
     return (one / den).replacing(with: 0, where: x .< Constants.sigmoidFlushBelow)
 }
 
@@ -74,10 +75,8 @@ public func tanh<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     }
     let signBit = V.Bits(repeating: 0x8000_0000)
     let a = V(bitPattern: x.bitPattern & ~signBit)
-    let (s, w) = expParts(minPropagatingNaN(a, Constants.tanhClampHi), p)
-    let one = V(repeating: 1)
-    let s2 = s + s
-    let num = (one - s).addingProduct(s2, w)
-    let den = (one + s).addingProduct(-s2, w)
-    return V(bitPattern: (num / den).bitPattern | (x.bitPattern & signBit))
+    let (s2, w) = expParts(minPropagatingNaN(a, Constants.tanhClampHi), p)
+    // 1 - e^-2a = (1 - s) + 2 s w with s2 = 2s; 1 + e^-2a = 2 - that
+    let num = V(repeating: 1).addingProduct(s2, V(repeating: -0.5)).addingProduct(s2, w)
+    return V(bitPattern: (num / (V(repeating: 2) - num)).bitPattern | (x.bitPattern & signBit))
 }
