@@ -1,0 +1,334 @@
+import CKernels
+import Dispatch
+
+/// The order of the four gate blocks (each `hiddenSize` wide) in a row of LSTM preactivations,
+/// and in the bias, the gradients and the workspace.
+public enum LSTMGateOrder: Sendable, Hashable, CaseIterable {
+    /// Input, forget, cell candidate, output: PyTorch, cuDNN, oneDNN, Keras.
+    case ifgo
+    /// Input, cell candidate, forget, output: TensorFlow's `LSTMBlockCell`.
+    case icfo
+
+    var c: ck_gate_order { self == .ifgo ? CK_GATES_IFGO : CK_GATES_ICFO }
+}
+
+/// A batched, fused LSTM gate update: after the trainer's GEMMs, one call per time step applies
+/// the gate activations and the cell update in one pass over memory, and (when training) saves
+/// what `backward` needs in a workspace.
+///
+/// With preactivations `Z[B][4H]` (plus an optional bias `b[4H]`, broadcast over rows),
+/// `i, f, o = σ(·)`, `g = tanh(·)` (the forget bias added to `f`'s preactivation),
+/// `c = clip(f ⊙ c_prev + i ⊙ g)`, `h = o ⊙ tanh(c)`. The activations are the tier's sigmoid and
+/// tanh with the tier's error bounds; the rest is `Float` arithmetic with FMA. Results are bitwise
+/// identical for every ISA and every `parallelism` (including the bias gradient).
+public struct LSTMCell: Sendable, Hashable {
+    /// H: the hidden size; every per-row buffer has H (or 4H) elements per batch row.
+    public let hiddenSize: Int
+    /// The gate order of the preactivations, bias, gradients and workspace.
+    public let gateOrder: LSTMGateOrder
+    /// Added to the forget gate's preactivation inside the kernel (after the bias).
+    public let forgetBias: Float
+    /// When set, `c` is clipped to `[-cellClip, cellClip]` before tanh and storage, and the gradient
+    /// through a clipped element is zero (as in TensorFlow).
+    public let cellClip: Float?
+    /// The activations' accuracy tier.
+    public var tier: Tier
+    /// How many threads a call may use: batch rows are split across them.
+    public var parallelism: Parallelism
+    /// Run on this instruction set instead of the process-wide one (`nil`: `ISA.active`); for
+    /// tests and benchmarks. Every ISA gives the same bits.
+    public var isa: ISA?
+
+    /// Creates a cell configuration.
+    /// - Throws: `GateKernelsError.invalidConfiguration` if `hiddenSize < 1`, `forgetBias` is NaN,
+    ///   `cellClip` is not a positive number, the ISA is not supported, or `.threads(n)` has `n < 1`.
+    public init(hiddenSize: Int, gateOrder: LSTMGateOrder = .ifgo, forgetBias: Float = 0, cellClip: Float? = nil,
+                tier: Tier = .fast, parallelism: Parallelism = .serial, isa: ISA? = nil) throws(GateKernelsError) {
+        guard hiddenSize >= 1 else {
+            throw .invalidConfiguration("LSTMCell: hiddenSize is \(hiddenSize); it must be at least 1")
+        }
+        guard !forgetBias.isNaN else { throw .invalidConfiguration("LSTMCell: forgetBias is NaN") }
+        if let cellClip, !(cellClip > 0) {
+            throw .invalidConfiguration("LSTMCell: cellClip is \(cellClip); it must be positive (nil: no clipping)")
+        }
+        try validate(parallelism: parallelism, isa: isa, "LSTMCell")
+        self.hiddenSize = hiddenSize
+        self.gateOrder = gateOrder
+        self.forgetBias = forgetBias
+        self.cellClip = cellClip
+        self.tier = tier
+        self.parallelism = parallelism
+        self.isa = isa
+    }
+
+    /// The number of `Float`s of workspace a training `forward` writes for `batch` rows: `5 · batch · H`
+    /// (the activated gates, then tanh(c)).
+    public func workspaceCount(batch: Int) -> Int { 5 * batch * hiddenSize }
+
+    func desc(batch: Int, zRowStride: Int) -> ck_lstm_desc {
+        ck_lstm_desc(batch: batch, hidden: hiddenSize, z_stride: zRowStride, order: gateOrder.c,
+                     forget_bias: forgetBias, cell_clip: cellClip ?? 0, tier: tier.c)
+    }
+
+    /// Inference step: computes `cell` and `hidden` from the preactivations and the previous cell,
+    /// writing no workspace.
+    ///
+    /// The batch size B is `previousCell.count / hiddenSize`.
+    /// - Parameters:
+    ///   - preactivations: `Z`, B rows of `zRowStride` elements (default 4H) of which the first 4H are used.
+    ///   - bias: `nil`, or 4H elements added to every row of `Z`.
+    ///   - previousCell: `c_prev[B][H]`.
+    ///   - cell: receives `c[B][H]`.
+    ///   - hidden: receives `h[B][H]`.
+    /// - Precondition: the sizes above hold (the message names both sizes when they do not).
+    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+                        hidden: inout some MutableFloatBuffer) {
+        var none: [Float] = []
+        forward(preactivations, zRowStride, bias, previousCell, &cell, &hidden, &none, training: false)
+    }
+
+    /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
+    /// writing the `workspaceCount(batch:)` floats that `backward` reads.
+    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+                        hidden: inout some MutableFloatBuffer, workspace: inout some MutableFloatBuffer) {
+        forward(preactivations, zRowStride, bias, previousCell, &cell, &hidden, &workspace, training: true)
+    }
+
+    private func batchSize(_ count: Int, _ name: String) -> Int {
+        precondition(count > 0 && count % hiddenSize == 0,
+                     "LSTMCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
+        return count / hiddenSize
+    }
+
+    private func forward(_ z: some FloatBuffer, _ zRowStride: Int?, _ bias: (any FloatBuffer)?, _ cPrev: some FloatBuffer,
+                         _ c: inout some MutableFloatBuffer, _ h: inout some MutableFloatBuffer,
+                         _ ws: inout some MutableFloatBuffer, training: Bool) {
+        let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
+        let stride = zRowStride ?? 4 * H
+        precondition(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
+        let zNeed = (B - 1) * stride + 4 * H
+        precondition(z.count >= zNeed && z.count <= B * stride,
+                     "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need \(zNeed)...\(B * stride)")
+        if let bias {
+            precondition(bias.count == 4 * H, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(4 * H)")
+        }
+        precondition(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
+        precondition(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
+        if training {
+            precondition(ws.count == workspaceCount(batch: B),
+                         "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        }
+        var d = desc(batch: B, zRowStride: stride)
+        let isa = (isa ?? .active).c
+        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
+        z.withUnsafeBufferPointer { zb in
+            withOptionalBuffer(bias) { bb in
+                cPrev.withUnsafeBufferPointer { cpb in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        h.withUnsafeMutableBufferPointer { hb in
+                            ws.withUnsafeMutableBufferPointer { wb in
+                                let p = GatePointers([zb.baseAddress, bb?.baseAddress, cpb.baseAddress],
+                                                     [cb.baseAddress, hb.baseAddress, training ? wb.baseAddress : nil])
+                                withUnsafePointer(to: &d) { dp in
+                                    let dps = SendableDesc(dp)
+                                    forEachRowChunk(batch: B, chunks: chunks) { rows in
+                                        check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                                                   p.input[0], p.input[1], p.input[2],
+                                                                   p.output[0], p.output[1], p.output[2]),
+                                              "LSTMCell.forward")
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward step: from the gradient reaching `h` (and, from later steps, `c`), the training
+    /// workspace of the matching `forward` and `c_prev`, computes the preactivation gradient
+    /// `dZ[B][4H]` (dense, in `gateOrder`) and `dc_prev[B][H]`.
+    ///
+    /// Derivatives use the saved activations (σ' = s(1 − s), tanh' = 1 − t²).
+    /// - Parameters:
+    ///   - hiddenGradient: `dh[B][H]`.
+    ///   - nextCellGradient: `nil` (zero), or `dc_next[B][H]`, the gradient reaching `c` from step t + 1.
+    ///   - workspace: what the training `forward` wrote.
+    ///   - previousCell: the `c_prev` given to that `forward`.
+    ///   - preactivationGradient: receives `dZ[B][4H]`.
+    ///   - previousCellGradient: receives `dc_prev[B][H]`.
+    /// - Precondition: the sizes above hold.
+    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+                         preactivationGradient: inout some MutableFloatBuffer,
+                         previousCellGradient: inout some MutableFloatBuffer) {
+        var none: [Float] = []
+        backward(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
+                 &previousCellGradient, &none, withBias: false)
+    }
+
+    /// `backward(hiddenGradient:nextCellGradient:workspace:previousCell:preactivationGradient:previousCellGradient:)`,
+    /// also adding the batch sum of `dZ` to `biasGradient` (4H elements, `+=`). The sum has one fixed
+    /// order (groups of `CK_GATES_DB_ROWS` rows), so it is bitwise identical for every `parallelism`.
+    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+                         preactivationGradient: inout some MutableFloatBuffer,
+                         previousCellGradient: inout some MutableFloatBuffer,
+                         biasGradient: inout some MutableFloatBuffer) {
+        backward(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
+                 &previousCellGradient, &biasGradient, withBias: true)
+    }
+
+    private func backward(_ dh: some FloatBuffer, _ dcNext: (any FloatBuffer)?, _ ws: some FloatBuffer,
+                          _ cPrev: some FloatBuffer, _ dz: inout some MutableFloatBuffer,
+                          _ dcPrev: inout some MutableFloatBuffer, _ db: inout some MutableFloatBuffer, withBias: Bool) {
+        let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
+        precondition(dh.count == B * H, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(B * H)")
+        if let dcNext {
+            precondition(dcNext.count == B * H,
+                         "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(B * H)")
+        }
+        precondition(ws.count == workspaceCount(batch: B),
+                     "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        precondition(dz.count == 4 * B * H,
+                     "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * B * H)")
+        precondition(dcPrev.count == B * H,
+                     "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(B * H)")
+        if withBias {
+            precondition(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
+        }
+        var d = desc(batch: B, zRowStride: 0)
+        let isa = (isa ?? .active).c
+        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
+        dh.withUnsafeBufferPointer { dhb in
+            withOptionalBuffer(dcNext) { dcnb in
+                ws.withUnsafeBufferPointer { wb in
+                    cPrev.withUnsafeBufferPointer { cpb in
+                        dz.withUnsafeMutableBufferPointer { dzb in
+                            dcPrev.withUnsafeMutableBufferPointer { dcpb in
+                                db.withUnsafeMutableBufferPointer { dbb in
+                                    let p = GatePointers([dhb.baseAddress, dcnb?.baseAddress, wb.baseAddress, cpb.baseAddress],
+                                                         [dzb.baseAddress, dcpb.baseAddress, withBias ? dbb.baseAddress : nil])
+                                    withUnsafePointer(to: &d) { dp in
+                                        let dps = SendableDesc(dp)
+                                        reduceBiasGradient(batch: B, width: 4 * H, chunks: chunks, into: p.output[2]) { rows, dbPart in
+                                            check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                                                        p.input[0], p.input[1], p.input[2], p.input[3],
+                                                                        p.output[0], p.output[1], dbPart),
+                                                  "LSTMCell.backward")
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - shared by LSTMCell and GRUCell
+
+/// Throws for a parallelism or ISA that a cell cannot run with.
+func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKernelsError) {
+    if case .threads(let n) = parallelism, n < 1 {
+        throw .invalidConfiguration("\(name): Parallelism.threads(\(n)): the thread count must be at least 1")
+    }
+    if let isa, !isa.isSupported {
+        throw .invalidConfiguration("\(name): instruction set \(isa) is not supported on this CPU")
+    }
+}
+
+/// Raw buffer addresses handed to `concurrentPerform` workers; each worker touches its own rows.
+struct GatePointers: @unchecked Sendable {
+    let input: [UnsafePointer<Float>?]
+    let output: [UnsafeMutablePointer<Float>?]
+    init(_ input: [UnsafePointer<Float>?], _ output: [UnsafeMutablePointer<Float>?]) {
+        self.input = input
+        self.output = output
+    }
+}
+
+/// A descriptor address shared (read-only) by the workers of one call.
+struct SendableDesc<D>: @unchecked Sendable {
+    let pointer: UnsafePointer<D>
+    init(_ pointer: UnsafePointer<D>) { self.pointer = pointer }
+}
+
+func withOptionalBuffer<R>(_ buffer: (any FloatBuffer)?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
+    guard let buffer else { return body(nil) }
+    return buffer.withUnsafeBufferPointer { body($0) }
+}
+
+func check(_ status: ck_status, _ name: String) {
+    precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
+}
+
+/// Rows per batch-row group: the unit of splitting, so that the bias gradient's fixed summation
+/// order (see `ck_lstm_backward`) survives any thread count.
+let rowGroup = Int(CK_GATES_DB_ROWS)
+
+/// Hidden elements (B·H) per thread below which `.automatic` stays on one thread. A gate update costs
+/// about 1 ns per hidden element, so this is ~30 µs of work per thread: above the cost of waking a
+/// Dispatch worker on these VMs (measured with `gatekernels bench-gates`).
+let gateAutomaticGrain = 1 << 15
+
+/// The number of row chunks for a batch: whole groups of `rowGroup` rows, at most one per thread.
+func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
+    let groups = (batch + rowGroup - 1) / rowGroup
+    switch parallelism {
+    case .serial:
+        return 1
+    case .threads(let n):
+        precondition(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
+        return max(1, min(n, groups))
+    case .automatic:
+        return max(1, min(activeProcessorCount, groups, batch * hidden / gateAutomaticGrain))
+    }
+}
+
+/// Runs `body` over `chunks` contiguous row ranges of `0..<batch`, each a whole number of groups
+/// (but the last), on `concurrentPerform` when there is more than one.
+func forEachRowChunk(batch: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    if chunks <= 1 {
+        body(0..<batch)
+        return
+    }
+    let groups = (batch + rowGroup - 1) / rowGroup
+    let per = (groups + chunks - 1) / chunks * rowGroup
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+        let start = min(batch, k * per)
+        body(start..<min(batch, start + per))
+    }
+}
+
+/// Runs a row-range kernel that accumulates a `width`-wide reduction into `db` (nil: none), with the
+/// same bits for every chunk count: one call when serial; otherwise one call per row group into
+/// its own partial (filled with -0, the additive identity for every value), then the partials
+/// added to `db` in group order, as the serial kernel adds its group sums.
+func reduceBiasGradient(batch: Int, width: Int, chunks: Int, into db: UnsafeMutablePointer<Float>?,
+                        _ kernel: @Sendable (Range<Int>, UnsafeMutablePointer<Float>?) -> Void) {
+    guard chunks > 1, let db else {
+        let shared = GatePointers([], [db])
+        forEachRowChunk(batch: batch, chunks: chunks) { kernel($0, shared.output[0]) }
+        return
+    }
+    let groups = (batch + rowGroup - 1) / rowGroup
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: groups * width)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: -0.0, count: groups * width)
+    let shared = GatePointers([], [partials])
+    forEachRowChunk(batch: batch, chunks: chunks) { rows in
+        for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowGroup) {
+            kernel(start..<min(rows.upperBound, start + rowGroup), shared.output[0]! + start / rowGroup * width)
+        }
+    }
+    for g in 0..<groups {
+        let part = partials + g * width
+        for k in 0..<width { db[k] += part[k] }
+    }
+}
