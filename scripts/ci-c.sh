@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI for the standalone C library (CKernels/Makefile), outside SwiftPM:
 #   1. gcc and clang builds with -Wall -Wextra -Werror, and `make test` (every ISA this CPU has);
-#   2. the AArch64 cross build (gcc-aarch64-linux-gnu) and its test under qemu-aarch64 with a strided
-#      sweep, also with GATEKERNELS_ISA set; the result digests must equal the x86 ones bit for bit;
+#   2. the AArch64 cross build (gcc-aarch64-linux-gnu; and clang --target=aarch64-linux-gnu) and its
+#      test under qemu-aarch64 with a strided sweep, also with GATEKERNELS_ISA set; the result
+#      digests must equal the x86 ones bit for bit;
 #   3. `make install` to a temporary prefix, then examples/trainer_step.c built through pkg-config
 #      against the installed library and run (natively, and the AArch64 build under qemu).
 # Environment: CLANG (default clang), CROSS_CC (default aarch64-linux-gnu-gcc), QEMU_STRIDE (default
@@ -49,10 +50,15 @@ for isa in scalar neon avx2; do
     GATEKERNELS_ISA=$isa mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride 4000000000" | grep -E "GATEKERNELS_ISA|FAIL|passed"
 done
 
-step "digests: x86 and AArch64 give the same bits"
+step "AArch64 with $CLANG --target=aarch64-linux-gnu (the compiler SwiftPM uses): make test under qemu"
+mk aarch64-clang CC="$CLANG --target=aarch64-linux-gnu" test TEST_ARGS="--stride 4000000000" | tee "$out/aarch64-clang.log" |
+    grep -E "FAIL|passed"
+
+step "digests: x86 and AArch64 (gcc and clang) give the same bits"
 grep '^digest' "$out/gcc.log" > "$out/x86.digest"
-grep '^digest' "$out/aarch64.log" > "$out/aarch64.digest"
-diff "$out/x86.digest" "$out/aarch64.digest"
+for log in aarch64 aarch64-clang "$(basename "$CLANG")"; do
+    grep '^digest' "$out/$log.log" | diff "$out/x86.digest" -
+done
 echo "$(wc -l < "$out/x86.digest") digests equal"
 
 step "AArch64: install, example through pkg-config, run under qemu"
