@@ -5,21 +5,26 @@
  * updates (forward and backward) against the documented float formula and a double reference.
  *
  *   ck_test [--stride N] [--threads T] [--exhaustive]
+ *   ck_test --digest-all func:tier[,...] [--isa NAME] [--threads T]     (see "every float" below)
  *
  * --stride N: the contract sweeps take every N-th float of the whole float line (default 40009) and
  * every max(1, N/64)-th float of [-20, 20], plus every float of small windows where the functions
  * bend; --exhaustive: every float. It prints a digest of each (function, tier) over a fixed input
  * set and of every gate-update output; the ISAs must agree on them here, and scripts/ci-c.sh
- * compares them across machines (x86 against AArch64 under qemu). The last line is "N passed, N failed"; the exit status is 1 on any failure. */
+ * compares them across machines (x86 against AArch64 under qemu). The last line is
+ * "N passed, N failed"; the exit status is 1 on any failure. */
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ck_eval.h"
@@ -778,6 +783,82 @@ static void test_isa_selection(ck_isa at_start)
     ck_set_isa(at_start);
 }
 
+/* ---- every float, bit for bit ------------------------------------------------------------
+ *
+ * --digest-all sigmoid:fast,tanh:precise,... runs all 2^32 bit patterns through the named kernels
+ * on one ISA (--isa, default the best) and prints a digest of the outputs per kernel, NaNs counted
+ * as one NaN. Under emulation an exhaustive accuracy sweep does not fit, but the kernel alone does:
+ * equal digests on two machines mean bitwise equal results for every float, so the x86 paths'
+ * exhaustive proofs (gatekernels accuracy) hold for the other machine's paths too. */
+
+#define DIGEST_CHUNKS 4096 /* fixed, so the digest does not depend on the thread count */
+
+typedef struct {
+    ck_func f;
+    ck_tier tier;
+    ck_isa isa;
+    _Atomic unsigned next;
+    uint64_t chunk[DIGEST_CHUNKS];
+} digest_job;
+
+static void *digest_worker(void *arg)
+{
+    digest_job *job = arg;
+    enum { BLOCK = 4096 };
+    float x[BLOCK], y[BLOCK];
+    const uint64_t per_chunk = (1ull << 32) / DIGEST_CHUNKS;
+    for (unsigned c; (c = atomic_fetch_add(&job->next, 1)) < DIGEST_CHUNKS;) {
+        uint64_t h = DIGEST_SEED;
+        for (uint64_t b = c * per_chunk; b < (c + 1) * per_chunk; b += BLOCK) {
+            for (uint32_t k = 0; k < BLOCK; ++k)
+                x[k] = from_bits((uint32_t)(b + k));
+            run(job->f, x, y, BLOCK, job->tier, job->isa);
+            for (uint32_t k = 0; k < BLOCK; ++k)
+                h = (h ^ (y[k] != y[k] ? 0x7fc00000u : bits(y[k]))) * 0x100000001b3ull;
+        }
+        job->chunk[c] = h;
+    }
+    return NULL;
+}
+
+static int digest_all(const char *list, ck_isa isa, int threads)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        int fi = -1, ti = -1;
+        for (int f = 0; f < NFUNCS; ++f)
+            for (int t = 0; t < NTIERS; ++t) {
+                char name[32];
+                snprintf(name, sizeof name, "%s:%s", func_names[f], tier_names[t]);
+                if (strcmp(item, name) == 0)
+                    fi = f, ti = t;
+            }
+        if (fi < 0) {
+            fprintf(stderr, "--digest-all: '%s' is not function:tier (sigmoid|tanh : precise|fast|approximate)\n",
+                    item);
+            return 2;
+        }
+        static digest_job job;
+        job = (digest_job){ .f = funcs[fi], .tier = tiers[ti], .isa = isa };
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pthread_t th[64];
+        for (int k = 0; k < threads; ++k)
+            if (pthread_create(&th[k], NULL, digest_worker, &job) != 0) {
+                fprintf(stderr, "cannot start a thread\n");
+                return 2;
+            }
+        for (int k = 0; k < threads; ++k)
+            pthread_join(th[k], NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        uint64_t h = digest(DIGEST_SEED, (const float *)job.chunk, 2 * DIGEST_CHUNKS);
+        printf("all-floats digest %s %s %016" PRIx64 "  (%s, %.0f s)\n", func_names[fi], tier_names[ti], h,
+               ck_isa_name(isa), (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    }
+    return 0;
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -786,6 +867,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* failures reach the log even if a guard page ends the run */
     uint64_t stride = 40009;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *digest_list = NULL;
+    ck_isa digest_isa = ck_best_isa();
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--stride") == 0 && i + 1 < argc)
             stride = strtoull(argv[++i], NULL, 10);
@@ -793,8 +876,20 @@ int main(int argc, char **argv)
             threads = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--exhaustive") == 0)
             stride = 1;
-        else {
-            fprintf(stderr, "usage: %s [--stride N] [--threads T] [--exhaustive]\n", argv[0]);
+        else if (strcmp(argv[i], "--digest-all") == 0 && i + 1 < argc)
+            digest_list = argv[++i];
+        else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) {
+            const char *name = argv[++i];
+            for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)
+                if (strcmp(name, ck_isa_name(a)) == 0)
+                    digest_isa = a;
+            if (strcmp(name, ck_isa_name(digest_isa)) != 0 || !ck_isa_supported(digest_isa)) {
+                fprintf(stderr, "--isa %s: not an ISA this CPU and build run\n", name);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "usage: %s [--stride N] [--threads T] [--exhaustive]\n"
+                            "       %s --digest-all func:tier[,...] [--isa NAME] [--threads T]\n", argv[0], argv[0]);
             return 2;
         }
     }
@@ -804,6 +899,8 @@ int main(int argc, char **argv)
     }
     if (threads > 64)
         threads = 64;
+    if (digest_list)
+        return digest_all(digest_list, digest_isa, (int)threads);
 
     static const ck_isa all[] = { CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON };
     for (size_t i = 0; i < 4; ++i)
