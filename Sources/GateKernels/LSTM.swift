@@ -288,6 +288,11 @@ func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
         return max(1, min(n, groups))
     case .automatic:
         return max(1, min(activeProcessorCount, groups, batch * hidden / gateAutomaticGrain))
+    #if OpenMP
+    case .openMP(let n): // the gate drivers split rows with concurrentPerform in every build
+        precondition(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
+        return max(1, min(n, groups))
+    #endif
     }
 }
 

@@ -1,0 +1,150 @@
+import ArgumentParser
+import GateKernels
+
+struct BenchGates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-gates",
+        abstract: "Fused LSTM/GRU gate updates: ns per hidden element (B·H) against separate activation passes, 1 vs 2 threads.",
+        discussion: """
+            Per shape and tier, every job is timed in one run as medians of interleaved batches, so the
+            ratios compare like with like even on a shared machine. The separate-passes baseline does
+            the LSTM training forward's work with the library's own calls: 3 sigmoid + 2 tanh over
+            gate-major buffers, plus the cell update and h = o tanh(c) as vectorized Swift loops.
+            """
+    )
+
+    @Option(help: "Comma-separated BxH shapes.")
+    var shapes = "64x512,256x1024,1x1024"
+
+    @Option(help: "Comma-separated tiers.")
+    var tiers = "fast,approximate"
+
+    @Option(help: "Interleaved batches per job (the median is reported).")
+    var batches = 15
+
+    @Option(help: "Target milliseconds per batch of one job.")
+    var batchMilliseconds = 2.0
+
+    func run() throws {
+        let tierList = try tiers.split(separator: ",").map { name in
+            guard let t = Tier.allCases.first(where: { $0.description == name }) else {
+                throw ValidationError("unknown tier \(name); use precise, fast, approximate")
+            }
+            return t
+        }
+        let shapeList = try shapes.split(separator: ",").map { s -> (Int, Int) in
+            let parts = s.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("bad shape \(s); use BxH") }
+            return (parts[0], parts[1])
+        }
+        print("ISA \(ISA.active); ns per hidden element (B·H), median of \(batches) interleaved batches (± interquartile spread)")
+        for (B, H) in shapeList {
+            for tier in tierList {
+                try benchmark(B: B, H: H, tier: tier)
+            }
+        }
+    }
+
+    func benchmark(B: Int, H: Int, tier: Tier) throws {
+        let n = B * H
+        let lstm1 = try LSTMCell(hiddenSize: H, tier: tier), lstm2 = try LSTMCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
+        let gru1 = try GRUCell(hiddenSize: H, tier: tier), gru2 = try GRUCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
+        let z = uniformInputs(4 * n, -4, 4), cp = uniformInputs(n, -2, 2, seed: 2), dh = uniformInputs(n, -1, 1, seed: 3)
+        let x = uniformInputs(3 * n, -4, 4, seed: 4), hg = uniformInputs(3 * n, -4, 4, seed: 5)
+        var c = [Float](repeating: 0, count: n), h = c, ws = [Float](repeating: 0, count: lstm1.workspaceCount(batch: B))
+        var dz = [Float](repeating: 0, count: 4 * n), dcp = c, db = [Float](repeating: 0, count: 4 * H)
+        var gws = [Float](repeating: 0, count: gru1.workspaceCount(batch: B)), dx = x, dhg = x, dhp = c
+        lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
+        gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
+        // the baseline's gate-major inputs (one contiguous buffer per gate) and intermediates
+        let zi = Array(z[0..<n]), zf = Array(z[n..<2 * n]), zg = Array(z[2 * n..<3 * n]), zo = Array(z[3 * n..<4 * n])
+        var gi = c, gf = c, gg = c, go = c, tc = c
+
+        let jobs: [(String, () -> Void)] = [
+            ("LSTM forward, inference", { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) }),
+            ("LSTM forward, training", { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) }),
+            ("LSTM separate passes (baseline)", {
+                sigmoid(zi, result: &gi, tier: tier)
+                sigmoid(zf, result: &gf, tier: tier)
+                tanh(zg, result: &gg, tier: tier)
+                sigmoid(zo, result: &go, tier: tier)
+                cellUpdate(gi, gf, gg, cp, &c)
+                tanh(c, result: &tc, tier: tier)
+                multiply(go, tc, &h)
+            }),
+            ("LSTM backward (+db)", {
+                lstm1.backward(hiddenGradient: dh, nextCellGradient: cp, workspace: ws, previousCell: cp,
+                               preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
+            }),
+            ("GRU forward, inference", { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) }),
+            ("GRU forward, training", {
+                gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
+            }),
+            ("GRU backward", {
+                gru1.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
+                              hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
+            }),
+            ("LSTM forward, training, 2 threads", {
+                lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
+            }),
+            ("LSTM backward (+db), 2 threads", {
+                lstm2.backward(hiddenGradient: dh, nextCellGradient: cp, workspace: ws, previousCell: cp,
+                               preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
+            }),
+            ("GRU forward, training, 2 threads", {
+                gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
+            }),
+            ("GRU backward, 2 threads", {
+                gru2.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
+                              hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
+            }),
+        ]
+        // about 1 ns per element per job: size the repeats for the target batch time
+        let repeats = max(1, Int(batchMilliseconds * 1e6 / Double(n)))
+        let times = interleavedTimes(jobs.map(\.1), batches: batches, repeatsPerBatch: repeats)
+        let ns = times.map { Summary($0.map { $0 * 1e9 / Double(n) }) }
+        print("\n\(B)x\(H), tier \(tier) (\(repeats) calls per batch)")
+        for (k, job) in jobs.enumerated() {
+            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(fmt(ns[k].median)) ns  ±\(fmt(100 * ns[k].spread, 1))%")
+        }
+        let m = ns.map(\.median)
+        print("  fused training forward / separate passes   \(fmt(m[1] / m[2]))   (target <= 0.85)")
+        print("  LSTM backward / LSTM training forward      \(fmt(m[3] / m[1]))   (target <= 1.5)")
+        print("  GRU training forward / LSTM training fwd   \(fmt(m[5] / m[1]))   (target <= 0.8)")
+        print("  2-thread speedup: LSTM fwd \(fmt(m[1] / m[7])), LSTM bwd \(fmt(m[3] / m[8])), GRU fwd \(fmt(m[5] / m[9])), GRU bwd \(fmt(m[6] / m[10]))")
+    }
+}
+
+private func fmt(_ v: Double, _ digits: Int = 3) -> String {
+    var s = String(v)
+    if let dot = s.firstIndex(of: ".") {
+        s = String(s[..<(s.index(dot, offsetBy: digits + 1, limitedBy: s.endIndex) ?? s.endIndex)])
+    }
+    return s
+}
+
+/// c = f c_prev + i g, the baseline's cell update (a loop the compiler vectorizes).
+private func cellUpdate(_ i: [Float], _ f: [Float], _ g: [Float], _ cp: [Float], _ c: inout [Float]) {
+    i.withUnsafeBufferPointer { i in
+        f.withUnsafeBufferPointer { f in
+            g.withUnsafeBufferPointer { g in
+                cp.withUnsafeBufferPointer { cp in
+                    c.withUnsafeMutableBufferPointer { c in
+                        for k in 0..<c.count { c[k] = f[k] * cp[k] + i[k] * g[k] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// h = o t, the baseline's output.
+private func multiply(_ o: [Float], _ t: [Float], _ h: inout [Float]) {
+    o.withUnsafeBufferPointer { o in
+        t.withUnsafeBufferPointer { t in
+            h.withUnsafeMutableBufferPointer { h in
+                for k in 0..<h.count { h[k] = o[k] * t[k] }
+            }
+        }
+    }
+}
