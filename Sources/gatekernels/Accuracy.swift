@@ -48,6 +48,9 @@ struct Accuracy: ParsableCommand {
     @Option(help: "Take every N-th float in order (default 257 without --exhaustive/--range, else 1).")
     var stride: UInt64?
 
+    @Flag(help: "Sweep each implementation on its own (its own reference computation) so that each sweep's wall time is measured; slower.")
+    var separate = false
+
     @Flag(help: "Also sweep the approximation zoo (libm, hard sigmoids, hard tanh, softsign, Schraudolph, Padé).")
     var zoo = false
 
@@ -151,7 +154,9 @@ struct Accuracy: ParsableCommand {
         for f in functions {
             let subjects = tiers.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
                 + (zoo ? Subject.zoo(f) : [])
-            sweeps.append(try runSweep(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal))
+            sweeps.append(separate
+                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal)
+                : try runSweep(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal))
         }
         let (version, commit) = provenance()
         let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))

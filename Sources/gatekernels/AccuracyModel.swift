@@ -154,6 +154,8 @@ struct Result {
     let subject: Subject
     let stats: ck_eval_stats
     let specials: [ck_special_result]
+    /// Wall time of this subject's own sweep (with --separate; nil when it shared a sweep).
+    var sweepSeconds: Double? = nil
 
     var histogram: [UInt64] { withUnsafeBytes(of: stats.hist) { Array($0.bindMemory(to: UInt64.self)) } }
     var meanAbs: Double { stats.inputs == 0 ? 0 : stats.sum_abs / Double(stats.inputs) }
@@ -218,7 +220,23 @@ struct Sweep {
     let inputs: InputSet
     let threads: Int
     let wallSeconds: Double
-    let results: [Result]
+    var results: [Result]
+
+    /// One sweep per subject, each with its own reference, so that each one's wall time is its own.
+    static func separate(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int,
+                         progress: Bool) throws -> Sweep {
+        var results: [Result] = []
+        for s in subjects {
+            let one = try runSweep(function, [s], inputs: inputs, threads: threads, progress: progress)
+            results.append(contentsOf: one.results.map { r in
+                var r = r
+                r.sweepSeconds = one.wallSeconds
+                return r
+            })
+        }
+        return Sweep(function: function, inputs: inputs, threads: threads,
+                     wallSeconds: results.reduce(0) { $0 + ($1.sweepSeconds ?? 0) }, results: results)
+    }
 }
 
 /// A progress line on standard error, rewritten in place: elapsed, rate, ETA.
@@ -247,7 +265,8 @@ func runSweep(_ function: Function, _ subjects: [Subject], inputs: InputSet, thr
               progress: Bool) throws -> Sweep {
     var cSubjects = subjects.map { ck_eval_subject(impl: $0.impl, ctx: $0.context) }
     var stats = [ck_eval_stats](repeating: ck_eval_stats(), count: subjects.count)
-    let line = progress ? ProgressLine(title: "\(function) (\(subjects.count) implementations)") : nil
+    let title = subjects.count == 1 ? "\(function) \(subjects[0].name)" : "\(function) (\(subjects.count) implementations)"
+    let line = progress ? ProgressLine(title: title) : nil
     var range = ck_eval_range(first: inputs.first, last: inputs.last, stride: inputs.stride,
                               threads: Int32(threads), include_nans: 1, progress: nil, progress_ctx: nil)
     if let line {

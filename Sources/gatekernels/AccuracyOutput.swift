@@ -36,10 +36,14 @@ extension Sweep {
             + "\(threads) threads; \(String(format: "%.1f", wallSeconds)) s"
     }
 
+    /// Whether every subject had a sweep of its own (--separate).
+    var separate: Bool { results.allSatisfy { $0.sweepSeconds != nil } }
+
     var mainTable: Table {
         var t = Table(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
                                 "mean abs", "exact %", "monotonicity", "range", "non-finite", "NaN", "odd",
-                                "specials", "meets", "contract", "cpu s"],
+                                "specials", "meets", "contract", "cpu s"]
+                          + (separate ? ["sweep s"] : []),
                       leftColumns: [0, 15, 16])
         for r in results {
             let s = r.stats
@@ -51,7 +55,7 @@ extension Sweep {
                 "\(r.specialsPassed)/\(r.specials.count)", r.meets,
                 r.subject.tier == nil ? "-" : (r.contractFailures.isEmpty ? "pass" : "FAIL"),
                 String(format: "%.1f", s.seconds),
-            ])
+            ] + (r.sweepSeconds.map { [String(format: "%.1f", $0)] } ?? []))
         }
         return t
     }
@@ -107,7 +111,8 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
     out += "Reference: double-precision `exp`/`tanh` rounded to float. ulp columns count inputs whose true "
         + "result is a normal float; \"meets\" is the tightest tier of DESIGN.md whose whole contract "
         + "(bound, monotonicity, range, NaN, specials, oddness) the implementation satisfies on these inputs; "
-        + "\"cpu s\" is the CPU time spent in the implementation and its statistics (the shared reference excluded).\n"
+        + "\"cpu s\" is the CPU time spent in the implementation and its statistics (the shared reference excluded); "
+        + "\"sweep s\" (with --separate) is the wall time of the implementation's own sweep, reference included.\n"
     if let plot { out += "\n![error against x](\(plot))\n" }
     for s in sweeps {
         out += "\n## \(s.function)\n\n\(s.headline)\n\n\(s.mainTable.markdown())\n"
@@ -119,8 +124,10 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
     return out
 }
 
-/// A float as JSON: a number when finite, else the string "inf", "-inf" or "nan".
-private func json(_ x: Float) -> Any { x.isFinite ? Double(x) : fmt(x) }
+/// A float as JSON: a number when finite (its shortest decimal form), else "inf", "-inf" or "nan".
+private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : fmt(x) }
+/// The first input that failed a check, or null when none did.
+private func first(_ x: Float, _ count: UInt64) -> Any { count > 0 ? json(x) : NSNull() }
 private func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
 
 extension Result {
@@ -135,10 +142,11 @@ extension Result {
             "max_rel": json(s.max_rel), "max_rel_x": json(s.max_rel_x),
             "mean_abs": json(meanAbs), "exact_percent": exactPercent,
             "ulp_histogram": Dictionary(uniqueKeysWithValues: zip(histogramLabels, histogram)),
-            "monotonicity_violations": s.monotonicity_violations, "first_violation_x": json(s.first_violation_x),
-            "out_of_range": s.out_of_range, "first_out_of_range_x": json(s.first_out_of_range_x),
-            "nonfinite": s.nonfinite, "first_nonfinite_x": json(s.first_nonfinite_x),
+            "monotonicity_violations": s.monotonicity_violations, "first_violation_x": first(s.first_violation_x, s.monotonicity_violations),
+            "out_of_range": s.out_of_range, "first_out_of_range_x": first(s.first_out_of_range_x, s.out_of_range),
+            "nonfinite": s.nonfinite, "first_nonfinite_x": first(s.first_nonfinite_x, s.nonfinite),
             "nan_inputs": s.nan_inputs, "nan_not_propagated": s.nan_not_propagated,
+            "first_nan_not_propagated_bits": s.nan_not_propagated > 0 ? "0x" + String(s.first_nan_not_propagated_bits, radix: 16) : NSNull(),
             "specials": Dictionary(uniqueKeysWithValues: zip(Result.specialNames, specials).map { name, r in
                 (name, ["pass": r.pass != 0, "x": json(r.x), "y": json(r.y), "expected": json(r.expected)] as [String: Any])
             }),
@@ -146,9 +154,10 @@ extension Result {
                              json(specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)].sat_x)],
             "meets": meets, "cpu_seconds": s.seconds,
         ]
+        if let sweepSeconds { d["sweep_wall_seconds"] = sweepSeconds }
         if subject.function == .tanh {
             d["odd_violations"] = s.odd_violations
-            d["first_odd_violation_x"] = json(s.first_odd_violation_x)
+            d["first_odd_violation_x"] = first(s.first_odd_violation_x, s.odd_violations)
         }
         if let tier = subject.tier, let isa = subject.isa {
             d["tier"] = tier.description
@@ -222,7 +231,7 @@ func writeCertificates(_ sweeps: [Sweep], to directory: String, version: String,
             cert["library_version"] = version
             cert["git_commit"] = commit
             cert["generated_at"] = date
-            cert["sweep_wall_seconds"] = sweep.wallSeconds
+            cert["sweep_wall_seconds"] = r.sweepSeconds ?? sweep.wallSeconds
             let path = (directory as NSString).appendingPathComponent("\(sweep.function)-\(tier)-\(isa).json")
             try jsonData(cert).write(to: URL(fileURLWithPath: path))
             paths.append(path)
