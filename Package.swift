@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "CKernels", targets: ["CKernels"]),
         .executable(name: "gatekernels", targets: ["gatekernels"]),
     ],
+    traits: [
+        .trait(name: "OpenMP", description: "Adds OpenMP parallel drivers (C: ckernels_omp.h; Swift: Parallelism.openMP). Needs Debian's libomp-dev."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -29,7 +32,19 @@ let package = Package(
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
-        .target(name: "GateKernels", dependencies: ["CKernels"]),
+        // OpenMP parallel drivers over the kernels. Only this target carries -fopenmp, and only with
+        // the trait; Debian's clang runtime libomp (libomp5) is linked by soname, as its unversioned
+        // symlink lives in an llvm-N directory. Without the trait it builds as serial drivers.
+        .target(
+            name: "CKernelsOpenMP",
+            dependencies: ["CKernels"],
+            path: "CKernelsOpenMP",
+            cSettings: [.unsafeFlags(["-fopenmp"], .when(traits: ["OpenMP"]))],
+            linkerSettings: [.linkedLibrary(":libomp.so.5", .when(platforms: [.linux], traits: ["OpenMP"]))]
+        ),
+        .target(name: "GateKernels", dependencies: [
+            "CKernels", .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
+        ]),
         .executableTarget(
             name: "gatekernels",
             dependencies: [
@@ -37,6 +52,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GateKernelsTests", dependencies: ["GateKernels", "CKernels", "CKernelsEval"]),
+        .testTarget(name: "GateKernelsTests", dependencies: [
+            "GateKernels", "CKernels", "CKernelsEval",
+            .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
+        ]),
     ]
 )

@@ -1,7 +1,10 @@
 import CKernels
+#if OpenMP
+import CKernelsOpenMP
+#endif
 
 /// A C kernel over `n` elements: `y[i] = f(x[i])`.
-@usableFromInline typealias UnaryKernel = @Sendable (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, ck_tier) -> ck_status
+@usableFromInline typealias UnaryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, ck_tier) -> ck_status
 
 @inlinable
 func apply(_ kernel: UnaryKernel, _ name: String, _ x: some FloatBuffer, _ y: inout some MutableFloatBuffer,
@@ -24,6 +27,14 @@ func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y:
     let xs = UInt(bitPattern: x), ys = UInt(bitPattern: y), bytes = UInt(count * MemoryLayout<Float>.stride)
     precondition(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
                  "\(name): the input and the result partly overlap (exact aliasing is allowed)")
+    #if OpenMP
+    if case .openMP(let threads) = parallelism {
+        precondition(threads >= 1, "Parallelism.openMP(\(threads)): the thread count must be at least 1")
+        let status = ck_unary_f32_omp(kernel, x, y, count, tier.c, Int32(clamping: threads))
+        precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
+        return
+    }
+    #endif
     let pointers = SendablePointers(x, y)
     forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
         let status = kernel(pointers.input + range.lowerBound, pointers.output + range.lowerBound,

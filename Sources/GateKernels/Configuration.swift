@@ -32,6 +32,11 @@ public enum Parallelism: Sendable, Hashable {
     case automatic
     /// Split into at most `n` contiguous chunks (`n` >= 1), however small the buffer.
     case threads(Int)
+    #if OpenMP
+    /// Split across at most `n` threads of an OpenMP team (`n` >= 1), fewer when a buffer has
+    /// less than `CK_OMP_GRAIN` elements per thread. Only with the package trait `OpenMP`.
+    case openMP(Int)
+    #endif
 }
 
 /// An instruction set the kernels can run on.

@@ -1,4 +1,7 @@
 import Dispatch
+#if OpenMP
+import CKernelsOpenMP
+#endif
 
 /// Raw pointers handed to `concurrentPerform` workers; each worker touches a disjoint range.
 @usableFromInline
@@ -27,6 +30,11 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
         return max(1, min(n, count))
     case .automatic:
         return max(1, min(activeProcessorCount, count / automaticGrain))
+    #if OpenMP
+    case .openMP(let n):
+        precondition(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
+        return Int(ck_omp_team_size(count, Int32(clamping: n)))
+    #endif
     }
 }
 

@@ -1,0 +1,51 @@
+/* GateKernels OpenMP drivers: the kernels of ckernels.h split over an OpenMP team.
+ *
+ * Built by the package's `OpenMP` trait (or the standalone Makefile with OpenMP). Each driver
+ * checks its arguments for the whole buffer exactly as the serial function does (same status
+ * codes, nothing written unless CK_OK), then runs the serial kernel on contiguous chunks with
+ * `#pragma omp parallel for schedule(static)`, one chunk per thread. Results are bitwise identical
+ * to the serial call for every thread count, the LSTM bias gradient included (it is summed in the
+ * fixed group order that ck_lstm_backward documents).
+ *
+ * threads: the most threads to use (0: OpenMP's default, omp_get_max_threads()). Fewer run when
+ * the work is too small to repay waking them: at least CK_OMP_GRAIN elements per thread
+ * (B x H per thread for the gates). Without OpenMP the drivers run serially. */
+#ifndef CKERNELS_OMP_H
+#define CKERNELS_OMP_H
+
+#include "ckernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Elements per thread below which a driver uses fewer threads; measured with
+ * `gatekernels bench --threads 1,2` (docs/threads.md). */
+#define CK_OMP_GRAIN 16384
+
+/* The number of threads a driver uses for `elements` elements with at most `threads` threads. */
+int ck_omp_team_size(size_t elements, int threads);
+
+/* A kernel with the signature of ck_sigmoid_f32 (ck_sigmoid_f32, ck_tanh_f32, or the caller's). */
+typedef ck_status (*ck_unary_f32)(const float *x, float *y, size_t n, ck_tier tier);
+
+/* f over contiguous chunks of x and y, with the argument checks of ck_sigmoid_f32 for the whole buffer. */
+ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, ck_tier tier, int threads);
+
+ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads);
+ck_status ck_tanh_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads);
+
+ck_status ck_lstm_forward_omp(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
+                              float *c, float *h, float *workspace, int threads);
+ck_status ck_lstm_backward_omp(const ck_lstm_desc *d, const float *dh, const float *dc_next,
+                               const float *workspace, const float *c_prev, float *dz, float *dc_prev,
+                               float *db, int threads);
+ck_status ck_gru_forward_omp(const ck_gru_desc *d, const float *x, const float *hg, const float *h_prev,
+                             float *h, float *workspace, int threads);
+ck_status ck_gru_backward_omp(const ck_gru_desc *d, const float *dh, const float *workspace,
+                              const float *h_prev, float *dx, float *dhg, float *dh_prev, int threads);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
