@@ -1,3 +1,5 @@
+/* clock_gettime, nanosleep and pthreads are POSIX; say so for strict -std=c11 builds */
+#define _POSIX_C_SOURCE 200809L
 #include "ck_eval.h"
 
 #include <float.h>
