@@ -102,16 +102,19 @@ struct BenchGates: ParsableCommand {
         // about 1 ns per element per job: size the repeats for the target batch time
         let repeats = max(1, Int(batchMilliseconds * 1e6 / Double(n)))
         let times = interleavedTimes(jobs.map(\.1), batches: batches, repeatsPerBatch: repeats)
-        let ns = times.map { Summary($0.map { $0 * 1e9 / Double(n) }) }
-        print("\n\(B)x\(H), tier \(tier) (\(repeats) calls per batch)")
+        let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
+        let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
+        print("\n\(B)x\(H), tier \(tier) (\(repeats) calls per batch)      median ns  (spread)   best ns")
         for (k, job) in jobs.enumerated() {
-            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(fmt(ns[k].median)) ns  ±\(fmt(100 * ns[k].spread, 1))%")
+            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
         }
+        // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
         let m = ns.map(\.median)
-        print("  fused training forward / separate passes   \(fmt(m[1] / m[2]))   (target <= 0.85)")
-        print("  LSTM backward / LSTM training forward      \(fmt(m[3] / m[1]))   (target <= 1.5)")
-        print("  GRU training forward / LSTM training fwd   \(fmt(m[5] / m[1]))   (target <= 0.8)")
-        print("  2-thread speedup: LSTM fwd \(fmt(m[1] / m[7])), LSTM bwd \(fmt(m[3] / m[8])), GRU fwd \(fmt(m[5] / m[9])), GRU bwd \(fmt(m[6] / m[10]))")
+        func ratio(_ a: Int, _ b: Int) -> String { "\(fmt(m[a] / m[b])) (best \(fmt(best[a] / best[b])))" }
+        print("  fused training forward / separate passes  \(ratio(1, 2))   target <= 0.85")
+        print("  LSTM backward / LSTM training forward     \(ratio(3, 1))   target <= 1.5")
+        print("  GRU training forward / LSTM training fwd  \(ratio(5, 1))   target <= 0.8")
+        print("  2-thread speedup: LSTM fwd \(ratio(1, 7)), LSTM bwd \(ratio(3, 8)), GRU fwd \(ratio(5, 9)), GRU bwd \(ratio(6, 10))")
     }
 }
 
