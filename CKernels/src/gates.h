@@ -3,11 +3,12 @@
  * (ck_sigmoid_v / ck_tanh_v with the tier's polynomial), so they carry exactly the tier's bounds.
  * Arguments are checked by ck_gates_api.c; these functions trust them.
  *
- * Forward works on one row at a time in blocks of CK_GATE_BLOCK hidden columns, in two short
- * loops: the independent gate activations first, then the cell update with its dependent
- * tanh(c). One loop doing all five activations per vector would be a dependency chain too long
- * for the out-of-order window; each block's gates stay in L1 between the two loops (in the
- * workspace when training, in a stack buffer for inference).
+ * Forward works on one row at a time in blocks of CK_GATE_BLOCK hidden columns, in short loops:
+ * the four independent gate activations, then the cell update, then h = o tanh(c). One loop doing
+ * all five activations per vector would be a dependency chain too long for the out-of-order
+ * window (measured ~3x slower); each block's gates stay in L1 between the loops (in the workspace
+ * when training, in a stack buffer for inference). Each loop touches few arrays, so buffers whose
+ * element j shares an L1 set (page-aligned, H a power of two) do not exceed the cache's ways.
  *
  * Workspace layouts (what the backward reads; see ckernels.h):
  *   LSTM: gates[B][4H] activated, in the caller's gate order, then tanh(c)[B][H]
@@ -93,15 +94,18 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
                 ck_st(gg + j, ck_tanh_v(zg, PT), k);
                 ck_st(go + j, ck_sigmoid_v(zo, PS), k);
             }
-            /* 2: c = clip(f c_prev + i g), h = o tanh(c); c_prev is read before c (c == c_prev is fine) */
+            /* 2: c = clip(f c_prev + i g); c_prev is read before c (c == c_prev is fine) */
             for (size_t j = 0; j < n; j += VL) {
                 const size_t k = n - j, at = r * H + j0 + j;
-                vf i = ck_ld(gi + j, k), f = ck_ld(gf + j, k), g = ck_ld(gg + j, k), o = ck_ld(go + j, k);
+                vf i = ck_ld(gi + j, k), f = ck_ld(gf + j, k), g = ck_ld(gg + j, k);
                 vf cu = vf_fma(f, ck_ld(c_prev + at, k), vf_mul(i, g));
-                vf cc = vf_min(vf_max(cu, lo), hi); /* NaN in cu propagates */
-                vf tc = ck_tanh_v(cc, PT);
-                ck_st(c + at, cc, k);
-                ck_st(h + at, vf_mul(o, tc), k);
+                ck_st(c + at, vf_min(vf_max(cu, lo), hi), k); /* NaN in cu propagates */
+            }
+            /* 3: h = o tanh(c) */
+            for (size_t j = 0; j < n; j += VL) {
+                const size_t k = n - j, at = r * H + j0 + j;
+                vf tc = ck_tanh_v(ck_ld(c + at, k), PT);
+                ck_st(h + at, vf_mul(ck_ld(go + j, k), tc), k);
                 if (ws)
                     ck_st(ws + d->batch * 4 * H + at, tc, k);
             }
