@@ -78,13 +78,13 @@ public struct GRUCell: Sendable, Hashable {
                 hPrev.withUnsafeBufferPointer { hpb in
                     h.withUnsafeMutableBufferPointer { hb in
                         ws.withUnsafeMutableBufferPointer { wb in
-                            let p = GatePointers([xb.baseAddress, hgb.baseAddress, hpb.baseAddress],
-                                                 [hb.baseAddress, training ? wb.baseAddress : nil])
+                            let p = GatePointers(xb.baseAddress, hgb.baseAddress, hpb.baseAddress, out0: hb.baseAddress,
+                                                 out1: training ? wb.baseAddress : nil)
                             withUnsafePointer(to: &d) { dp in
                                 let dps = SendableDesc(dp)
                                 forEachRowChunk(batch: B, chunks: chunks) { rows in
                                     check(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                              p.input[0], p.input[1], p.input[2], p.output[0], p.output[1]),
+                                                              p.in0, p.in1, p.in2, p.out0, p.out1),
                                           "GRUCell.forward")
                                 }
                             }
@@ -124,14 +124,13 @@ public struct GRUCell: Sendable, Hashable {
                     inputProjectionGradient.withUnsafeMutableBufferPointer { dxb in
                         hiddenProjectionGradient.withUnsafeMutableBufferPointer { dhgb in
                             previousHiddenGradient.withUnsafeMutableBufferPointer { dhpb in
-                                let p = GatePointers([dhb.baseAddress, wb.baseAddress, hpb.baseAddress],
-                                                     [dxb.baseAddress, dhgb.baseAddress, dhpb.baseAddress])
+                                let p = GatePointers(dhb.baseAddress, wb.baseAddress, hpb.baseAddress, out0: dxb.baseAddress,
+                                                     out1: dhgb.baseAddress, out2: dhpb.baseAddress)
                                 withUnsafePointer(to: &d) { dp in
                                     let dps = SendableDesc(dp)
                                     forEachRowChunk(batch: B, chunks: chunks) { rows in
                                         check(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                   p.input[0], p.input[1], p.input[2],
-                                                                   p.output[0], p.output[1], p.output[2]),
+                                                                   p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
                                               "GRUCell.backward")
                                     }
                                 }

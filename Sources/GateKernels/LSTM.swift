@@ -129,14 +129,13 @@ public struct LSTMCell: Sendable, Hashable {
                     c.withUnsafeMutableBufferPointer { cb in
                         h.withUnsafeMutableBufferPointer { hb in
                             ws.withUnsafeMutableBufferPointer { wb in
-                                let p = GatePointers([zb.baseAddress, bb?.baseAddress, cpb.baseAddress],
-                                                     [cb.baseAddress, hb.baseAddress, training ? wb.baseAddress : nil])
+                                let p = GatePointers(zb.baseAddress, bb?.baseAddress, cpb.baseAddress, out0: cb.baseAddress,
+                                                     out1: hb.baseAddress, out2: training ? wb.baseAddress : nil)
                                 withUnsafePointer(to: &d) { dp in
                                     let dps = SendableDesc(dp)
                                     forEachRowChunk(batch: B, chunks: chunks) { rows in
                                         check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                   p.input[0], p.input[1], p.input[2],
-                                                                   p.output[0], p.output[1], p.output[2]),
+                                                                   p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
                                               "LSTMCell.forward")
                                     }
                                 }
@@ -210,14 +209,14 @@ public struct LSTMCell: Sendable, Hashable {
                         dz.withUnsafeMutableBufferPointer { dzb in
                             dcPrev.withUnsafeMutableBufferPointer { dcpb in
                                 db.withUnsafeMutableBufferPointer { dbb in
-                                    let p = GatePointers([dhb.baseAddress, dcnb?.baseAddress, wb.baseAddress, cpb.baseAddress],
-                                                         [dzb.baseAddress, dcpb.baseAddress, withBias ? dbb.baseAddress : nil])
+                                    let p = GatePointers(dhb.baseAddress, dcnb?.baseAddress, wb.baseAddress, cpb.baseAddress,
+                                                         out0: dzb.baseAddress, out1: dcpb.baseAddress,
+                                                         out2: withBias ? dbb.baseAddress : nil)
                                     withUnsafePointer(to: &d) { dp in
                                         let dps = SendableDesc(dp)
-                                        reduceBiasGradient(batch: B, width: 4 * H, chunks: chunks, into: p.output[2]) { rows, dbPart in
+                                        reduceBiasGradient(batch: B, width: 4 * H, chunks: chunks, into: p.out2) { rows, dbPart in
                                             check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                        p.input[0], p.input[1], p.input[2], p.input[3],
-                                                                        p.output[0], p.output[1], dbPart),
+                                                                        p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
                                                   "LSTMCell.backward")
                                         }
                                     }
@@ -244,12 +243,15 @@ func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKe
 }
 
 /// Raw buffer addresses handed to `concurrentPerform` workers; each worker touches its own rows.
+/// (Fixed fields rather than arrays: no allocation per call, which matters at 1 x H.)
 struct GatePointers: @unchecked Sendable {
-    let input: [UnsafePointer<Float>?]
-    let output: [UnsafeMutablePointer<Float>?]
-    init(_ input: [UnsafePointer<Float>?], _ output: [UnsafeMutablePointer<Float>?]) {
-        self.input = input
-        self.output = output
+    var in0, in1, in2, in3: UnsafePointer<Float>?
+    var out0, out1, out2: UnsafeMutablePointer<Float>?
+    init(_ in0: UnsafePointer<Float>? = nil, _ in1: UnsafePointer<Float>? = nil, _ in2: UnsafePointer<Float>? = nil,
+         _ in3: UnsafePointer<Float>? = nil, out0: UnsafeMutablePointer<Float>? = nil,
+         out1: UnsafeMutablePointer<Float>? = nil, out2: UnsafeMutablePointer<Float>? = nil) {
+        (self.in0, self.in1, self.in2, self.in3) = (in0, in1, in2, in3)
+        (self.out0, self.out1, self.out2) = (out0, out1, out2)
     }
 }
 
@@ -318,18 +320,18 @@ func forEachRowChunk(batch: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> 
 func reduceBiasGradient(batch: Int, width: Int, chunks: Int, into db: UnsafeMutablePointer<Float>?,
                         _ kernel: @Sendable (Range<Int>, UnsafeMutablePointer<Float>?) -> Void) {
     guard chunks > 1, let db else {
-        let shared = GatePointers([], [db])
-        forEachRowChunk(batch: batch, chunks: chunks) { kernel($0, shared.output[0]) }
+        let shared = GatePointers(out0: db)
+        forEachRowChunk(batch: batch, chunks: chunks) { kernel($0, shared.out0) }
         return
     }
     let groups = (batch + rowGroup - 1) / rowGroup
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: groups * width)
     defer { partials.deallocate() }
     partials.initialize(repeating: -0.0, count: groups * width)
-    let shared = GatePointers([], [partials])
+    let shared = GatePointers(out0: partials)
     forEachRowChunk(batch: batch, chunks: chunks) { rows in
         for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowGroup) {
-            kernel(start..<min(rows.upperBound, start + rowGroup), shared.output[0]! + start / rowGroup * width)
+            kernel(start..<min(rows.upperBound, start + rowGroup), shared.out0! + start / rowGroup * width)
         }
     }
     for g in 0..<groups {
