@@ -45,10 +45,21 @@ let package = Package(
         .target(name: "GateKernels", dependencies: [
             "CKernels", .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
         ]),
+        // Peers for `gatekernels bench`: libm's scalar loops, and SLEEF opened at run time when
+        // installed (so nothing depends on SLEEF at build time).
+        .target(
+            name: "CPeers",
+            path: "Benchmarks/peers",
+            exclude: ["bench_peers.c", "sleef_peers.c", "peers.h"],
+            sources: ["cpeers.c"],
+            publicHeadersPath: "include",
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux])), .linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
         .executableTarget(
             name: "gatekernels",
             dependencies: [
-                "GateKernels", "CKernels", "CKernelsEval",
+                "GateKernels", "CKernels", "CKernelsEval", "CPeers",
+                .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

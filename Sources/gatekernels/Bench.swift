@@ -1,0 +1,409 @@
+import ArgumentParser
+import CKernels
+import CPeers
+import Foundation
+import GateKernels
+#if OpenMP
+import CKernelsOpenMP
+#endif
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Speed per kernel, tier and size: ns/elem, elem/ns, GB/s, and ratios to memcpy and libm measured in the same run.",
+        discussion: """
+        Every job of one size (each kernel and tier, libm's scalar sigmoid and tanh, SLEEF when \
+        libsleef is installed, memcpy of the same bytes, and with --threads every backend and thread \
+        count) is timed in one run: many short batches, interleaved so that drift and neighbours hit \
+        every job alike; the median and the interquartile spread are shown. Ratios are therefore \
+        between numbers taken side by side.
+
+        Columns: "x memcpy" = this job's time / the time to copy the same bytes with as many threads \
+        (1.00 = memory-bound floor); "libm/this" = libm's scalar time / this time; "x 1 thread" = the \
+        one-thread time / this time. Gate sizes N are B x H hidden elements (H = --hidden).
+        Run the release build: swift run -c release gatekernels bench
+        """)
+
+    @Option(help: "Comma-separated sizes of the activations in elements (suffix K = 1024, M = 1024²).")
+    var sizes = "4K,256K,16M"
+
+    @Option(help: "Comma-separated sizes B x H of the gate kernels in hidden elements (H = --hidden).")
+    var gateSizes = "32K,2M"
+
+    @Option(help: "Comma-separated kernels: sigmoid, tanh, lstm, gru.")
+    var kernels = "sigmoid,tanh,lstm,gru"
+
+    @Option(help: "Comma-separated tiers.")
+    var tiers = "precise,fast,approximate"
+
+    @Option(help: "Comma-separated thread counts; more than one adds the scaling table (Dispatch, automatic, OpenMP when built with the trait).")
+    var threads = "1"
+
+    @Option(help: "Hidden size H of the gate kernels (B = N / H rows).")
+    var hidden = 512
+
+    @Option(help: "Interleaved batches per job (the median is reported).")
+    var batches = 15
+
+    @Option(help: "Target milliseconds per batch of one job.")
+    var batchMilliseconds = 2.0
+
+    @Flag(help: "Skip libm and SLEEF.")
+    var noPeers = false
+
+    @Flag(help: "Print JSON records instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard batches >= 3 else { throw ValidationError("--batches must be at least 3") }
+        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1") }
+        guard batchMilliseconds > 0 else { throw ValidationError("--batch-milliseconds must be positive") }
+        _ = try plan()
+    }
+
+    /// The parsed options.
+    struct Plan {
+        var sizes: [Int]
+        var gateSizes: [Int]
+        var kernels: [String]
+        var tiers: [Tier]
+        var threads: [Int]
+    }
+
+    func plan() throws -> Plan {
+        func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        func sizeList(_ text: String) throws -> [Int] { try list(text).map { s -> Int in
+            let scale = s.hasSuffix("K") ? 1 << 10 : s.hasSuffix("M") ? 1 << 20 : 1
+            guard let v = Int(scale == 1 ? s : String(s.dropLast())), v > 0 else {
+                throw ValidationError("bad size \(s); use e.g. 4096, 4K or 16M")
+            }
+            return v * scale
+        } }
+        let kernelList = list(kernels)
+        for k in kernelList where !["sigmoid", "tanh", "lstm", "gru"].contains(k) {
+            throw ValidationError("unknown kernel \(k); use sigmoid, tanh, lstm, gru")
+        }
+        let tierList = try list(tiers).map { name in
+            guard let t = Tier.allCases.first(where: { $0.description == name }) else {
+                throw ValidationError("unknown tier \(name); use precise, fast, approximate")
+            }
+            return t
+        }
+        let threadList = try list(threads).map { s -> Int in
+            guard let t = Int(s), t >= 1 else { throw ValidationError("bad thread count \(s)") }
+            return t
+        }
+        guard !kernelList.isEmpty, !tierList.isEmpty, !threadList.isEmpty else {
+            throw ValidationError("--sizes, --kernels, --tiers and --threads need at least one value each")
+        }
+        return Plan(sizes: try sizeList(sizes), gateSizes: try sizeList(gateSizes), kernels: kernelList, tiers: tierList, threads: threadList)
+    }
+
+    func run() throws {
+        if let message = ISA.environmentError { throw ValidationError(message) }
+        let p = try plan()
+        let sleef = !noPeers && peers_sleef_available() != 0
+        let started = now()
+        var records: [Record] = []
+        for n in Set(p.sizes + p.gateSizes).sorted() {
+            records += measure(n, p, sleef: sleef)
+        }
+        if json {
+            let meta: [String: Any] = ["isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                                       "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary)]
+            let data = try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(batches) interleaved batches; "
+            + "spread = interquartile range / median; SLEEF: \(sleef ? "libsleef.so.3" : noPeers ? "skipped" : "not installed"); "
+            + "OpenMP backend: \(openMPBuilt ? "built" : "not built (swift build --traits OpenMP)")")
+        print("")
+        print(singleThreadTable(records))
+        if p.threads.contains(where: { $0 > 1 }) {
+            print("")
+            print(scalingTable(records))
+        }
+        print(String(format: "\n(%.1f s)", now() - started))
+    }
+
+    // MARK: - measuring
+
+    /// One measured job: a kernel (or peer) at one size, tier, backend and thread count.
+    struct Record {
+        var kernel: String
+        var tier: String
+        var n: Int
+        var backend: String
+        var threads: Int
+        var bytes: Int
+        var seconds: Double
+        var spread: Double
+        /// Filled in after the run: the same-run comparators' times.
+        var memcpySeconds = Double.nan
+        var libmSeconds = Double.nan
+        var oneThreadSeconds = Double.nan
+
+        var dictionary: [String: Any] {
+            func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+            return ["kernel": kernel, "tier": tier, "n": n, "backend": backend, "threads": threads, "bytes": bytes,
+                    "ns_per_elem": seconds / Double(n) * 1e9, "elem_per_ns": Double(n) / seconds * 1e-9,
+                    "gb_per_s": Double(bytes) / seconds * 1e-9, "spread": spread,
+                    "x_memcpy": num(seconds / memcpySeconds), "libm_over_this": num(libmSeconds / seconds),
+                    "x_one_thread": num(oneThreadSeconds / seconds)]
+        }
+    }
+
+    /// A job to time, and the record it fills.
+    struct Job {
+        var record: Record
+        var body: () -> Void
+    }
+
+    func measure(_ n: Int, _ p: Plan, sleef: Bool) -> [Record] {
+        var jobs: [Job] = []
+        var keep: [AnyObject] = [] // the buffers the jobs use, alive until they have run
+        let parallel = p.threads.filter { $0 > 1 }
+        func buffer(_ count: Int, _ lo: Float, _ hi: Float, seed: UInt64) -> UnsafeMutablePointer<Float> {
+            let b = Buffer(uniformInputs(count, lo, hi, seed: seed))
+            keep.append(b)
+            return b.pointer
+        }
+        func job(_ kernel: String, _ tier: String, _ backend: String, _ threads: Int, bytes: Int, _ body: @escaping () -> Void) {
+            jobs.append(Job(record: Record(kernel: kernel, tier: tier, n: n, backend: backend, threads: threads, bytes: bytes,
+                                           seconds: 0, spread: 0), body: body))
+        }
+        /// The backends for `threads` threads: (name, Swift parallelism, OpenMP thread count or nil).
+        func backends(_ threads: Int) -> [(String, Parallelism, Int?)] {
+            var list: [(String, Parallelism, Int?)] = [("dispatch", .threads(threads), nil)]
+            if threads == ProcessInfo.processInfo.activeProcessorCount { list.append(("automatic", .automatic, nil)) }
+            #if OpenMP
+            list.append(("openmp", .openMP(threads), threads))
+            #endif
+            return list
+        }
+
+        // memcpy of the activations' bytes: the floor for every unary kernel of this size
+        let activations = p.sizes.contains(n) ? p.kernels.filter { ["sigmoid", "tanh"].contains($0) } : []
+        let x = buffer(activations.isEmpty ? 0 : n, -10, 10, seed: 1), y = buffer(activations.isEmpty ? 0 : n, 0, 0, seed: 2)
+        for t in [1] + parallel where !activations.isEmpty {
+            job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
+        }
+        for name in activations {
+            let f = name == "sigmoid" ? GateKernels.sigmoid(_:result:tier:parallelism:) as UnaryFunction
+                                      : GateKernels.tanh(_:result:tier:parallelism:) as UnaryFunction
+            for tier in p.tiers {
+                let xb = UnsafeBufferPointer(start: x, count: n)
+                job(name, "\(tier)", "serial", 1, bytes: 8 * n) {
+                    var yb = UnsafeMutableBufferPointer(start: y, count: n)
+                    f(xb, &yb, tier, .serial)
+                }
+                for t in parallel {
+                    for (backend, parallelism, _) in backends(t) {
+                        job(name, "\(tier)", backend, t, bytes: 8 * n) {
+                            var yb = UnsafeMutableBufferPointer(start: y, count: n)
+                            f(xb, &yb, tier, parallelism)
+                        }
+                    }
+                }
+            }
+            if !noPeers {
+                job(name, "libm", "serial", 1, bytes: 8 * n) {
+                    name == "sigmoid" ? peers_libm_sigmoid(x, y, n) : peers_libm_tanh(x, y, n)
+                }
+            }
+            if sleef {
+                if name == "sigmoid" {
+                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_sigmoid_u10(x, y, n) }
+                } else {
+                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u10(x, y, n) }
+                    job(name, "sleef-u35", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u35(x, y, n) }
+                }
+            }
+        }
+        if p.gateSizes.contains(n), p.kernels.contains("lstm") || p.kernels.contains("gru"), n >= hidden {
+            jobs += gateJobs(n, p, parallel, backends, buffer)
+        }
+
+        // Each job repeats itself enough to fill a batch; interleavedTimes divides by 1.
+        let repeats = jobs.map { job -> Int in
+            let t0 = now()
+            job.body()
+            return max(1, Int(batchMilliseconds * 1e-3 / max(now() - t0, 1e-9)))
+        }
+        let bodies = zip(jobs, repeats).map { job, r in { for _ in 0..<r { job.body() } } }
+        let times = interleavedTimes(bodies, batches: batches, repeatsPerBatch: 1)
+        var records = zip(jobs, zip(times, repeats)).map { job, tr in
+            var r = job.record
+            let s = Summary(tr.0.map { $0 / Double(tr.1) })
+            r.seconds = s.median
+            r.spread = s.spread
+            return r
+        }
+        // same-run comparators
+        for k in records.indices {
+            let r = records[k]
+            let copy = r.kernel.hasPrefix("memcpy") ? r.kernel : ["sigmoid", "tanh"].contains(r.kernel) ? "memcpy" : "memcpy(\(r.kernel))"
+            if let c = records.first(where: { $0.kernel == copy && $0.threads == r.threads }) { records[k].memcpySeconds = c.seconds }
+            if let l = records.first(where: { $0.kernel == r.kernel && $0.tier == "libm" }) { records[k].libmSeconds = l.seconds }
+            if let one = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }) {
+                records[k].oneThreadSeconds = one.seconds
+            }
+        }
+        return records
+    }
+
+    /// LSTM forward (inference and training) and backward (with db), GRU forward and backward, on
+    /// B = n / H rows, with a memcpy of the same bytes per kernel.
+    func gateJobs(_ n: Int, _ p: Plan, _ parallel: [Int], _ backends: (Int) -> [(String, Parallelism, Int?)],
+                  _ buffer: (Int, Float, Float, UInt64) -> UnsafeMutablePointer<Float>) -> [Job] {
+        let H = hidden, B = n / H, bh = B * H
+        var jobs: [Job] = []
+        let z = buffer(4 * bh, -4, 4, 3), cp = buffer(bh, -2, 2, 4), dh = buffer(bh, -1, 1, 5), dcn = buffer(bh, -1, 1, 6)
+        let c = buffer(bh, 0, 0, 7), h = buffer(bh, 0, 0, 8), ws = buffer(5 * bh, 0, 0, 9), dz = buffer(4 * bh, 0, 0, 10)
+        let dcp = buffer(bh, 0, 0, 11), db = buffer(4 * H, 0, 0, 12)
+        let gx = buffer(3 * bh, -4, 4, 13), ghg = buffer(3 * bh, -4, 4, 14), gws = buffer(4 * bh, 0, 0, 15)
+        let gdx = buffer(3 * bh, 0, 0, 16), gdhg = buffer(3 * bh, 0, 0, 17), gdhp = buffer(bh, 0, 0, 20)
+        // floats read + written per hidden element, for GB/s and the memcpy comparator
+        let traffic: [String: Int] = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-bwd": 15]
+        let copySource = buffer(8 * bh, -1, 1, 18), copyTarget = buffer(8 * bh, 0, 0, 19)
+        func add(_ kernel: String, _ tier: String, _ backend: String, _ threads: Int, _ body: @escaping () -> Void) {
+            jobs.append(Job(record: Record(kernel: kernel, tier: tier, n: bh, backend: backend, threads: threads,
+                                           bytes: 4 * traffic[kernel]! * bh, seconds: 0, spread: 0), body: body))
+        }
+        var names: [String] = []
+        if p.kernels.contains("lstm") { names += ["lstm-fwd", "lstm-fwd-train", "lstm-bwd"] }
+        if p.kernels.contains("gru") { names += ["gru-fwd", "gru-bwd"] }
+        for name in names {
+            let floats = 4 * traffic[name]! * bh / 8 // a copy reads and writes: half the traffic each way
+            for t in [1] + parallel {
+                jobs.append(Job(record: Record(kernel: "memcpy(\(name))", tier: "", n: bh, backend: t == 1 ? "serial" : "dispatch",
+                                               threads: t, bytes: 4 * traffic[name]! * bh, seconds: 0, spread: 0)) {
+                    parallelCopy(copyTarget, copySource, floats, threads: t)
+                })
+            }
+            for tier in p.tiers {
+                var lstm = ck_lstm_desc(batch: B, hidden: H, z_stride: 0, order: CK_GATES_IFGO, forget_bias: 0,
+                                        cell_clip: 0, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+                var gru = ck_gru_desc(batch: B, hidden: H, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+                // every run needs a valid workspace: fill it once
+                _ = ck_lstm_forward(&lstm, z, nil, cp, c, h, ws)
+                _ = ck_gru_forward(&gru, gx, ghg, cp, h, gws)
+                let lstmCell = try! LSTMCell(hiddenSize: H, tier: tier), gruCell = try! GRUCell(hiddenSize: H, tier: tier)
+                /// The Swift API with a given parallelism (what users call).
+                func swiftBody(_ parallelism: Parallelism) -> () -> Void {
+                    var l = lstmCell, g = gruCell
+                    l.parallelism = parallelism
+                    g.parallelism = parallelism
+                    let zb = UnsafeBufferPointer(start: z, count: 4 * bh), cpb = UnsafeBufferPointer(start: cp, count: bh)
+                    let dhb = UnsafeBufferPointer(start: dh, count: bh), dcnb = UnsafeBufferPointer(start: dcn, count: bh)
+                    let wsb = UnsafeBufferPointer(start: ws, count: 5 * bh), gxb = UnsafeBufferPointer(start: gx, count: 3 * bh)
+                    let ghgb = UnsafeBufferPointer(start: ghg, count: 3 * bh), gwsb = UnsafeBufferPointer(start: gws, count: 4 * bh)
+                    var cb = UnsafeMutableBufferPointer(start: c, count: bh), hb = UnsafeMutableBufferPointer(start: h, count: bh)
+                    var wsm = UnsafeMutableBufferPointer(start: ws, count: 5 * bh), dzb = UnsafeMutableBufferPointer(start: dz, count: 4 * bh)
+                    var dcpb = UnsafeMutableBufferPointer(start: dcp, count: bh), dbb = UnsafeMutableBufferPointer(start: db, count: 4 * H)
+                    var gdxb = UnsafeMutableBufferPointer(start: gdx, count: 3 * bh), gdhgb = UnsafeMutableBufferPointer(start: gdhg, count: 3 * bh)
+                    var gdhpb = UnsafeMutableBufferPointer(start: gdhp, count: bh)
+                    switch name {
+                    case "lstm-fwd": return { l.forward(preactivations: zb, previousCell: cpb, cell: &cb, hidden: &hb) }
+                    case "lstm-fwd-train": return { l.forward(preactivations: zb, previousCell: cpb, cell: &cb, hidden: &hb, workspace: &wsm) }
+                    case "lstm-bwd":
+                        return { l.backward(hiddenGradient: dhb, nextCellGradient: dcnb, workspace: wsb, previousCell: cpb,
+                                            preactivationGradient: &dzb, previousCellGradient: &dcpb, biasGradient: &dbb) }
+                    case "gru-fwd": return { g.forward(inputProjections: gxb, hiddenProjections: ghgb, previousHidden: cpb, hidden: &hb) }
+                    default:
+                        return { g.backward(hiddenGradient: dhb, workspace: gwsb, previousHidden: cpb, inputProjectionGradient: &gdxb,
+                                            hiddenProjectionGradient: &gdhgb, previousHiddenGradient: &gdhpb) }
+                    }
+                }
+                add(name, "\(tier)", "serial", 1, swiftBody(.serial))
+                for t in parallel {
+                    for (backend, parallelism, omp) in backends(t) {
+                        #if OpenMP
+                        if let omp {
+                            let threads = Int32(omp)
+                            switch name {
+                            case "lstm-fwd": add(name, "\(tier)", backend, t) { _ = ck_lstm_forward_omp(&lstm, z, nil, cp, c, h, nil, threads) }
+                            case "lstm-fwd-train": add(name, "\(tier)", backend, t) { _ = ck_lstm_forward_omp(&lstm, z, nil, cp, c, h, ws, threads) }
+                            case "lstm-bwd": add(name, "\(tier)", backend, t) { _ = ck_lstm_backward_omp(&lstm, dh, dcn, ws, cp, dz, dcp, db, threads) }
+                            case "gru-fwd": add(name, "\(tier)", backend, t) { _ = ck_gru_forward_omp(&gru, gx, ghg, cp, h, nil, threads) }
+                            default: add(name, "\(tier)", backend, t) { _ = ck_gru_backward_omp(&gru, dh, gws, cp, gdx, gdhg, gdhp, threads) }
+                            }
+                            continue
+                        }
+                        #endif
+                        _ = omp
+                        add(name, "\(tier)", backend, t, swiftBody(parallelism))
+                    }
+                }
+            }
+        }
+        return jobs
+    }
+
+    var openMPBuilt: Bool {
+        #if OpenMP
+        true
+        #else
+        false
+        #endif
+    }
+
+    // MARK: - tables
+
+    func singleThreadTable(_ records: [Record]) -> String {
+        let header = ["N", "kernel", "tier", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
+        let rows = records.filter { $0.threads == 1 }.map { r in
+            [label(r.n), r.kernel, r.tier, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
+             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.seconds / r.memcpySeconds, 2),
+             r.libmSeconds.isFinite && r.tier != "libm" ? fmt(r.libmSeconds / r.seconds, 1) : "",
+             String(format: "%.0f%%", r.spread * 100)]
+        }
+        return "One thread:\n" + markdownTable(header, rows)
+    }
+
+    func scalingTable(_ records: [Record]) -> String {
+        let header = ["N", "kernel", "tier", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread"]
+        let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
+            [label(r.n), r.kernel, r.tier, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
+             fmt(r.oneThreadSeconds / r.seconds, 2), fmt(r.seconds / r.memcpySeconds, 2), String(format: "%.0f%%", r.spread * 100)]
+        }
+        return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
+            + markdownTable(header, rows)
+    }
+
+    func label(_ n: Int) -> String {
+        n >= 1 << 20 && n % (1 << 20) == 0 ? "\(n >> 20)M" : n >= 1024 && n % 1024 == 0 ? "\(n >> 10)K" : "\(n)"
+    }
+}
+
+/// The Swift API's buffer form of sigmoid and tanh.
+private typealias UnaryFunction = (UnsafeBufferPointer<Float>, inout UnsafeMutableBufferPointer<Float>, Tier, Parallelism) -> Void
+
+/// Owns the floats a benchmark job reads or writes.
+private final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ values: [Float]) {
+        pointer = .allocate(capacity: max(1, values.count))
+        pointer.initialize(from: values, count: values.count)
+    }
+    deinit { pointer.deallocate() }
+}
+
+/// memcpy of `count` floats split into `threads` contiguous chunks on `concurrentPerform`: the
+/// memory-bound floor for a kernel run with as many threads.
+private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ count: Int, threads: Int) {
+    if threads == 1 {
+        memcpy(target, source, count * MemoryLayout<Float>.stride)
+        return
+    }
+    let per = (count + threads - 1) / threads
+    let t = UInt(bitPattern: target), s = UInt(bitPattern: source)
+    DispatchQueue.concurrentPerform(iterations: threads) { k in
+        let start = min(count, k * per), end = min(count, start + per)
+        memcpy(UnsafeMutableRawPointer(bitPattern: t)! + start * 4, UnsafeRawPointer(bitPattern: s)! + start * 4, (end - start) * 4)
+    }
+}
+
+private func fmt(_ v: Double, _ digits: Int = 3) -> String {
+    v.isFinite ? String(format: "%.\(digits)f", v) : ""
+}
