@@ -40,18 +40,33 @@ public struct GRUCell: Sendable, Hashable {
     /// Inference step: `hidden = h[B][H]` from `X[B][3H]`, `Hg[B][3H]` and `h_prev[B][H]`, writing
     /// no workspace. The batch size B is `previousHidden.count / hiddenSize`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
+    @inlinable
     public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
                         previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer) {
-        var none: [Float] = []
-        forward(inputProjections, hiddenProjections, previousHidden, &hidden, &none, training: false)
+        inputProjections.withUnsafeBufferPointer { x in
+            hiddenProjections.withUnsafeBufferPointer { hg in
+                previousHidden.withUnsafeBufferPointer { hp in
+                    hidden.withUnsafeMutableBufferPointer { h in forward(x, hg, hp, h, nil) }
+                }
+            }
+        }
     }
 
     /// Training step: `forward(inputProjections:hiddenProjections:previousHidden:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
+    @inlinable
     public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
                         previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer,
                         workspace: inout some MutableFloatBuffer) {
-        forward(inputProjections, hiddenProjections, previousHidden, &hidden, &workspace, training: true)
+        inputProjections.withUnsafeBufferPointer { x in
+            hiddenProjections.withUnsafeBufferPointer { hg in
+                previousHidden.withUnsafeBufferPointer { hp in
+                    hidden.withUnsafeMutableBufferPointer { h in
+                        workspace.withUnsafeMutableBufferPointer { ws in forward(x, hg, hp, h, ws) }
+                    }
+                }
+            }
+        }
     }
 
     private func batchSize(_ count: Int, _ name: String) -> Int {
@@ -60,37 +75,27 @@ public struct GRUCell: Sendable, Hashable {
         return count / hiddenSize
     }
 
-    private func forward(_ x: some FloatBuffer, _ hg: some FloatBuffer, _ hPrev: some FloatBuffer,
-                         _ h: inout some MutableFloatBuffer, _ ws: inout some MutableFloatBuffer, training: Bool) {
+    /// The forward on raw buffers (not generic, so the work is compiled once here).
+    @usableFromInline
+    func forward(_ x: UnsafeBufferPointer<Float>, _ hg: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
+                 _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
         precondition(x.count == 3 * B * H, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * B * H)")
         precondition(hg.count == 3 * B * H, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * B * H)")
         precondition(h.count == B * H, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(B * H)")
-        if training {
+        if let ws {
             precondition(ws.count == workspaceCount(batch: B),
                          "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
-        let isa = (isa ?? .active).c
-        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
-        x.withUnsafeBufferPointer { xb in
-            hg.withUnsafeBufferPointer { hgb in
-                hPrev.withUnsafeBufferPointer { hpb in
-                    h.withUnsafeMutableBufferPointer { hb in
-                        ws.withUnsafeMutableBufferPointer { wb in
-                            let p = GatePointers(xb.baseAddress, hgb.baseAddress, hpb.baseAddress, out0: hb.baseAddress,
-                                                 out1: training ? wb.baseAddress : nil)
-                            withUnsafePointer(to: &d) { dp in
-                                let dps = SendableDesc(dp)
-                                forEachRowChunk(batch: B, chunks: chunks) { rows in
-                                    check(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                              p.in0, p.in1, p.in2, p.out0, p.out1),
-                                          "GRUCell.forward")
-                                }
-                            }
-                        }
-                    }
-                }
+        let isa = isa?.c ?? CK_ISA_AUTO
+        let p = GatePointers(x.baseAddress, hg.baseAddress, hPrev.baseAddress, out0: h.baseAddress, out1: ws?.baseAddress)
+        withUnsafePointer(to: &d) { dp in
+            let dps = SendableDesc(dp)
+            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+                check(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                          p.in0, p.in1, p.in2, p.out0, p.out1),
+                      "GRUCell.forward")
             }
         }
     }
@@ -100,44 +105,50 @@ public struct GRUCell: Sendable, Hashable {
     /// of `dh_prev[B][H]` (`z ⊙ dh`; the trainer adds `dHg`'s GEMM).
     /// Derivatives use the saved activations (σ' = s(1 − s), tanh' = 1 − t²).
     /// - Precondition: the sizes above hold.
+    @inlinable
     public func backward(hiddenGradient: some FloatBuffer, workspace: some FloatBuffer, previousHidden: some FloatBuffer,
                          inputProjectionGradient: inout some MutableFloatBuffer,
                          hiddenProjectionGradient: inout some MutableFloatBuffer,
                          previousHiddenGradient: inout some MutableFloatBuffer) {
-        let H = hiddenSize, B = batchSize(previousHidden.count, "previousHidden")
-        precondition(hiddenGradient.count == B * H,
-                     "GRUCell.backward: hiddenGradient has \(hiddenGradient.count) elements but previousHidden has \(B * H)")
-        precondition(workspace.count == workspaceCount(batch: B),
-                     "GRUCell.backward: workspace has \(workspace.count) elements but needs \(workspaceCount(batch: B))")
-        precondition(inputProjectionGradient.count == 3 * B * H,
-                     "GRUCell.backward: inputProjectionGradient has \(inputProjectionGradient.count) elements but 3BH = \(3 * B * H)")
-        precondition(hiddenProjectionGradient.count == 3 * B * H,
-                     "GRUCell.backward: hiddenProjectionGradient has \(hiddenProjectionGradient.count) elements but 3BH = \(3 * B * H)")
-        precondition(previousHiddenGradient.count == B * H,
-                     "GRUCell.backward: previousHiddenGradient has \(previousHiddenGradient.count) elements but previousHidden has \(B * H)")
-        var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
-        let isa = (isa ?? .active).c
-        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
-        hiddenGradient.withUnsafeBufferPointer { dhb in
-            workspace.withUnsafeBufferPointer { wb in
-                previousHidden.withUnsafeBufferPointer { hpb in
-                    inputProjectionGradient.withUnsafeMutableBufferPointer { dxb in
-                        hiddenProjectionGradient.withUnsafeMutableBufferPointer { dhgb in
-                            previousHiddenGradient.withUnsafeMutableBufferPointer { dhpb in
-                                let p = GatePointers(dhb.baseAddress, wb.baseAddress, hpb.baseAddress, out0: dxb.baseAddress,
-                                                     out1: dhgb.baseAddress, out2: dhpb.baseAddress)
-                                withUnsafePointer(to: &d) { dp in
-                                    let dps = SendableDesc(dp)
-                                    forEachRowChunk(batch: B, chunks: chunks) { rows in
-                                        check(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                   p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                                              "GRUCell.backward")
-                                    }
-                                }
-                            }
+        hiddenGradient.withUnsafeBufferPointer { dh in
+            workspace.withUnsafeBufferPointer { ws in
+                previousHidden.withUnsafeBufferPointer { hp in
+                    inputProjectionGradient.withUnsafeMutableBufferPointer { dx in
+                        hiddenProjectionGradient.withUnsafeMutableBufferPointer { dhg in
+                            previousHiddenGradient.withUnsafeMutableBufferPointer { dhp in backward(dh, ws, hp, dx, dhg, dhp) }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The backward on raw buffers.
+    @usableFromInline
+    func backward(_ dh: UnsafeBufferPointer<Float>, _ ws: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
+                  _ dx: UnsafeMutableBufferPointer<Float>, _ dhg: UnsafeMutableBufferPointer<Float>,
+                  _ dhPrev: UnsafeMutableBufferPointer<Float>) {
+        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
+        precondition(dh.count == B * H,
+                     "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(B * H)")
+        precondition(ws.count == workspaceCount(batch: B),
+                     "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        precondition(dx.count == 3 * B * H,
+                     "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * B * H)")
+        precondition(dhg.count == 3 * B * H,
+                     "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * B * H)")
+        precondition(dhPrev.count == B * H,
+                     "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
+        var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
+        let isa = isa?.c ?? CK_ISA_AUTO
+        let p = GatePointers(dh.baseAddress, ws.baseAddress, hPrev.baseAddress, out0: dx.baseAddress, out1: dhg.baseAddress,
+                             out2: dhPrev.baseAddress)
+        withUnsafePointer(to: &d) { dp in
+            let dps = SendableDesc(dp)
+            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+                check(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                           p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
+                      "GRUCell.backward")
             }
         }
     }

@@ -81,19 +81,38 @@ public struct LSTMCell: Sendable, Hashable {
     ///   - cell: receives `c[B][H]`.
     ///   - hidden: receives `h[B][H]`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
+    @inlinable
     public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
                         previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer) {
-        var none: [Float] = []
-        forward(preactivations, zRowStride, bias, previousCell, &cell, &hidden, &none, training: false)
+        preactivations.withUnsafeBufferPointer { z in
+            withOptionalBuffer(bias) { b in
+                previousCell.withUnsafeBufferPointer { cp in
+                    cell.withUnsafeMutableBufferPointer { c in
+                        hidden.withUnsafeMutableBufferPointer { h in forward(z, zRowStride, b, cp, c, h, nil) }
+                    }
+                }
+            }
+        }
     }
 
     /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
+    @inlinable
     public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
                         previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer, workspace: inout some MutableFloatBuffer) {
-        forward(preactivations, zRowStride, bias, previousCell, &cell, &hidden, &workspace, training: true)
+        preactivations.withUnsafeBufferPointer { z in
+            withOptionalBuffer(bias) { b in
+                previousCell.withUnsafeBufferPointer { cp in
+                    cell.withUnsafeMutableBufferPointer { c in
+                        hidden.withUnsafeMutableBufferPointer { h in
+                            workspace.withUnsafeMutableBufferPointer { ws in forward(z, zRowStride, b, cp, c, h, ws) }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func batchSize(_ count: Int, _ name: String) -> Int {
@@ -102,9 +121,11 @@ public struct LSTMCell: Sendable, Hashable {
         return count / hiddenSize
     }
 
-    private func forward(_ z: some FloatBuffer, _ zRowStride: Int?, _ bias: (any FloatBuffer)?, _ cPrev: some FloatBuffer,
-                         _ c: inout some MutableFloatBuffer, _ h: inout some MutableFloatBuffer,
-                         _ ws: inout some MutableFloatBuffer, training: Bool) {
+    /// The forward on raw buffers (not generic, so the work is compiled once here).
+    @usableFromInline
+    func forward(_ z: UnsafeBufferPointer<Float>, _ zRowStride: Int?, _ bias: UnsafeBufferPointer<Float>?,
+                 _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
+                 _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
         let stride = zRowStride ?? 4 * H
         precondition(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
@@ -116,33 +137,20 @@ public struct LSTMCell: Sendable, Hashable {
         }
         precondition(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
         precondition(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
-        if training {
+        if let ws {
             precondition(ws.count == workspaceCount(batch: B),
                          "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = desc(batch: B, zRowStride: stride)
-        let isa = (isa ?? .active).c
-        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
-        z.withUnsafeBufferPointer { zb in
-            withOptionalBuffer(bias) { bb in
-                cPrev.withUnsafeBufferPointer { cpb in
-                    c.withUnsafeMutableBufferPointer { cb in
-                        h.withUnsafeMutableBufferPointer { hb in
-                            ws.withUnsafeMutableBufferPointer { wb in
-                                let p = GatePointers(zb.baseAddress, bb?.baseAddress, cpb.baseAddress, out0: cb.baseAddress,
-                                                     out1: hb.baseAddress, out2: training ? wb.baseAddress : nil)
-                                withUnsafePointer(to: &d) { dp in
-                                    let dps = SendableDesc(dp)
-                                    forEachRowChunk(batch: B, chunks: chunks) { rows in
-                                        check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                   p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                                              "LSTMCell.forward")
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let isa = isa?.c ?? CK_ISA_AUTO
+        let p = GatePointers(z.baseAddress, bias?.baseAddress, cPrev.baseAddress, out0: c.baseAddress, out1: h.baseAddress,
+                             out2: ws?.baseAddress)
+        withUnsafePointer(to: &d) { dp in
+            let dps = SendableDesc(dp)
+            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+                check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                           p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
+                      "LSTMCell.forward")
             }
         }
     }
@@ -160,30 +168,55 @@ public struct LSTMCell: Sendable, Hashable {
     ///   - preactivationGradient: receives `dZ[B][4H]`.
     ///   - previousCellGradient: receives `dc_prev[B][H]`.
     /// - Precondition: the sizes above hold.
+    @inlinable
     public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
                          workspace: some FloatBuffer, previousCell: some FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer) {
-        var none: [Float] = []
-        backward(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
-                 &previousCellGradient, &none, withBias: false)
+        hiddenGradient.withUnsafeBufferPointer { dh in
+            withOptionalBuffer(nextCellGradient) { dcn in
+                workspace.withUnsafeBufferPointer { ws in
+                    previousCell.withUnsafeBufferPointer { cp in
+                        preactivationGradient.withUnsafeMutableBufferPointer { dz in
+                            previousCellGradient.withUnsafeMutableBufferPointer { dcp in
+                                backward(dh, dcn, ws, cp, dz, dcp, nil)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `backward(hiddenGradient:nextCellGradient:workspace:previousCell:preactivationGradient:previousCellGradient:)`,
     /// also adding the batch sum of `dZ` to `biasGradient` (4H elements, `+=`). The sum has one fixed
     /// order (groups of `CK_GATES_DB_ROWS` rows), so it is bitwise identical for every `parallelism`.
+    @inlinable
     public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
                          workspace: some FloatBuffer, previousCell: some FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer,
                          biasGradient: inout some MutableFloatBuffer) {
-        backward(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
-                 &previousCellGradient, &biasGradient, withBias: true)
+        hiddenGradient.withUnsafeBufferPointer { dh in
+            withOptionalBuffer(nextCellGradient) { dcn in
+                workspace.withUnsafeBufferPointer { ws in
+                    previousCell.withUnsafeBufferPointer { cp in
+                        preactivationGradient.withUnsafeMutableBufferPointer { dz in
+                            previousCellGradient.withUnsafeMutableBufferPointer { dcp in
+                                biasGradient.withUnsafeMutableBufferPointer { db in backward(dh, dcn, ws, cp, dz, dcp, db) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    private func backward(_ dh: some FloatBuffer, _ dcNext: (any FloatBuffer)?, _ ws: some FloatBuffer,
-                          _ cPrev: some FloatBuffer, _ dz: inout some MutableFloatBuffer,
-                          _ dcPrev: inout some MutableFloatBuffer, _ db: inout some MutableFloatBuffer, withBias: Bool) {
+    /// The backward on raw buffers.
+    @usableFromInline
+    func backward(_ dh: UnsafeBufferPointer<Float>, _ dcNext: UnsafeBufferPointer<Float>?, _ ws: UnsafeBufferPointer<Float>,
+                  _ cPrev: UnsafeBufferPointer<Float>, _ dz: UnsafeMutableBufferPointer<Float>,
+                  _ dcPrev: UnsafeMutableBufferPointer<Float>, _ db: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
         precondition(dh.count == B * H, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(B * H)")
         if let dcNext {
@@ -196,35 +229,20 @@ public struct LSTMCell: Sendable, Hashable {
                      "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * B * H)")
         precondition(dcPrev.count == B * H,
                      "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(B * H)")
-        if withBias {
+        if let db {
             precondition(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
         }
         var d = desc(batch: B, zRowStride: 0)
-        let isa = (isa ?? .active).c
-        let chunks = rowChunkCount(batch: B, hidden: H, parallelism)
-        dh.withUnsafeBufferPointer { dhb in
-            withOptionalBuffer(dcNext) { dcnb in
-                ws.withUnsafeBufferPointer { wb in
-                    cPrev.withUnsafeBufferPointer { cpb in
-                        dz.withUnsafeMutableBufferPointer { dzb in
-                            dcPrev.withUnsafeMutableBufferPointer { dcpb in
-                                db.withUnsafeMutableBufferPointer { dbb in
-                                    let p = GatePointers(dhb.baseAddress, dcnb?.baseAddress, wb.baseAddress, cpb.baseAddress,
-                                                         out0: dzb.baseAddress, out1: dcpb.baseAddress,
-                                                         out2: withBias ? dbb.baseAddress : nil)
-                                    withUnsafePointer(to: &d) { dp in
-                                        let dps = SendableDesc(dp)
-                                        reduceBiasGradient(batch: B, width: 4 * H, chunks: chunks, into: p.out2) { rows, dbPart in
-                                            check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                                        p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
-                                                  "LSTMCell.backward")
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let isa = isa?.c ?? CK_ISA_AUTO
+        let p = GatePointers(dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
+                             out0: dz.baseAddress, out1: dcPrev.baseAddress)
+        withUnsafePointer(to: &d) { dp in
+            let dps = SendableDesc(dp)
+            reduceBiasGradient(batch: B, width: 4 * H, chunks: rowChunkCount(batch: B, hidden: H, parallelism),
+                               into: db?.baseAddress) { rows, dbPart in
+                check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                            p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
+                      "LSTMCell.backward")
             }
         }
     }
@@ -261,6 +279,8 @@ struct SendableDesc<D>: @unchecked Sendable {
     init(_ pointer: UnsafePointer<D>) { self.pointer = pointer }
 }
 
+/// Calls `body` with the buffer's storage, or with nil.
+@inlinable
 func withOptionalBuffer<R>(_ buffer: (any FloatBuffer)?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
     guard let buffer else { return body(nil) }
     return buffer.withUnsafeBufferPointer { body($0) }
