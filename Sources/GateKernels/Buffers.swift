@@ -1,12 +1,15 @@
 /// Contiguous `Float` storage a kernel can read: arrays, slices, unsafe buffers (the shape of
 /// Accelerate's `AccelerateBuffer`).
 public protocol FloatBuffer {
+    /// The number of elements.
     var count: Int { get }
+    /// Calls `body` with a pointer to the elements, contiguous in memory.
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
 }
 
 /// Contiguous `Float` storage a kernel can write (Accelerate's `AccelerateMutableBuffer`).
 public protocol MutableFloatBuffer: FloatBuffer {
+    /// Calls `body` with a mutable pointer to the elements, contiguous in memory.
     mutating func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R
 }
 

@@ -307,6 +307,38 @@ struct BufferTests {
     }
 }
 
+@Suite("Programmer errors stop the process with a message")
+struct PreconditionTests {
+    @Test("mismatched buffer lengths")
+    func mismatchedLengths() async {
+        await #expect(processExitsWith: .failure) {
+            var y = [Float](repeating: 0, count: 3)
+            sigmoid([1, 2, 3, 4] as [Float], result: &y)
+        }
+        await #expect(processExitsWith: .failure) {
+            var y = [Float](repeating: 0, count: 5)
+            tanh([1, 2, 3, 4] as [Float], result: &y)
+        }
+    }
+
+    @Test("a thread count below 1")
+    func badThreadCount() async {
+        await #expect(processExitsWith: .failure) {
+            _ = sigmoid([Float](repeating: 1, count: 10), parallelism: .threads(0))
+        }
+    }
+
+    @Test("unsafe buffers that partly overlap")
+    func partialOverlap() async {
+        await #expect(processExitsWith: .failure) {
+            let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: 64)
+            p.initialize(repeating: 1)
+            var out = UnsafeMutableBufferPointer(rebasing: p[8..<40])
+            tanh(UnsafeBufferPointer(rebasing: p[0..<32]), result: &out)
+        }
+    }
+}
+
 @Suite("Process-wide ISA choice", .serialized)
 struct ISASelectionTests {
     @Test("use(_:) switches every later call; unsupported ISAs throw and change nothing")
