@@ -50,6 +50,7 @@ struct BenchGates: ParsableCommand {
         let lstm1 = try LSTMCell(hiddenSize: H, tier: tier), lstm2 = try LSTMCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
         let gru1 = try GRUCell(hiddenSize: H, tier: tier), gru2 = try GRUCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
         let z = uniformInputs(4 * n, -4, 4), cp = uniformInputs(n, -2, 2, seed: 2), dh = uniformInputs(n, -1, 1, seed: 3)
+        let dcn = uniformInputs(n, -1, 1, seed: 6)
         let x = uniformInputs(3 * n, -4, 4, seed: 4), hg = uniformInputs(3 * n, -4, 4, seed: 5)
         var c = [Float](repeating: 0, count: n), h = c, ws = [Float](repeating: 0, count: lstm1.workspaceCount(batch: B))
         var dz = [Float](repeating: 0, count: 4 * n), dcp = c, db = [Float](repeating: 0, count: 4 * H)
@@ -73,7 +74,7 @@ struct BenchGates: ParsableCommand {
                 multiply(go, tc, &h)
             }),
             ("LSTM backward (+db)", {
-                lstm1.backward(hiddenGradient: dh, nextCellGradient: cp, workspace: ws, previousCell: cp,
+                lstm1.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             }),
             ("GRU forward, inference", { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) }),
@@ -88,7 +89,7 @@ struct BenchGates: ParsableCommand {
                 lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
             }),
             ("LSTM backward (+db), 2 threads", {
-                lstm2.backward(hiddenGradient: dh, nextCellGradient: cp, workspace: ws, previousCell: cp,
+                lstm2.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             }),
             ("GRU forward, training, 2 threads", {
