@@ -625,3 +625,21 @@ func gruMatchesReferenceOnEveryISA(tier: Tier) throws {
         #expect(ck_gru_backward(&d, h, w, hp, &dx, w, &dhp) == CK_ERR_OVERLAP)
     }
 }
+
+@Test func gruInPlaceAliasesGiveTheSameBits() throws {
+    let k = GRUCase(B: 3, H: 37, seed: 21)
+    let r = try runGRU(k, tier: .fast, isa: nil)
+    var d = ck_gru_desc(batch: 3, hidden: 37, tier: CK_FAST)
+    // h == h_prev
+    var h = k.hp, ws = r.ws.map { _ in Float.nan }
+    let st = h.withUnsafeMutableBufferPointer { hb in ck_gru_forward(&d, k.x, k.hg, hb.baseAddress, hb.baseAddress, &ws) }
+    #expect(st == CK_OK && sameBits(h, r.h) && sameBits(ws, r.ws))
+    // dx == workspace, dh_prev == dh
+    var dhg = r.dhg.map { _ in Float.nan }, dh = k.dh
+    let st2 = ws.withUnsafeMutableBufferPointer { wb in
+        dh.withUnsafeMutableBufferPointer { db in
+            ck_gru_backward(&d, db.baseAddress, wb.baseAddress, k.hp, wb.baseAddress, &dhg, db.baseAddress)
+        }
+    }
+    #expect(st2 == CK_OK && sameBits(Array(ws[0..<(3 * 3 * 37)]), r.dx) && sameBits(dhg, r.dhg) && sameBits(dh, r.dhp))
+}
