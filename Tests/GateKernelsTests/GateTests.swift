@@ -643,3 +643,40 @@ func gruMatchesReferenceOnEveryISA(tier: Tier) throws {
     }
     #expect(st2 == CK_OK && sameBits(Array(ws[0..<(3 * 3 * 37)]), r.dx) && sameBits(dhg, r.dhg) && sameBits(dh, r.dhp))
 }
+
+@Suite("Gate cells stop on mismatched sizes with a message naming both")
+struct GatePreconditionTests {
+    @Test func lstmForwardCellSize() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var c = [Float](repeating: 0, count: 3), h = [Float](repeating: 0, count: 4)
+            cell.forward(preactivations: [Float](repeating: 0, count: 16), previousCell: [Float](repeating: 0, count: 4),
+                         cell: &c, hidden: &h)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("cell has 3 elements but previousCell has 4"))
+    }
+
+    @Test func lstmBackwardBiasGradientSize() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var dz = [Float](repeating: 0, count: 16), dcp = [Float](repeating: 0, count: 4), db = [Float](repeating: 0, count: 7)
+            cell.backward(hiddenGradient: [Float](repeating: 0, count: 4), workspace: [Float](repeating: 0, count: 20),
+                          previousCell: [Float](repeating: 0, count: 4), preactivationGradient: &dz,
+                          previousCellGradient: &dcp, biasGradient: &db)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("biasGradient has 7 elements but 4H = 8"))
+    }
+
+    @Test func gruWorkspaceSize() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! GRUCell(hiddenSize: 3)
+            var h = [Float](repeating: 0, count: 3), ws = [Float](repeating: 0, count: 11)
+            cell.forward(inputProjections: [Float](repeating: 0, count: 9), hiddenProjections: [Float](repeating: 0, count: 9),
+                         previousHidden: [Float](repeating: 0, count: 3), hidden: &h, workspace: &ws)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("workspace has 11 elements but needs 12"))
+    }
+}
