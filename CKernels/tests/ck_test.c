@@ -500,7 +500,11 @@ static void test_lstm(void)
                 float clip = d.cell_clip > 0.0f ? d.cell_clip : INFINITY;
                 tally formula = { 0 }, fwd = { 0 }, bwd = { 0 }, cross = { 0 };
                 const double A = activation_error(tiers[t]), u = 0x1p-24;
-                double db_ref[4 * 300] = { 0 }, db_mag[4 * 300] = { 0 };
+                double *db_ref = calloc(G, sizeof(double)), *db_mag = calloc(G, sizeof(double));
+                if (!db_ref || !db_mag) {
+                    fprintf(stderr, "out of memory\n");
+                    exit(2);
+                }
                 for (size_t r = 0; r < B; ++r)
                     for (size_t j = 0; j < H; ++j) {
                         const size_t at = r * H + j;
@@ -575,6 +579,7 @@ static void test_lstm(void)
                     for (int k = 0; k < 6; ++k)
                         free(out[i][k]);
                 free(z), free(bias), free(cp), free(dh), free(dcn), free(pre), free(act), free(tc);
+                free(db_ref), free(db_mag);
             }
 }
 
