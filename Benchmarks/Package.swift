@@ -13,17 +13,17 @@ let package = Package(
     dependencies: [
         .package(name: "GateKernels", path: ".."),
         // Without its default traits: they pull a runtime interposer package this mirror lacks.
-        .package(url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: []),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: []),
     ],
     targets: [
         .executableTarget(
             name: "KernelBenchmarks",
             dependencies: [
                 .product(name: "GateKernels", package: "GateKernels"),
-                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )

@@ -224,7 +224,31 @@ struct Bench: ParsableCommand {
             jobs += gateJobs(n, p, parallel, backends, buffer)
         }
 
-        // Each job repeats itself enough to fill a batch; interleavedTimes divides by 1.
+        // OpenMP's idle workers spin (KMP_BLOCKTIME, 200 ms by default) and would take the second
+        // core from Dispatch jobs interleaved after them: OpenMP jobs get a run of their own, with
+        // the one-thread jobs timed again beside them, and a pause after it for the spin to end.
+        let openMP = jobs.filter { $0.record.backend == "openmp" }
+        var records = time(jobs.filter { $0.record.backend != "openmp" })
+        if !openMP.isEmpty {
+            let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP)
+            usleep(300_000)
+            for var r in own where r.backend == "openmp" {
+                r.oneThreadSeconds = own.first { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }?.seconds ?? .nan
+                r.memcpySeconds = records.first { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }?.seconds ?? .nan
+                records.append(r)
+            }
+        }
+        return records
+    }
+
+    /// The memcpy job that a kernel's times are compared with.
+    func copyKernel(_ kernel: String) -> String {
+        kernel.hasPrefix("memcpy") ? kernel : ["sigmoid", "tanh"].contains(kernel) ? "memcpy" : "memcpy(\(kernel))"
+    }
+
+    /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
+    /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
+    func time(_ jobs: [Job]) -> [Record] {
         let repeats = jobs.map { job -> Int in
             let t0 = now()
             job.body()
@@ -239,11 +263,9 @@ struct Bench: ParsableCommand {
             r.spread = s.spread
             return r
         }
-        // same-run comparators
         for k in records.indices {
             let r = records[k]
-            let copy = r.kernel.hasPrefix("memcpy") ? r.kernel : ["sigmoid", "tanh"].contains(r.kernel) ? "memcpy" : "memcpy(\(r.kernel))"
-            if let c = records.first(where: { $0.kernel == copy && $0.threads == r.threads }) { records[k].memcpySeconds = c.seconds }
+            if let c = records.first(where: { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }) { records[k].memcpySeconds = c.seconds }
             if let l = records.first(where: { $0.kernel == r.kernel && $0.tier == "libm" }) { records[k].libmSeconds = l.seconds }
             if let one = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }) {
                 records[k].oneThreadSeconds = one.seconds

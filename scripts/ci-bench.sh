@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# CI checks for the benchmarks and the OpenMP trait (needs Debian's libomp-dev; libsleef-dev optional):
+#   1. the whole test suite with the OpenMP trait (OpenMPTests compare every driver's bits with serial)
+#   2. `gatekernels bench` runs, with every backend, on tiny sizes (seconds)
+#   3. the package-benchmark suite in Benchmarks/ builds (running it is for people: docs/benchmarks.md)
+#   4. Examples/TraitConsumer enables the trait through a versioned dependency (a tagged clone of HEAD)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+scratch=${CI_BENCH_SCRATCH:-$top/.build-ci-bench}
+
+echo "== swift test --traits OpenMP"
+swift test --scratch-path "$scratch/omp" --traits OpenMP
+
+echo "== gatekernels bench (tiny sizes, every backend)"
+swift run --scratch-path "$scratch/omp" --traits OpenMP gatekernels bench \
+    --sizes 4K --gate-sizes 4K --threads 1,2 --batches 3 --batch-milliseconds 0.2 --json > "$scratch/bench.json"
+grep -q '"backend" : "openmp"' "$scratch/bench.json" || { echo "FAIL: bench measured no OpenMP job"; exit 1; }
+
+echo "== Benchmarks/ (package-benchmark) builds"
+swift build --package-path Benchmarks --scratch-path "$scratch/benchmarks"
+
+echo "== a versioned dependent enables the OpenMP trait"
+repo=$(mktemp -d)/GateKernels.git
+trap 'rm -rf "$(dirname "$repo")"' EXIT
+git clone -q --bare "$top" "$repo"
+git -C "$repo" tag 0.1.0 HEAD
+GATEKERNELS_URL="file://$repo" swift run --package-path Examples/TraitConsumer --scratch-path "$scratch/consumer" TraitConsumer
+
+echo "== ci-bench passed"
