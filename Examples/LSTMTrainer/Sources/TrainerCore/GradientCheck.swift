@@ -19,6 +19,12 @@ public struct GradientCheckResult: Sendable {
 /// In `Float`, the step `h` trades truncation error (∝ h²) against rounding in the loss (∝ 1/h);
 /// `floor` keeps gradients that are nearly zero from dividing by rounding noise.
 public func gradientCheck(_ config: TrainerConfig, h: Float = 1e-2, floor: Double = 1e-2) throws -> GradientCheckResult {
+    try gradientCheck(config, h: h, floor: floor, tamper: { _ in })
+}
+
+/// `gradientCheck`, with `tamper` applied to the backpropagated gradient before the comparison
+/// (tests use it to show that a wrong gradient fails).
+func gradientCheck(_ config: TrainerConfig, h: Float, floor: Double, tamper: (inout [Double]) -> Void) throws -> GradientCheckResult {
     let trainer = try Trainer(config)
     let model = trainer.model
     // Fill one segment of data the way a training step would, without updating.
@@ -26,7 +32,8 @@ public func gradientCheck(_ config: TrainerConfig, h: Float = 1e-2, floor: Doubl
     var unused = 0
     _ = model.forward(gradient: true, correct: &unused)
     model.backward()
-    let analytic = (0..<model.params.count).map { Double(model.params.grads[$0]) }
+    var analytic = (0..<model.params.count).map { Double(model.params.grads[$0]) }
+    tamper(&analytic)
     var worst = (error: 0.0, index: 0, numeric: 0.0)
     for k in 0..<model.params.count {
         let saved = model.params.values[k]
