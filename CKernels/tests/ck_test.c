@@ -1,8 +1,9 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernels/eval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, status codes, ISA selection, cross-ISA bitwise equality, and the LSTM and GRU gate
- * updates (forward and backward) against the documented float formula and a double reference.
+ * independence, status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
+ * updates (forward and backward) against the documented float formula and a double reference, and
+ * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
  *   ck_test [--stride N] [--threads T] [--exhaustive]
  *   ck_test --digest-all func:tier[,...] [--isa NAME] [--threads T]     (see "every float" below)
@@ -29,6 +30,7 @@
 
 #include "ck_eval.h"
 #include "ckernels.h"
+#include "ckernels_omp.h"
 
 /* ---- bookkeeping --------------------------------------------------------------------------- */
 
@@ -700,6 +702,76 @@ static void test_gate_status_codes(void)
     check(ck_gru_forward(&g, x, hg, hp, x + 1, gws) == CK_ERR_OVERLAP, "GRU: h overlaps x");
 }
 
+/* ---- OpenMP drivers (ckernels_omp.h): the serial results, bit for bit, for any team size ---- */
+
+static void test_omp_drivers(void)
+{
+    const size_t n = 3 * CK_OMP_GRAIN + 123;
+    float *x = xmalloc(n * sizeof(float)), *y0 = xmalloc(n * sizeof(float)), *y1 = xmalloc(n * sizeof(float));
+    fill(x, n, -20.0f, 20.0f);
+    for (int fi = 0; fi < NFUNCS; ++fi) {
+        ck_func f = funcs[fi];
+        (f == CK_FUNC_SIGMOID ? ck_sigmoid_f32 : ck_tanh_f32)(x, y0, n, CK_FAST);
+        for (int threads = 0; threads <= 4; ++threads) {
+            ck_status s = (f == CK_FUNC_SIGMOID ? ck_sigmoid_f32_omp : ck_tanh_f32_omp)(x, y1, n, CK_FAST, threads);
+            check(s == CK_OK && memcmp(y0, y1, n * sizeof(float)) == 0, "%s_f32_omp, %d threads: status %d or bits differ",
+                  func_names[fi], threads, s);
+        }
+    }
+    check(ck_sigmoid_f32_omp(x, x + 1, n - 1, CK_FAST, 2) == CK_ERR_OVERLAP, "ck_sigmoid_f32_omp: partial overlap");
+    check(ck_tanh_f32_omp(x, y1, n, CK_FAST, -1) == CK_ERR_INVALID_ARGUMENT, "ck_tanh_f32_omp: -1 threads");
+    free(x), free(y0), free(y1);
+
+    /* batches split into row groups: whole-buffer results and the fixed-order db must not change */
+    enum { B = 41, H = 1000 };
+    ck_lstm_desc d = { .batch = B, .hidden = H, .forget_bias = 1.0f, .cell_clip = 3.0f, .tier = CK_FAST };
+    const size_t W = ck_lstm_workspace_floats(&d), sz[7] = { B * 4 * H, 4 * H, B * H, B * H, B * H, W, B * 4 * H };
+    float *v[2][7];
+    for (int r = 0; r < 2; ++r)
+        for (int k = 0; k < 7; ++k)
+            v[r][k] = xmalloc(sz[k] * sizeof(float));
+    fill(v[0][0], sz[0], -5.0f, 5.0f); /* z */
+    fill(v[0][1], sz[1], -0.5f, 0.5f); /* bias */
+    fill(v[0][2], sz[2], -2.0f, 2.0f); /* c_prev */
+    float *dh = xmalloc(B * H * sizeof(float)), *dcp0 = xmalloc(B * H * sizeof(float)),
+          *dcp1 = xmalloc(B * H * sizeof(float)), *db0 = xmalloc(4 * H * sizeof(float)),
+          *db1 = xmalloc(4 * H * sizeof(float));
+    fill(dh, B * H, -1.0f, 1.0f);
+    memset(db0, 0, 4 * H * sizeof(float));
+    ck_lstm_forward(&d, v[0][0], v[0][1], v[0][2], v[0][3], v[0][4], v[0][5]);
+    ck_lstm_backward(&d, dh, NULL, v[0][5], v[0][2], v[0][6], dcp0, db0);
+    for (int threads = 0; threads <= 4; ++threads) {
+        memset(db1, 0, 4 * H * sizeof(float));
+        ck_status s1 = ck_lstm_forward_omp(&d, v[0][0], v[0][1], v[0][2], v[1][3], v[1][4], v[1][5], threads);
+        ck_status s2 = ck_lstm_backward_omp(&d, dh, NULL, v[1][5], v[0][2], v[1][6], dcp1, db1, threads);
+        int same_bits = !memcmp(v[0][3], v[1][3], sz[3] * sizeof(float)) && !memcmp(v[0][4], v[1][4], sz[4] * sizeof(float)) &&
+                        !memcmp(v[0][5], v[1][5], W * sizeof(float)) && !memcmp(v[0][6], v[1][6], sz[6] * sizeof(float)) &&
+                        !memcmp(dcp0, dcp1, B * H * sizeof(float)) && !memcmp(db0, db1, 4 * H * sizeof(float));
+        check(s1 == CK_OK && s2 == CK_OK && same_bits, "LSTM OpenMP drivers, %d threads: status %d %d or bits differ",
+              threads, s1, s2);
+    }
+    ck_gru_desc g = { .batch = B, .hidden = H, .tier = CK_FAST };
+    const size_t GW = ck_gru_workspace_floats(&g);
+    float *gws0 = xmalloc(GW * sizeof(float)), *gws1 = xmalloc(GW * sizeof(float));
+    /* x, hg from z's storage (B x 3H fits in B x 4H), h_prev = c_prev; dx, dhg into dz's and z-sized buffers */
+    ck_gru_forward(&g, v[0][0], v[0][6], v[0][2], v[0][3], gws0);
+    ck_gru_backward(&g, dh, gws0, v[0][2], v[1][0], v[1][6], dcp0);
+    float *dx1 = xmalloc(B * 3 * H * sizeof(float)), *dhg1 = xmalloc(B * 3 * H * sizeof(float));
+    for (int threads = 0; threads <= 4; ++threads) {
+        ck_status s1 = ck_gru_forward_omp(&g, v[0][0], v[0][6], v[0][2], v[1][3], gws1, threads);
+        ck_status s2 = ck_gru_backward_omp(&g, dh, gws1, v[0][2], dx1, dhg1, dcp1, threads);
+        int same_bits = !memcmp(v[0][3], v[1][3], B * H * sizeof(float)) && !memcmp(gws0, gws1, GW * sizeof(float)) &&
+                        !memcmp(v[1][0], dx1, B * 3 * H * sizeof(float)) &&
+                        !memcmp(v[1][6], dhg1, B * 3 * H * sizeof(float)) && !memcmp(dcp0, dcp1, B * H * sizeof(float));
+        check(s1 == CK_OK && s2 == CK_OK && same_bits, "GRU OpenMP drivers, %d threads: status %d %d or bits differ",
+              threads, s1, s2);
+    }
+    for (int r = 0; r < 2; ++r)
+        for (int k = 0; k < 7; ++k)
+            free(v[r][k]);
+    free(dh), free(dcp0), free(dcp1), free(db0), free(db1), free(gws0), free(gws1), free(dx1), free(dhg1);
+}
+
 /* ---- status codes and ISA selection -------------------------------------------------------- */
 
 static void test_status_codes(void)
@@ -927,6 +999,7 @@ int main(int argc, char **argv)
     test_lstm();
     test_gru();
     test_gate_status_codes();
+    test_omp_drivers();
     for (int t = 0; t < NTIERS; ++t)
         printf("digest lstm %s %016" PRIx64 "\ndigest gru %s %016" PRIx64 "\n", tier_names[t], lstm_digest[t],
                tier_names[t], gru_digest[t]);
