@@ -29,13 +29,13 @@ struct Accuracy: ParsableCommand {
     enum Format: String, CaseIterable, ExpressibleByArgument { case table, json, csv, markdown }
     enum Metric: String, CaseIterable, ExpressibleByArgument { case abs, ulp }
 
-    @Option(help: "Function to sweep: sigmoid, tanh or all.")
+    @Option(help: "The function to sweep.")
     var function: FunctionChoice = .all
 
-    @Option(help: "Tier: precise, fast, approximate, all, or none (the zoo alone, with --zoo).")
+    @Option(help: "The tier to sweep; none: the zoo alone (with --zoo).")
     var tier: TierChoice = .all
 
-    @Option(help: "Instruction set: scalar, avx2, avx512, neon, best (the widest this CPU has) or all (every one it has).")
+    @Option(help: "The instruction set: best is the widest this CPU has, all is every one it has.")
     var isa: ISAChoice = .best
 
     @Flag(help: "Every float: all 2^32 bit patterns (the non-NaN ones against the reference, every NaN for propagation).")
@@ -55,9 +55,11 @@ struct Accuracy: ParsableCommand {
     var zoo = false
 
     @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int?
 
-    @Option(help: "Output format: table, json, csv or markdown.")
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    @Option(help: "The report's format.")
     var format: Format = .table
 
     @Option(help: "Write the report to this file instead of standard output.")
@@ -70,7 +72,7 @@ struct Accuracy: ParsableCommand {
     @Option(help: ArgumentHelp("x range of --plot (default -20:20 for sigmoid, -10:10 for tanh).", valueName: "lo:hi"))
     var plotRange: String?
 
-    @Option(help: "Error measure of --plot: abs (absolute error) or ulp (fractional ulp error).")
+    @Option(help: "The error measure of --plot: absolute, or fractional ulp.")
     var plotMetric: Metric = .abs
 
     @Option(help: ArgumentHelp("Draw max absolute error against time per element (16K-element buffer, medians of interleaved runs) as SVG.",
@@ -134,7 +136,7 @@ struct Accuracy: ParsableCommand {
             throw ValidationError("--exhaustive sweeps every float; it cannot be combined with --range or --stride")
         }
         if let stride, stride < 1 { throw ValidationError("--stride must be at least 1, got \(stride)") }
-        if threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         if tier == .none && !zoo { throw ValidationError("--tier none leaves nothing to sweep; add --zoo") }
         if check && tier == .none { throw ValidationError("--check needs at least one tier (it checks the contract of the tiers)") }
         if let plotRange {
@@ -155,8 +157,8 @@ struct Accuracy: ParsableCommand {
             let subjects = tiers.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
                 + (zoo ? Subject.zoo(f) : [])
             sweeps.append(separate
-                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal)
-                : try runSweep(f, subjects, inputs: inputs, threads: threads, progress: ProgressLine.isTerminal))
+                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal)
+                : try runSweep(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal))
         }
         let (version, commit) = provenance()
         let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))
@@ -196,7 +198,6 @@ struct Accuracy: ParsableCommand {
     /// The SVG of error against x: the tiers on the first chosen ISA (all ISAs give the same bits) and the zoo.
     func writePlot(_ sweeps: [Sweep], to path: String) throws {
         let bins = 600, perBin = 128
-        let floor = plotMetric == .abs ? 1e-10 : 1e-3
         let charts = try sweeps.map { sweep -> SVGChart in
             let (lo, hi) = try plotRange.map { try Self.parseRange($0, option: "--plot-range") }
                 ?? (sweep.function == .sigmoid ? (-20, 20) : (-10, 10))
@@ -205,12 +206,16 @@ struct Accuracy: ParsableCommand {
             var chart = SVGChart(
                 title: "\(sweep.function): \(plotMetric == .abs ? "absolute" : "ulp") error against x (max over \(perBin) inputs per point)",
                 xLabel: "x", yLabel: plotMetric == .abs ? "absolute error (log)" : "error in ulp (log)", yLog: true)
-            for s in shown {
+            let errors = try shown.map { s -> [Double] in
                 var absErr = [Double](repeating: 0, count: bins), ulpErr = [Double](repeating: 0, count: bins)
                 guard ck_eval_profile(sweep.function.c, s.impl, s.context, lo, hi, bins, perBin, &absErr, &ulpErr) == 0 else {
                     throw ValidationError("cannot profile \(s.name) on [\(lo), \(hi)]")
                 }
-                let err = plotMetric == .abs ? absErr : ulpErr
+                return plotMetric == .abs ? absErr : ulpErr
+            }
+            // a log axis cannot show 0: exact slices sit at the smallest error seen
+            let floor = errors.joined().filter { $0 > 0 }.min() ?? 1
+            for (s, err) in zip(shown, errors) {
                 let points = (0..<bins).map { b in
                     (x: Double(lo) + (Double(hi) - Double(lo)) * (Double(b) + 0.5) / Double(bins), y: max(err[b], floor))
                 }

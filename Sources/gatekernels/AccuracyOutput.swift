@@ -30,10 +30,10 @@ let histogramLabels = ["0", "1", "2", "3", "4", "5-8", "9-64", ">64"]
 extension Sweep {
     /// One line saying what was swept.
     var headline: String {
-        let n = NumberFormatter.localizedString(from: NSNumber(value: inputs.count), number: .decimal)
+        func grouped(_ v: UInt64) -> String { NumberFormatter.localizedString(from: NSNumber(value: v), number: .decimal) }
         let nans = results.first.map { $0.stats.nan_inputs } ?? 0
-        return "\(function): \(inputs.description) (\(n) inputs) and \(nans) NaN patterns; "
-            + "\(threads) threads; \(String(format: "%.1f", wallSeconds)) s"
+        return "\(function): \(inputs.description): \(grouped(inputs.count)) inputs and \(grouped(nans)) NaN patterns; "
+            + "\(threads) threads; \(String(format: "%.1f", wallSeconds)) s wall"
     }
 
     /// Whether every subject had a sweep of its own (--separate).

@@ -86,7 +86,8 @@ struct SVGChart {
         s += "<text transform=\"translate(18,\(Self.top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(esc(yLabel))</text>\n"
         s += "<clipPath id=\"clip\(Int(offset))\"><rect x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(plotW)\" height=\"\(plotH)\"/></clipPath>\n"
         var taken: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
-        for (i, ser) in series.enumerated() {
+        // the first series (the tiers) drawn last, on top; the legend keeps the given order
+        for (i, ser) in series.enumerated().reversed() {
             let color = Self.palette[i % Self.palette.count]
             let pts = ser.points.filter { $0.x.isFinite && $0.y.isFinite && (!xLog || $0.x > 0) && (!yLog || $0.y > 0) }
             if ser.scatter {
@@ -100,6 +101,9 @@ struct SVGChart {
                 let dash = ser.dashed ? " stroke-dasharray=\"6,3\"" : ""
                 s += "<polyline clip-path=\"url(#clip\(Int(offset)))\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash)/>\n"
             }
+        }
+        for (i, ser) in series.enumerated() {
+            let color = Self.palette[i % Self.palette.count]
             let ly = Self.top + 10 + Double(i) * 20, lx = Self.left + plotW + 16
             if ser.scatter {
                 s += "<circle cx=\"\(lx + 12)\" cy=\"\(ly)\" r=\"5\" fill=\"\(color)\"/>\n"
