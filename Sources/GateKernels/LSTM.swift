@@ -295,8 +295,10 @@ func check(_ status: ck_status, _ name: String) {
 let rowGroup = Int(CK_GATES_DB_ROWS)
 
 /// Hidden elements (B·H) per thread below which `.automatic` stays on one thread. A gate update costs
-/// about 1 ns per hidden element, so this is ~30 µs of work per thread: above the cost of waking a
-/// Dispatch worker on these VMs (measured with `gatekernels bench-gates`).
+/// about 1.3 ns per hidden element, so this is ~40 µs of work per thread: the same time per thread as
+/// the activations' measured grain (`automaticGrain` elements at ~0.25 ns), above the cost of waking
+/// a Dispatch worker on these VMs. (Not yet re-measured for the gates: check with
+/// `gatekernels bench-gates --shapes 16x1024,32x1024,64x1024` on an idle machine.)
 let gateAutomaticGrain = 1 << 15
 
 /// The number of row chunks for a batch: whole groups of `rowGroup` rows, at most one per thread.
