@@ -26,6 +26,9 @@ public func compareBackends(_ config: TrainerConfig, backends: [GateBackend] = G
     return trainers.map { $0.result() }
 }
 
+/// The adding problem counts as learned once the 50-step mean training MSE is below this.
+public let addingLearnedMSE = 0.01
+
 /// The comparison as a markdown table.
 public func comparisonTable(_ results: [TrainingResult], task: Task) -> String {
     let adding = if case .adding = task { true } else { false }
@@ -33,16 +36,25 @@ public func comparisonTable(_ results: [TrainingResult], task: Task) -> String {
     let toBits = adding ? 1 : 1 / log(2.0)
     var lines = [
         "| gates | final train \(lossName), mean of last 100 steps | held-out \(lossName) | "
-            + (adding ? "held-out accuracy (|error| < \(addingTolerance))" : "held-out next-char accuracy")
-            + " | steps/s (median step) | training time (s) | time in gate updates | time in BLAS |",
-        "|---|---|---|---|---|---|---|---|",
+            + (adding ? "held-out accuracy (abs error < \(addingTolerance)) | steps until train MSE < \(addingLearnedMSE)"
+                      : "held-out next-char accuracy")
+            + " | first step whose loss differs from precise's: at all / by > 1% | steps/s (median step) | training time (s) | time in gate updates | time in BLAS |",
+        "|---|---|---|---|---|---|---|---|---|" + (adding ? "---|" : ""),
     ]
+    let precise = results.first { $0.backend == .kernels(.precise) }
     for r in results {
-        let cells = [
+        var cells = [
             r.backend.description,
             String(format: "%.5f", r.finalLoss() * toBits),
             String(format: "%.5f", r.testLoss * toBits),
             String(format: "%.1f%%", 100 * r.testAccuracy),
+        ]
+        if adding { cells.append(r.stepsToReach(addingLearnedMSE).map(String.init) ?? "never") }
+        cells += [
+            precise.map { p in
+                r.backend == p.backend ? "–" : [0, 0.01].map { r.divergenceStep(from: p, relative: $0).map(String.init) ?? "never" }
+                    .joined(separator: " / ")
+            } ?? "–",
             String(format: "%.1f", r.stepsPerSecond),
             String(format: "%.1f", Double(r.totalNanos) / 1e9),
             String(format: "%.1f%%", 100 * r.profile.gateShare),
@@ -51,6 +63,40 @@ public func comparisonTable(_ results: [TrainingResult], task: Task) -> String {
         lines.append("| " + cells.joined(separator: " | ") + " |")
     }
     return lines.joined(separator: "\n") + "\n"
+}
+
+/// Runs `compareBackends` for each of `seeds` and summarizes every backend over them: a single
+/// seed cannot tell a tier's effect from the chaotic divergence that any rounding difference
+/// starts, so compare each tier's spread with the libm row's.
+public func seedSummaryTable(_ runs: [[TrainingResult]], task: Task) -> String {
+    let adding = if case .adding = task { true } else { false }
+    let toBits = adding ? 1 : 1 / log(2.0)
+    let unit = adding ? "MSE" : "bits/char"
+    var lines = [
+        "| gates | seeds | held-out \(unit): median | best | worst | "
+            + (adding ? "seeds learned (train MSE < \(addingLearnedMSE)) | median steps until learned |" : "median final train bits/char |"),
+        "|---|---|---|---|---|---|" + (adding ? "---|" : ""),
+    ]
+    for (k, backend) in (runs.first ?? []).map(\.backend).enumerated() {
+        let results = runs.map { $0[k] }
+        let held = results.map { $0.testLoss * toBits }.sorted()
+        var cells = [backend.description, "\(results.count)", String(format: "%.5f", median(held)),
+                     String(format: "%.5f", held.first!), String(format: "%.5f", held.last!)]
+        if adding {
+            let learned = results.compactMap { $0.stepsToReach(addingLearnedMSE) }.map(Double.init).sorted()
+            cells.append("\(learned.count)/\(results.count)")
+            cells.append(learned.isEmpty ? "–" : String(format: "%.0f", median(learned)))
+        } else {
+            cells.append(String(format: "%.4f", median(results.map { $0.finalLoss() * toBits }.sorted())))
+        }
+        lines.append("| " + cells.joined(separator: " | ") + " |")
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+private func median(_ sorted: [Double]) -> Double {
+    let n = sorted.count
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
 }
 
 /// The training-loss curves of all results on one set of axes (log-scale loss against step), each

@@ -21,6 +21,24 @@ public struct TrainingResult: Sendable {
         return tail.reduce(0, +) / Double(tail.count)
     }
     public var stepsPerSecond: Double { 1e9 / Double(medianStepNanos) }
+
+    /// The first step at which this run's training loss differs from `other`'s by more than
+    /// `relative` (nil: never): how long two runs from one seed stay on the same trajectory.
+    public func divergenceStep(from other: TrainingResult, relative: Double = 0.01) -> Int? {
+        zip(losses, other.losses).enumerated().first { abs($1.0 - $1.1) > relative * abs($1.1) }.map { $0.offset + 1 }
+    }
+
+    /// The first step at which the mean training loss of the last `window` steps is below
+    /// `threshold` (nil: never).
+    public func stepsToReach(_ threshold: Double, window: Int = 50) -> Int? {
+        var sum = 0.0
+        for (k, loss) in losses.enumerated() {
+            sum += loss
+            if k >= window { sum -= losses[k - window] }
+            if k + 1 >= window && sum / Double(window) < threshold { return k + 1 }
+        }
+        return nil
+    }
 }
 
 /// Trains a model one step at a time (so several trainers can be interleaved for fair timing).

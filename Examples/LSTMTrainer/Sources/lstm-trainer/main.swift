@@ -34,6 +34,8 @@ struct LSTMTrainerCommand: ParsableCommand {
     var gradientCheck = false
     @Flag(help: "Train with precise, fast, approximate and libm gates from the same seed; write --table and --svg.")
     var compareTiers = false
+    @Option(help: "--compare-tiers: also repeat the comparison for this many seeds (from --seed) and summarize them.")
+    var seeds = 1
     @Option(help: "Where --compare-tiers writes its markdown table.") var table = "trainer-compare.md"
     @Option(help: "Where --compare-tiers writes its SVG.") var svg = "trainer-loss.svg"
 
@@ -48,6 +50,7 @@ struct LSTMTrainerCommand: ParsableCommand {
         }
         guard let kind = CellKind(rawValue: cell) else { throw ValidationError("--cell is \(cell); use lstm or gru") }
         guard let backend = GateBackend(tier) else { throw ValidationError("--tier is \(tier); use precise, fast, approximate or libm") }
+        guard seeds >= 1 else { throw ValidationError("--seeds is \(seeds); it must be at least 1") }
         guard logEvery >= 1 else { throw ValidationError("--log-every is \(logEvery); it must be at least 1") }
         (config.cell, config.layers, config.hidden, config.batch, config.steps) = (kind, layers, hidden, batch, length)
         (config.trainingSteps, config.learningRate, config.clipNorm) = (steps, lr, clip)
@@ -61,7 +64,7 @@ struct LSTMTrainerCommand: ParsableCommand {
             if case .characters(let text) = config.task { tiny.task = .characters(String(text.prefix(400))) }
             let r = try TrainerCore.gradientCheck(tiny)
             let ok = r.maxRelativeError < gradientCheckTolerance
-            print("gradient check (\(cell), 2 layers, H=4, B=3, T=6, \(tier) gates, \(isa)): \(r.parameters) parameters, "
+            say("gradient check (\(cell), 2 layers, H=4, B=3, T=6, \(tier) gates, \(isa)): \(r.parameters) parameters, "
                   + "max relative error \(String(format: "%.2e", r.maxRelativeError)) at #\(r.worstIndex) "
                   + "(backprop \(r.analytic), finite difference \(r.numeric)): \(ok ? "PASS" : "FAIL")")
             if !ok { throw ExitCode.failure }
@@ -70,31 +73,47 @@ struct LSTMTrainerCommand: ParsableCommand {
 
         let shape = "\(task), \(cell) \(layers)x\(hidden), batch \(batch), length \(length), \(steps) steps, lr \(lr), clip \(clip), seed \(seed), threads \(threads), ISA \(isa)"
         if compareTiers {
-            print("comparing gate backends: \(shape)")
+            say("comparing gate backends: \(shape)")
             let results = try compareBackends(config, every: logEvery) { backend, line in
-                print("\(backend.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(line)")
+                say("\(backend.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(line)")
             }
-            let tableText = comparisonTable(results, task: config.task)
-            print(tableText)
+            var tableText = comparisonTable(results, task: config.task)
+            say(tableText)
+            if seeds > 1 {
+                var runs = [results]
+                for s in seed + 1..<seed + UInt64(seeds) {
+                    config.seed = s
+                    say("seed \(s)...")
+                    runs.append(try compareBackends(config, every: steps))
+                }
+                let summary = seedSummaryTable(runs, task: config.task)
+                say(summary)
+                tableText += "\nOver seeds \(seed)...\(seed + UInt64(seeds) - 1):\n\n" + summary
+            }
             try tableText.write(toFile: table, atomically: true, encoding: .utf8)
             try lossCurvesSVG(results, task: config.task, title: "\(task): \(cell) \(layers)x\(hidden), T=\(length), seed \(seed)")
                 .write(toFile: svg, atomically: true, encoding: .utf8)
-            print("wrote \(table) and \(svg)")
+            say("wrote \(table) and \(svg)")
             return
         }
 
         let trainer = try Trainer(config)
-        print("training \(shape), \(tier) gates, \(trainer.parameterCount) parameters")
-        let r = trainer.train(every: logEvery) { print($0) }
+        say("training \(shape), \(tier) gates, \(trainer.parameterCount) parameters")
+        let r = trainer.train(every: logEvery) { say("\($0)") }
         let bits = 1 / log(2.0)
         switch config.task {
         case .adding:
-            print(String(format: "held-out MSE %.5f (predicting the mean: %.4f), within %.2f: %.1f%%",
+            say(String(format: "held-out MSE %.5f (predicting the mean: %.4f), within %.2f: %.1f%%",
                          r.testLoss, addingBaseline, addingTolerance, 100 * r.testAccuracy))
         case .characters:
-            print(String(format: "held-out %.4f bits/char, next-char accuracy %.1f%%", r.testLoss * bits, 100 * r.testAccuracy))
+            say(String(format: "held-out %.4f bits/char, next-char accuracy %.1f%%", r.testLoss * bits, 100 * r.testAccuracy))
         }
-        print(String(format: "%.1f steps/s (median step); step time in gate updates %.1f%%, in BLAS %.1f%%",
+        say(String(format: "%.1f steps/s (median step); step time in gate updates %.1f%%, in BLAS %.1f%%",
                      r.stepsPerSecond, 100 * r.profile.gateShare, 100 * r.profile.blasShare))
     }
+}
+
+/// Writes a line to standard output unbuffered, so progress appears as it happens through a pipe too.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
