@@ -14,10 +14,11 @@ struct SendablePointers: @unchecked Sendable {
     }
 }
 
-/// Elements per thread below which `.automatic` stays on one thread: waking a Dispatch worker
-/// costs tens of microseconds on small VMs, which must be repaid by the work it takes over.
-/// Measured with `gatekernels bench --threads 1,2` (see README, "Threads").
-@usableFromInline let automaticGrain = 1 << 17
+/// Elements per chunk below which `.automatic` stays on one thread: waking a Dispatch worker
+/// costs tens to hundreds of microseconds on small, busy VMs, which the work it takes over must
+/// repay. Two chunks reached 1.05x to 1.3x at 512K elements and lost (0.85x to 0.93x) at 256K on
+/// the VMs of docs/threads.md (`gatekernels bench --threads 1,2`), so the split starts at 512K.
+@usableFromInline let automaticGrain = 1 << 18
 
 /// The number of contiguous chunks `count` elements are split into.
 @inlinable

@@ -14,8 +14,8 @@ struct Bench: ParsableCommand {
         Every job of one size (each kernel and tier, libm's scalar sigmoid and tanh, SLEEF when \
         libsleef is installed, memcpy of the same bytes, and with --threads every backend and thread \
         count) is timed in one run: many short batches, interleaved so that drift and neighbours hit \
-        every job alike; the median and the interquartile spread are shown. Ratios are therefore \
-        between numbers taken side by side.
+        every job alike; the median and the interquartile spread are shown. Ratios are medians of \
+        per-batch ratios between jobs timed side by side, so drift cancels out of them.
 
         Columns: "x memcpy" = this job's time / the time to copy the same bytes with as many threads \
         (1.00 = memory-bound floor); "libm/this" = libm's scalar time / this time; "x 1 thread" = the \
@@ -138,18 +138,20 @@ struct Bench: ParsableCommand {
         var bytes: Int
         var seconds: Double
         var spread: Double
-        /// Filled in after the run: the same-run comparators' times.
-        var memcpySeconds = Double.nan
-        var libmSeconds = Double.nan
-        var oneThreadSeconds = Double.nan
+        /// Seconds per call in each batch, in batch order.
+        var samples: [Double] = []
+        /// Filled in after the run, from the same-run comparators: this time / memcpy's of the same
+        /// bytes with as many threads, libm's time / this, the one-thread time / this.
+        var xMemcpy = Double.nan
+        var libmOverThis = Double.nan
+        var xOneThread = Double.nan
 
         var dictionary: [String: Any] {
             func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
             return ["kernel": kernel, "tier": tier, "n": n, "backend": backend, "threads": threads, "bytes": bytes,
                     "ns_per_elem": seconds / Double(n) * 1e9, "elem_per_ns": Double(n) / seconds * 1e-9,
                     "gb_per_s": Double(bytes) / seconds * 1e-9, "spread": spread,
-                    "x_memcpy": num(seconds / memcpySeconds), "libm_over_this": num(libmSeconds / seconds),
-                    "x_one_thread": num(oneThreadSeconds / seconds)]
+                    "x_memcpy": num(xMemcpy), "libm_over_this": num(libmOverThis), "x_one_thread": num(xOneThread)]
         }
     }
 
@@ -233,12 +235,18 @@ struct Bench: ParsableCommand {
             let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP)
             usleep(300_000)
             for var r in own where r.backend == "openmp" {
-                r.oneThreadSeconds = own.first { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }?.seconds ?? .nan
-                r.memcpySeconds = records.first { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }?.seconds ?? .nan
+                // memcpy ran in the other run: a ratio of medians, not of paired batches
+                r.xMemcpy = records.first { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }.map { r.seconds / $0.seconds } ?? .nan
                 records.append(r)
             }
         }
         return records
+    }
+
+    /// The median over batches of a's time / b's time in the same batch: jobs interleaved in one
+    /// run are paired batch by batch, so drift between batches cancels out of the ratio.
+    func pairedRatio(_ a: Record, _ b: Record) -> Double {
+        Summary(zip(a.samples, b.samples).map { $0 / $1 }).median
     }
 
     /// The memcpy job that a kernel's times are compared with.
@@ -258,17 +266,20 @@ struct Bench: ParsableCommand {
         let times = interleavedTimes(bodies, batches: batches, repeatsPerBatch: 1)
         var records = zip(jobs, zip(times, repeats)).map { job, tr in
             var r = job.record
-            let s = Summary(tr.0.map { $0 / Double(tr.1) })
+            r.samples = tr.0.map { $0 / Double(tr.1) }
+            let s = Summary(r.samples)
             r.seconds = s.median
             r.spread = s.spread
             return r
         }
         for k in records.indices {
             let r = records[k]
-            if let c = records.first(where: { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }) { records[k].memcpySeconds = c.seconds }
-            if let l = records.first(where: { $0.kernel == r.kernel && $0.tier == "libm" }) { records[k].libmSeconds = l.seconds }
+            if let c = records.first(where: { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }) {
+                records[k].xMemcpy = pairedRatio(r, c)
+            }
+            if let l = records.first(where: { $0.kernel == r.kernel && $0.tier == "libm" }) { records[k].libmOverThis = pairedRatio(l, r) }
             if let one = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }) {
-                records[k].oneThreadSeconds = one.seconds
+                records[k].xOneThread = pairedRatio(one, r)
             }
         }
         return records
@@ -376,8 +387,7 @@ struct Bench: ParsableCommand {
         let header = ["N", "kernel", "tier", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
             [label(r.n), r.kernel, r.tier, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
-             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.seconds / r.memcpySeconds, 2),
-             r.libmSeconds.isFinite && r.tier != "libm" ? fmt(r.libmSeconds / r.seconds, 1) : "",
+             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.xMemcpy, 2), r.tier != "libm" ? fmt(r.libmOverThis, 1) : "",
              String(format: "%.0f%%", r.spread * 100)]
         }
         return "One thread:\n" + markdownTable(header, rows)
@@ -387,10 +397,30 @@ struct Bench: ParsableCommand {
         let header = ["N", "kernel", "tier", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
             [label(r.n), r.kernel, r.tier, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
-             fmt(r.oneThreadSeconds / r.seconds, 2), fmt(r.seconds / r.memcpySeconds, 2), String(format: "%.0f%%", r.spread * 100)]
+             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100)]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
-            + markdownTable(header, rows)
+            + markdownTable(header, rows) + "\n\n" + scalingSummary(records)
+    }
+
+    /// Per backend and thread count, the smallest speed-up over all sizes, and for the fast-tier
+    /// activations over 256K...4M: the numbers the targets are about.
+    func scalingSummary(_ records: [Record]) -> String {
+        let parallel = records.filter { $0.threads > 1 && !$0.kernel.hasPrefix("memcpy") }
+        var lines: [String] = []
+        for backend in ["dispatch", "automatic", "openmp"] {
+            for t in Set(parallel.map(\.threads)).sorted() {
+                let rs = parallel.filter { $0.backend == backend && $0.threads == t }
+                guard let worst = rs.min(by: { $0.xOneThread < $1.xOneThread }) else { continue }
+                var line = "\(backend), \(t) threads: lowest x 1 thread \(fmt(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(label(worst.n)))"
+                let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && (1 << 18...1 << 22).contains($0.n) }
+                if let m = mid.map(\.xOneThread).min() {
+                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fmt(m, 2))"
+                }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     func label(_ n: Int) -> String {
