@@ -19,10 +19,10 @@
 extern "C" {
 #endif
 
-/* Elements per thread below which a driver uses fewer threads. On the 2-core VMs of
- * docs/threads.md two threads reached 1.7x and more from 128K elements up and were erratic below
- * (0.25x to 1.5x at 32K); measured with `gatekernels bench --threads 1,2`. */
-#define CK_OMP_GRAIN 65536
+/* Elements per thread below which a driver uses fewer threads. On the busy 2-core VMs of
+ * docs/threads.md two threads on 256K elements and more gave 1.2x to 1.9x, but 0.84x to 1.8x on
+ * 128K and 0.25x to 1.5x on 32K; measured with `gatekernels bench --threads 1,2`. */
+#define CK_OMP_GRAIN 131072
 
 /* The number of threads a driver uses for `elements` elements with at most `threads` threads. */
 int ck_omp_team_size(size_t elements, int threads);

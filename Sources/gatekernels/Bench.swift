@@ -102,6 +102,12 @@ struct Bench: ParsableCommand {
         if let message = ISA.environmentError { throw ValidationError(message) }
         let p = try plan()
         let sleef = !noPeers && peers_sleef_available() != 0
+        #if OpenMP
+        // start OpenMP's runtime and team before anything is timed
+        let warm = [Float](repeating: 0, count: 4 * Int(CK_OMP_GRAIN))
+        var warmed = warm
+        _ = ck_sigmoid_f32_omp(warm, &warmed, warm.count, CK_FAST, 0)
+        #endif
         let started = now()
         var records: [Record] = []
         for n in Set(p.sizes + p.gateSizes).sorted() {
