@@ -111,7 +111,13 @@ ck_isa ck_active_isa(void)
     return atomic_load_explicit(&active_isa, memory_order_relaxed);
 }
 
-const ck_kernel_table *ck_active_table(void) { return table_for(ck_active_isa()); }
+
+const ck_kernel_table *ck_table(ck_isa isa)
+{
+    if (isa == CK_ISA_AUTO)
+        return table_for(ck_active_isa());
+    return (unsigned)isa <= CK_ISA_NEON && ck_isa_supported(isa) ? table_for(isa) : NULL;
+}
 
 const char *ck_isa_name(ck_isa isa)
 {
@@ -163,17 +169,9 @@ static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier t
     return CK_OK;
 }
 
-/* The kernels of `isa` (CK_ISA_AUTO: the active ones), or NULL if this CPU lacks it. */
-static const ck_kernel_table *table_or_null(ck_isa isa)
-{
-    if (isa == CK_ISA_AUTO)
-        return ck_active_table();
-    return (unsigned)isa <= CK_ISA_NEON && ck_isa_supported(isa) ? table_for(isa) : NULL;
-}
-
 ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    const ck_kernel_table *t = table_or_null(isa);
+    const ck_kernel_table *t = ck_table(isa);
     ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
     if (st == CK_OK && n)
         t->sigmoid[tier](x, y, n);
@@ -182,7 +180,7 @@ ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, c
 
 ck_status ck_tanh_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    const ck_kernel_table *t = table_or_null(isa);
+    const ck_kernel_table *t = ck_table(isa);
     ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
     if (st == CK_OK && n)
         t->tanh[tier](x, y, n);

@@ -4,26 +4,6 @@
 
 #include "ck_internal.h"
 
-/* The kernels of `isa` (CK_ISA_AUTO: the active ones), or NULL if this CPU lacks it. (ck_api.c
- * keeps its own lookup static; this mirrors it over the same exported tables.) */
-static const ck_kernel_table *gates_table(ck_isa isa)
-{
-    if (isa == CK_ISA_AUTO)
-        return ck_active_table();
-    if ((unsigned)isa > CK_ISA_NEON || !ck_isa_supported(isa))
-        return NULL;
-    switch (isa) {
-#if CK_X86
-    case CK_ISA_AVX2: return &ck_table_avx2;
-    case CK_ISA_AVX512: return &ck_table_avx512;
-#endif
-#if CK_ARM64
-    case CK_ISA_NEON: return &ck_table_neon;
-#endif
-    default: return &ck_table_scalar;
-    }
-}
-
 /* A buffer as an address range: `n` floats from `p`. */
 typedef struct { const float *p; size_t n; } span;
 
@@ -109,7 +89,7 @@ ck_status ck_lstm_forward_rows(const ck_lstm_desc *d, size_t row_begin, size_t r
         return CK_ERR_NULL_POINTER;
     if (!valid_rows(d->batch, row_begin, row_end))
         return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = gates_table(isa);
+    const ck_kernel_table *t = ck_table(isa);
     if (!t)
         return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
@@ -139,7 +119,7 @@ ck_status ck_lstm_backward_rows(const ck_lstm_desc *d, size_t row_begin, size_t 
         return CK_ERR_NULL_POINTER;
     if (!valid_rows(d->batch, row_begin, row_end))
         return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = gates_table(isa);
+    const ck_kernel_table *t = ck_table(isa);
     if (!t)
         return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
@@ -188,7 +168,7 @@ ck_status ck_gru_forward_rows(const ck_gru_desc *d, size_t row_begin, size_t row
         return CK_ERR_NULL_POINTER;
     if (!valid_rows(d->batch, row_begin, row_end))
         return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = gates_table(isa);
+    const ck_kernel_table *t = ck_table(isa);
     if (!t)
         return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
@@ -217,7 +197,7 @@ ck_status ck_gru_backward_rows(const ck_gru_desc *d, size_t row_begin, size_t ro
         return CK_ERR_NULL_POINTER;
     if (!valid_rows(d->batch, row_begin, row_end))
         return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = gates_table(isa);
+    const ck_kernel_table *t = ck_table(isa);
     if (!t)
         return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;

@@ -47,7 +47,8 @@ extern const ck_kernel_table ck_table_avx512;
 extern const ck_kernel_table ck_table_neon;
 #endif
 
-/* The table of the active ISA (initialised on first use). */
-const ck_kernel_table *ck_active_table(void);
+/* The kernels of `isa` (CK_ISA_AUTO: the active ISA, chosen on first use), or NULL if this CPU or
+ * build lacks it. */
+const ck_kernel_table *ck_table(ck_isa isa);
 
 #endif
