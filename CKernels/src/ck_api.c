@@ -169,22 +169,23 @@ static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier t
     return CK_OK;
 }
 
-ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
+static ck_status run_unary(int is_tanh, const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
     const ck_kernel_table *t = ck_table(isa);
     ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
     if (st == CK_OK && n)
-        t->sigmoid[tier](x, y, n);
+        (is_tanh ? t->tanh : t->sigmoid)[tier](x, y, n);
     return st;
+}
+
+ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return run_unary(0, x, y, n, tier, isa);
 }
 
 ck_status ck_tanh_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    const ck_kernel_table *t = ck_table(isa);
-    ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
-    if (st == CK_OK && n)
-        t->tanh[tier](x, y, n);
-    return st;
+    return run_unary(1, x, y, n, tier, isa);
 }
 
 ck_status ck_sigmoid_f32(const float *x, float *y, size_t n, ck_tier tier)
