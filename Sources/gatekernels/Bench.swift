@@ -180,12 +180,12 @@ struct Bench: ParsableCommand {
             jobs.append(Job(record: Record(kernel: kernel, tier: tier, n: n, backend: backend, threads: threads, bytes: bytes,
                                            seconds: 0, spread: 0), body: body))
         }
-        /// The backends for `threads` threads: (name, Swift parallelism, OpenMP thread count or nil).
-        func backends(_ threads: Int) -> [(String, Parallelism, Int?)] {
-            var list: [(String, Parallelism, Int?)] = [("dispatch", .threads(threads), nil)]
-            if threads == ProcessInfo.processInfo.activeProcessorCount { list.append(("automatic", .automatic, nil)) }
+        /// The backends for `threads` threads: (name, Swift parallelism).
+        func backends(_ threads: Int) -> [(String, Parallelism)] {
+            var list: [(String, Parallelism)] = [("dispatch", .threads(threads))]
+            if threads == ProcessInfo.processInfo.activeProcessorCount { list.append(("automatic", .automatic)) }
             #if OpenMP
-            list.append(("openmp", .openMP(threads), threads))
+            list.append(("openmp", .openMP(threads)))
             #endif
             return list
         }
@@ -206,7 +206,7 @@ struct Bench: ParsableCommand {
                     f(xb, &yb, tier, .serial)
                 }
                 for t in parallel {
-                    for (backend, parallelism, _) in backends(t) {
+                    for (backend, parallelism) in backends(t) {
                         job(name, "\(tier)", backend, t, bytes: 8 * n) {
                             var yb = UnsafeMutableBufferPointer(start: y, count: n)
                             f(xb, &yb, tier, parallelism)
@@ -293,7 +293,7 @@ struct Bench: ParsableCommand {
 
     /// LSTM forward (inference and training) and backward (with db), GRU forward and backward, on
     /// B = n / H rows, with a memcpy of the same bytes per kernel.
-    func gateJobs(_ n: Int, _ p: Plan, _ parallel: [Int], _ backends: (Int) -> [(String, Parallelism, Int?)],
+    func gateJobs(_ n: Int, _ p: Plan, _ parallel: [Int], _ backends: (Int) -> [(String, Parallelism)],
                   _ buffer: (Int, Float, Float, UInt64) -> UnsafeMutablePointer<Float>) -> [Job] {
         let H = hidden, B = n / H, bh = B * H
         var jobs: [Job] = []
@@ -356,9 +356,10 @@ struct Bench: ParsableCommand {
                 }
                 add(name, "\(tier)", "serial", 1, swiftBody(.serial))
                 for t in parallel {
-                    for (backend, parallelism, omp) in backends(t) {
+                    for (backend, parallelism) in backends(t) {
                         #if OpenMP
-                        if let omp {
+                        // the C drivers: LSTMCell and GRUCell split rows with Dispatch for every parallelism
+                        if case .openMP(let omp) = parallelism {
                             let threads = Int32(omp)
                             switch name {
                             case "lstm-fwd": add(name, "\(tier)", backend, t) { _ = ck_lstm_forward_omp(&lstm, z, nil, cp, c, h, nil, threads) }
@@ -370,7 +371,6 @@ struct Bench: ParsableCommand {
                             continue
                         }
                         #endif
-                        _ = omp
                         add(name, "\(tier)", backend, t, swiftBody(parallelism))
                     }
                 }
