@@ -111,8 +111,11 @@ public func lossCurvesSVG(_ results: [TrainingResult], task: Task, title: String
     let steps = curves.map(\.count).max() ?? 1
     var values = curves.flatMap { $0 }.filter { $0 > 0 && $0.isFinite }
     if adding { values.append(addingBaseline) }
-    let lo = log10(values.min() ?? 1e-3), hi = log10(values.max() ?? 1)
-    let yMin = floor(lo * 2) / 2, yMax = ceil(hi * 2) / 2 + (ceil(hi * 2) / 2 == floor(lo * 2) / 2 ? 0.5 : 0)
+    // The axis runs between the 1-2-5 values just outside the data.
+    let ticks = (-8...8).flatMap { e in [1.0, 2, 5].map { $0 * pow(10, Double(e)) } }
+    let lowest = values.min() ?? 1e-3, highest = values.max() ?? 1
+    let yMin = log10(ticks.last { $0 <= lowest } ?? lowest)
+    let yMax = log10(ticks.first { $0 > max(highest, pow(10, yMin)) } ?? highest)
     func x(_ step: Double) -> Double { left + plotW * step / Double(max(steps, 1)) }
     func y(_ v: Double) -> Double { top + plotH * (yMax - log10(v)) / (yMax - yMin) }
     let colors = ["#1f77b4", "#d62728", "#2ca02c", "#000000", "#9467bd", "#ff7f0e"]
@@ -139,8 +142,7 @@ public func lossCurvesSVG(_ results: [TrainingResult], task: Task, title: String
     }
     svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>\n"
     svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">training step</text>\n"
-    let yName = adding ? "training MSE (moving average of \(window) steps, log scale)"
-                       : "training cross-entropy, bits/char (moving average of \(window) steps, log scale)"
+    let yName = adding ? "training MSE (\(window)-step mean, log scale)" : "training bits/char (\(window)-step mean, log scale)"
     svg += "<text transform=\"translate(20 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(yName)</text>\n"
     if adding {
         let yy = y(addingBaseline)

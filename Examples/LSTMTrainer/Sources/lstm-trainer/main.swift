@@ -64,7 +64,7 @@ struct LSTMTrainerCommand: ParsableCommand {
             if case .characters(let text) = config.task { tiny.task = .characters(String(text.prefix(400))) }
             let r = try TrainerCore.gradientCheck(tiny)
             let ok = r.maxRelativeError < gradientCheckTolerance
-            say("gradient check (\(cell), 2 layers, H=4, B=3, T=6, \(tier) gates, \(isa)): \(r.parameters) parameters, "
+            say("gradient check (\(task), \(cell), 2 layers, H=4, B=3, T=6, \(tier) gates, \(isa)): \(r.parameters) parameters, "
                   + "max relative error \(String(format: "%.2e", r.maxRelativeError)) at #\(r.worstIndex) "
                   + "(backprop \(r.analytic), finite difference \(r.numeric)): \(ok ? "PASS" : "FAIL")")
             if !ok { throw ExitCode.failure }
