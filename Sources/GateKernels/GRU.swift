@@ -1,4 +1,7 @@
 import CKernels
+#if OpenMP
+import CKernelsOpenMP
+#endif
 
 /// A batched, fused GRU gate update in PyTorch's convention ("linear before reset"): after the
 /// trainer's two GEMMs, one call per time step applies the gate activations and the state update
@@ -88,6 +91,13 @@ public struct GRUCell: Sendable, Hashable {
                          "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
+        #if OpenMP
+        if case .openMP(let n) = parallelism {
+            check(ck_gru_forward_omp(&d, x.baseAddress, hg.baseAddress, hPrev.baseAddress, h.baseAddress, ws?.baseAddress,
+                                     Int32(n)), "GRUCell.forward")
+            return
+        }
+        #endif
         let isa = isa?.c ?? CK_ISA_AUTO
         let p = GatePointers(x.baseAddress, hg.baseAddress, hPrev.baseAddress, out0: h.baseAddress, out1: ws?.baseAddress)
         withUnsafePointer(to: &d) { dp in
@@ -140,6 +150,13 @@ public struct GRUCell: Sendable, Hashable {
         precondition(dhPrev.count == B * H,
                      "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
         var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
+        #if OpenMP
+        if case .openMP(let n) = parallelism {
+            check(ck_gru_backward_omp(&d, dh.baseAddress, ws.baseAddress, hPrev.baseAddress, dx.baseAddress,
+                                      dhg.baseAddress, dhPrev.baseAddress, Int32(n)), "GRUCell.backward")
+            return
+        }
+        #endif
         let isa = isa?.c ?? CK_ISA_AUTO
         let p = GatePointers(dh.baseAddress, ws.baseAddress, hPrev.baseAddress, out0: dx.baseAddress, out1: dhg.baseAddress,
                              out2: dhPrev.baseAddress)

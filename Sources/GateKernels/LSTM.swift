@@ -1,5 +1,8 @@
 import CKernels
 import Dispatch
+#if OpenMP
+import CKernelsOpenMP
+#endif
 
 /// The order of the four gate blocks (each `hiddenSize` wide) in a row of LSTM preactivations,
 /// and in the bias, the gradients and the workspace.
@@ -142,6 +145,13 @@ public struct LSTMCell: Sendable, Hashable {
                          "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = desc(batch: B, zRowStride: stride)
+        #if OpenMP
+        if case .openMP(let n) = parallelism {
+            check(ck_lstm_forward_omp(&d, z.baseAddress, bias?.baseAddress, cPrev.baseAddress, c.baseAddress,
+                                      h.baseAddress, ws?.baseAddress, Int32(n)), "LSTMCell.forward")
+            return
+        }
+        #endif
         let isa = isa?.c ?? CK_ISA_AUTO
         let p = GatePointers(z.baseAddress, bias?.baseAddress, cPrev.baseAddress, out0: c.baseAddress, out1: h.baseAddress,
                              out2: ws?.baseAddress)
@@ -233,6 +243,13 @@ public struct LSTMCell: Sendable, Hashable {
             precondition(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
         }
         var d = desc(batch: B, zRowStride: 0)
+        #if OpenMP
+        if case .openMP(let n) = parallelism {
+            check(ck_lstm_backward_omp(&d, dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
+                                       dz.baseAddress, dcPrev.baseAddress, db?.baseAddress, Int32(n)), "LSTMCell.backward")
+            return
+        }
+        #endif
         let isa = isa?.c ?? CK_ISA_AUTO
         let p = GatePointers(dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
                              out0: dz.baseAddress, out1: dcPrev.baseAddress)
@@ -258,6 +275,14 @@ func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKe
     if let isa, !isa.isSupported {
         throw .invalidConfiguration("\(name): instruction set \(isa) is not supported on this CPU")
     }
+    #if OpenMP
+    if case .openMP(let n) = parallelism {
+        if n < 1 { throw .invalidConfiguration("\(name): Parallelism.openMP(\(n)): the thread count must be at least 1") }
+        if let isa {
+            throw .invalidConfiguration("\(name): the OpenMP drivers run the active ISA; choose \(isa) with ISA.use(_:)")
+        }
+    }
+    #endif
 }
 
 /// Raw buffer addresses handed to `concurrentPerform` workers; each worker touches its own rows.
@@ -313,9 +338,8 @@ func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
     case .automatic:
         return max(1, min(activeProcessorCount, groups, batch * hidden / gateAutomaticGrain))
     #if OpenMP
-    case .openMP(let n): // the gate drivers split rows with concurrentPerform in every build
-        precondition(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
-        return max(1, min(n, groups))
+    case .openMP: // the cells hand .openMP to the OpenMP drivers (ck_lstm_*_omp, ck_gru_*_omp)
+        preconditionFailure("rowChunkCount: .openMP is run by the OpenMP drivers")
     #endif
     }
 }

@@ -128,6 +128,40 @@ private func firstDifferences(_ a: [[UInt32]], _ b: [[UInt32]]) -> [Int?] {
         }
     }
 
+    @Test("LSTMCell and GRUCell with .openMP give the serial bits", arguments: [(1, 8), (65, 4096)])
+    func cellsMatchSerialBits(batch: Int, hidden: Int) throws {
+        let H = hidden, B = batch
+        let z = inputs(4 * B * H, scale: 6), cPrev = inputs(B * H, scale: 2, seed: 7), dh = inputs(B * H, scale: 1, seed: 9)
+        func lstm(_ p: Parallelism) throws -> [[UInt32]] {
+            let cell = try LSTMCell(hiddenSize: H, forgetBias: 1, tier: .fast, parallelism: p)
+            var c = [Float](repeating: 0, count: B * H), h = c, dc = c
+            var ws = [Float](repeating: 0, count: cell.workspaceCount(batch: B))
+            var dz = [Float](repeating: 0, count: 4 * B * H), db = [Float](repeating: 0, count: 4 * H)
+            cell.forward(preactivations: z, previousCell: cPrev, cell: &c, hidden: &h, workspace: &ws)
+            cell.backward(hiddenGradient: dh, nextCellGradient: dh, workspace: ws, previousCell: cPrev,
+                          preactivationGradient: &dz, previousCellGradient: &dc, biasGradient: &db)
+            return [bits(c), bits(h), bits(ws), bits(dz), bits(dc), bits(db)]
+        }
+        func gru(_ p: Parallelism) throws -> [[UInt32]] {
+            let cell = try GRUCell(hiddenSize: H, tier: .fast, parallelism: p)
+            var h = [Float](repeating: 0, count: B * H), dhp = h
+            var ws = [Float](repeating: 0, count: cell.workspaceCount(batch: B))
+            var dx = [Float](repeating: 0, count: 3 * B * H), dhg = dx
+            cell.forward(inputProjections: Array(z[0..<(3 * B * H)]), hiddenProjections: Array(z[(B * H)...]),
+                         previousHidden: cPrev, hidden: &h, workspace: &ws)
+            cell.backward(hiddenGradient: dh, workspace: ws, previousHidden: cPrev, inputProjectionGradient: &dx,
+                          hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
+            return [bits(h), bits(ws), bits(dx), bits(dhg), bits(dhp)]
+        }
+        let lstmSerial = try lstm(.serial), gruSerial = try gru(.serial)
+        for threads in [1, 2, 3] {
+            #expect(firstDifferences(try lstm(.openMP(threads)), lstmSerial).allSatisfy { $0 == nil }, "LSTM \(threads)")
+            #expect(firstDifferences(try gru(.openMP(threads)), gruSerial).allSatisfy { $0 == nil }, "GRU \(threads)")
+        }
+        #expect(throws: GateKernelsError.self) { try LSTMCell(hiddenSize: H, parallelism: .openMP(2), isa: .scalar) }
+        #expect(throws: GateKernelsError.self) { try GRUCell(hiddenSize: H, parallelism: .openMP(0)) }
+    }
+
     @Test func gateDriversRejectBadArguments() {
         var d = ck_lstm_desc(batch: 64, hidden: 512, z_stride: 0, order: CK_GATES_IFGO, forget_bias: 0, cell_clip: 0, tier: CK_FAST)
         var buffer = [Float](repeating: 0, count: 64 * 512 * 8)
