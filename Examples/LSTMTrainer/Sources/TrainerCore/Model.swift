@@ -36,7 +36,11 @@ public struct TrainerConfig: Sendable {
 /// A configuration or data error, with a message for the user.
 public enum TrainerError: Error, CustomStringConvertible {
     case invalid(String)
-    public var description: String { if case .invalid(let m) = self { m } else { "" } }
+    public var description: String {
+        switch self {
+        case .invalid(let message): message
+        }
+    }
 }
 
 /// A stack of recurrent layers with a linear output layer and its loss: squared error on the last

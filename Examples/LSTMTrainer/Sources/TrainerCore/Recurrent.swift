@@ -115,7 +115,6 @@ final class RecurrentLayer {
 
     private func lstmForward(_ t: Int, _ zt: UnsafeMutablePointer<Float>) {
         let (B, H, n) = (batch, hidden, batch * hidden)
-        let ws = workspace.base + t * wsPerStep
         switch backend {
         case .kernels:
             var cell = c.mutable((t + 1) * n, n), hidden = h.mutable((t + 1) * n, n)
@@ -125,7 +124,8 @@ final class RecurrentLayer {
                           cell: &cell, hidden: &hidden, workspace: &wsb)
         case .libm:
             ReferenceGates.lstmForward(batch: B, hidden: H, forgetBias: forgetBias, z: zt, bias: params.value(bx),
-                                       cPrev: c.base + t * n, c: c.base + (t + 1) * n, h: h.base + (t + 1) * n, ws: ws)
+                                       cPrev: c.base + t * n, c: c.base + (t + 1) * n, h: h.base + (t + 1) * n,
+                                       ws: workspace.base + t * wsPerStep)
         }
     }
 
