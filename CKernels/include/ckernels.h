@@ -47,6 +47,11 @@ ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier);
 ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa);
 ck_status ck_tanh_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa);
 
+/* The argument checks of ck_sigmoid_f32 / ck_tanh_f32 alone, for drivers that split one call into
+ * chunks (a chunk cannot see an overlap with another chunk): CK_OK or the status the call would
+ * return. Runs no kernel. */
+ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier tier);
+
 /* Force an instruction set for every later call in this process (CK_ISA_AUTO: the widest this
  * CPU supports). CK_ERR_UNSUPPORTED, and no change, if the CPU or build lacks it.
  * At start-up the environment variable GATEKERNELS_ISA=scalar|avx2|avx512|neon|auto does the same. */

@@ -154,7 +154,7 @@ static int partly_overlap(const float *a, size_t na, const float *b, size_t nb)
     return pa < pb + nb * sizeof(float) && pb < pa + na * sizeof(float);
 }
 
-static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier tier)
+ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier tier)
 {
     if ((unsigned)tier > CK_APPROXIMATE)
         return CK_ERR_INVALID_ARGUMENT;
@@ -172,7 +172,7 @@ static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier t
 static ck_status run_unary(int is_tanh, const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
     const ck_kernel_table *t = ck_table(isa);
-    ck_status st = t ? check_unary(x, y, n, tier) : CK_ERR_UNSUPPORTED;
+    ck_status st = t ? ck_check_unary_f32(x, y, n, tier) : CK_ERR_UNSUPPORTED;
     if (st == CK_OK && n)
         (is_tanh ? t->tanh : t->sigmoid)[tier](x, y, n);
     return st;

@@ -1,7 +1,6 @@
 /* OpenMP drivers over the serial kernels: whole-buffer argument checks, then one contiguous chunk
  * per thread. Chunks are whole vectors (activations) or whole groups of CK_GATES_DB_ROWS rows (gates),
  * so every chunk runs exactly the code and the summation order of the serial call. */
-#include <stdint.h>
 #include <stdlib.h>
 
 #include "ckernels_omp.h"
@@ -26,29 +25,12 @@ int ck_omp_team_size(size_t elements, int threads)
 
 /* ---- activations --------------------------------------------------------------------------- */
 
-/* The serial functions' checks, for the whole buffer: a chunk alone cannot see an overlap or an
- * address overflow that involves other chunks. */
-static ck_status check_unary(const float *x, const float *y, size_t n, ck_tier tier)
-{
-    if ((unsigned)tier > CK_APPROXIMATE)
-        return CK_ERR_INVALID_ARGUMENT;
-    if (n == 0)
-        return CK_OK;
-    if (!x || !y)
-        return CK_ERR_NULL_POINTER;
-    if (n > (UINTPTR_MAX - (uintptr_t)x) / sizeof(float) || n > (UINTPTR_MAX - (uintptr_t)y) / sizeof(float))
-        return CK_ERR_INVALID_ARGUMENT;
-    uintptr_t px = (uintptr_t)x, py = (uintptr_t)y, bytes = n * sizeof(float);
-    if (px != py && px < py + bytes && py < px + bytes)
-        return CK_ERR_OVERLAP;
-    return CK_OK;
-}
-
 ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, ck_tier tier, int threads)
 {
     if (threads < 0 || !f)
         return threads < 0 ? CK_ERR_INVALID_ARGUMENT : CK_ERR_NULL_POINTER;
-    ck_status st = check_unary(x, y, n, tier);
+    /* the whole buffer's checks first: a chunk alone cannot see an overlap with another chunk */
+    ck_status st = ck_check_unary_f32(x, y, n, tier);
     int team = ck_omp_team_size(n, threads);
     if (st != CK_OK || team == 1)
         return st == CK_OK ? f(x, y, n, tier) : st;
