@@ -4,7 +4,7 @@
 #   2. the AArch64 cross build (gcc-aarch64-linux-gnu; and clang --target=aarch64-linux-gnu) and its
 #      test under qemu-aarch64 with a strided sweep, also with GATEKERNELS_ISA set; the result
 #      digests must equal the x86 ones bit for bit;
-#   3. `make install` to a temporary prefix, then examples/trainer_step.c built through pkg-config
+#   3. `make install` to a temporary prefix, then Examples/CTrainerStep/trainer_step.c built through pkg-config
 #      against the installed library and run (natively, and the AArch64 build under qemu).
 # Environment: CLANG (default clang), CROSS_CC (default aarch64-linux-gnu-gcc), QEMU_STRIDE (default
 # 20011: every 20011th float of the whole line, about a minute under qemu), CK_SKIP_CROSS=1 to skip 2.
@@ -29,11 +29,11 @@ for cc in gcc "$CLANG"; do
     mk "$name" CC="$cc" test | tee "$out/$name.log"
 done
 
-step "install to a temporary prefix; examples/trainer_step.c through pkg-config"
+step "install to a temporary prefix; Examples/CTrainerStep/trainer_step.c through pkg-config"
 mk gcc CC=gcc PREFIX="$out/prefix" install
 export PKG_CONFIG_PATH=$out/prefix/lib/pkgconfig
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
-gcc -Wall -Wextra -Werror "$root/examples/trainer_step.c" $(pkg-config --cflags --libs ckernels) -lm \
+gcc -Wall -Wextra -Werror "$root/Examples/CTrainerStep/trainer_step.c" $(pkg-config --cflags --libs ckernels) -lm \
     -Wl,-rpath,"$(pkg-config --variable=libdir ckernels)" -o "$out/trainer_step"
 "$out/trainer_step"
 
@@ -65,7 +65,7 @@ step "AArch64: install, example through pkg-config, run under qemu"
 mk aarch64 CC="$CROSS_CC" PREFIX="$out/prefix-aarch64" install
 export PKG_CONFIG_PATH=$out/prefix-aarch64/lib/pkgconfig
 # shellcheck disable=SC2046
-"$CROSS_CC" -Wall -Wextra -Werror "$root/examples/trainer_step.c" $(pkg-config --cflags --libs ckernels) -lm \
+"$CROSS_CC" -Wall -Wextra -Werror "$root/Examples/CTrainerStep/trainer_step.c" $(pkg-config --cflags --libs ckernels) -lm \
     -Wl,-rpath,"$(pkg-config --variable=libdir ckernels)" -o "$out/trainer_step-aarch64"
 qemu-aarch64 -L "/usr/$("$CROSS_CC" -dumpmachine)" "$out/trainer_step-aarch64"
 step "C library CI passed"

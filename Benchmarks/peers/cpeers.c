@@ -2,7 +2,6 @@
  * from functions compiled for AVX-512 by attribute (no -mavx512f for the target), so the build
  * needs neither sleef.h nor libsleef. */
 #include <dlfcn.h>
-#include <immintrin.h>
 #include <math.h>
 #include <pthread.h>
 
@@ -21,6 +20,7 @@ void peers_libm_tanh(const float *x, float *y, size_t n)
 }
 
 #if defined(__x86_64__)
+#include <immintrin.h>
 #define AVX512 __attribute__((target("avx512f")))
 typedef __m512 (*sleef_v16)(__m512);
 static sleef_v16 sleef_expf_u10, sleef_tanhf_u10, sleef_tanhf_u35;
