@@ -32,6 +32,22 @@ static inline __attribute__((always_inline)) CK_TARGET void ck_st(float *p, vf v
     else
         vf_store_tail(p, v, k);
 }
+/* Runs the statements over columns [0, n) a vector at a time, `j` the column and `k` the lanes
+ * left: full vectors with k = VL, a constant that folds ck_ld/ck_st into plain loads and stores,
+ * then at most one tail pass with k = n - j (masked or padded). */
+#define CK_FOR_VECTORS(j, k, n, ...)                                                             \
+    do {                                                                                          \
+        size_t j = 0;                                                                             \
+        for (; j + VL <= (n); j += VL) {                                                          \
+            const size_t k = VL;                                                                  \
+            __VA_ARGS__                                                                           \
+        }                                                                                         \
+        if (j < (n)) {                                                                            \
+            const size_t k = (n) - j;                                                             \
+            __VA_ARGS__                                                                           \
+        }                                                                                         \
+    } while (0)
+
 /* s(1 - s) = s - s*s, the sigmoid derivative from its output, one rounding */
 static inline __attribute__((always_inline)) CK_TARGET vf ck_dsigmoid(vf s) { return vf_fnma(s, s, s); }
 /* 1 - t*t, the tanh derivative from its output, one rounding (no cancellation beyond t's own error) */
@@ -79,8 +95,8 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
                 gi = tmp, gf = tmp + CK_GATE_BLOCK, gg = tmp + 2 * CK_GATE_BLOCK, go = tmp + 3 * CK_GATE_BLOCK;
             }
             /* 1: the four independent gate activations; preactivation = (z + b) + forget_bias */
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j, col = j0 + j;
+            CK_FOR_VECTORS(j, k, n, {
+                const size_t col = j0 + j;
                 vf zi = ck_ld(zr + off.i + col, k), zf = ck_ld(zr + off.f + col, k);
                 vf zg = ck_ld(zr + off.g + col, k), zo = ck_ld(zr + off.o + col, k);
                 if (bias) {
@@ -93,22 +109,22 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
                 ck_st(gf + j, ck_sigmoid_v(vf_add(zf, fbias), PS), k);
                 ck_st(gg + j, ck_tanh_v(zg, PT), k);
                 ck_st(go + j, ck_sigmoid_v(zo, PS), k);
-            }
+            });
             /* 2: c = clip(f c_prev + i g); c_prev is read before c (c == c_prev is fine) */
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j, at = r * H + j0 + j;
+            CK_FOR_VECTORS(j, k, n, {
+                const size_t at = r * H + j0 + j;
                 vf i = ck_ld(gi + j, k), f = ck_ld(gf + j, k), g = ck_ld(gg + j, k);
                 vf cu = vf_fma(f, ck_ld(c_prev + at, k), vf_mul(i, g));
                 ck_st(c + at, vf_min(vf_max(cu, lo), hi), k); /* NaN in cu propagates */
-            }
+            });
             /* 3: h = o tanh(c) */
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j, at = r * H + j0 + j;
+            CK_FOR_VECTORS(j, k, n, {
+                const size_t at = r * H + j0 + j;
                 vf tc = ck_tanh_v(ck_ld(c + at, k), PT);
                 ck_st(h + at, vf_mul(ck_ld(go + j, k), tc), k);
                 if (ws)
                     ck_st(ws + d->batch * 4 * H + at, tc, k);
-            }
+            });
         }
     }
 }
@@ -154,8 +170,7 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                 const float *gw = ws + r * 4 * H + j0;
                 float *gd = dz + r * 4 * H + j0;
                 /* 1: the output gate; dc through h plus the gradient from the next step */
-                for (size_t j = 0; j < n; j += VL) {
-                    const size_t k = n - j;
+                CK_FOR_VECTORS(j, k, n, {
                     vf o = ck_ld(gw + off.o + j, k), tc = ck_ld(tcs + at + j, k), dhv = ck_ld(dh + at + j, k);
                     vf dcn = dc_next ? ck_ld(dc_next + at + j, k) : vf_set(0.0f);
                     vf dzo = vf_mul(vf_mul(dhv, tc), ck_dsigmoid(o));
@@ -163,11 +178,10 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                     ck_st(gd + off.o + j, dzo, k);
                     if (db)
                         ck_acc(acc[3] + j, dzo, k);
-                }
+                });
                 /* 2: a clipped c does not depend on the gates or c_prev: zero dc where |c| > clip (c
                  * recomputed exactly as the forward did; NaN passes through); then f and c_prev */
-                for (size_t j = 0; j < n; j += VL) {
-                    const size_t k = n - j;
+                CK_FOR_VECTORS(j, k, n, {
                     vf i = ck_ld(gw + off.i + j, k), f = ck_ld(gw + off.f + j, k), g = ck_ld(gw + off.g + j, k);
                     vf cp = ck_ld(c_prev + at + j, k);
                     vf cu = vf_fma(f, cp, vf_mul(i, g));
@@ -178,10 +192,9 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                     ck_st(dc_prev + at + j, vf_mul(dc, f), k);
                     if (db)
                         ck_acc(acc[1] + j, dzf, k);
-                }
+                });
                 /* 3: the input gate and the candidate */
-                for (size_t j = 0; j < n; j += VL) {
-                    const size_t k = n - j;
+                CK_FOR_VECTORS(j, k, n, {
                     vf i = ck_ld(gw + off.i + j, k), g = ck_ld(gw + off.g + j, k), dc = ck_ld(dcb + j, k);
                     vf dzi = vf_mul(vf_mul(dc, g), ck_dsigmoid(i));
                     vf dzg = vf_mul(vf_mul(dc, i), ck_dtanh(g));
@@ -191,13 +204,12 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                         ck_acc(acc[0] + j, dzi, k);
                         ck_acc(acc[2] + j, dzg, k);
                     }
-                }
+                });
             }
             if (db) {
                 const size_t at[4] = { off.i, off.f, off.g, off.o };
                 for (size_t q = 0; q < 4; ++q)
-                    for (size_t j = 0; j < n; j += VL)
-                        ck_acc(db + at[q] + j0 + j, ck_ld(acc[q] + j, n - j), n - j);
+                    CK_FOR_VECTORS(j, k, n, ck_acc(db + at[q] + j0 + j, ck_ld(acc[q] + j, k), k););
             }
         }
         g0 = g1;
@@ -220,13 +232,13 @@ ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, 
         for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
             const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
             float *gr = ws ? ws + r * 3 * H + j0 : tmp, *gz = ws ? gr + H : tmp + CK_GATE_BLOCK;
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j, col = j0 + j;
+            CK_FOR_VECTORS(j, k, n, {
+                const size_t col = j0 + j;
                 ck_st(gr + j, ck_sigmoid_v(vf_add(ck_ld(xr + col, k), ck_ld(hr + col, k)), PS), k);
                 ck_st(gz + j, ck_sigmoid_v(vf_add(ck_ld(xr + H + col, k), ck_ld(hr + H + col, k)), PS), k);
-            }
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j, col = j0 + j, at = r * H + col;
+            });
+            CK_FOR_VECTORS(j, k, n, {
+                const size_t col = j0 + j, at = r * H + col;
                 vf rv = ck_ld(gr + j, k), zv = ck_ld(gz + j, k), hn = ck_ld(hr + 2 * H + col, k);
                 vf nv = ck_tanh_v(vf_fma(rv, hn, ck_ld(xr + 2 * H + col, k)), PT);
                 ck_st(h + at, vf_fma(zv, ck_ld(h_prev + at, k), vf_fnma(zv, nv, nv)), k);
@@ -234,7 +246,7 @@ ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, 
                     ck_st(gr + 2 * H + j, nv, k);
                     ck_st(ws + d->batch * 3 * H + at, hn, k);
                 }
-            }
+            });
         }
     }
 }
@@ -254,8 +266,7 @@ static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, c
             const float *gw = ws + r * 3 * H + j0;
             float *gx = dx + r * 3 * H + j0, *gh = dhg + r * 3 * H + j0;
             /* 1: the update gate, h_prev's direct part, and the candidate's preactivation gradient */
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j;
+            CK_FOR_VECTORS(j, k, n, {
                 vf zv = ck_ld(gw + H + j, k), nv = ck_ld(gw + 2 * H + j, k);
                 vf hp = ck_ld(h_prev + at + j, k), dhv = ck_ld(dh + at + j, k);
                 vf daz = vf_mul(vf_mul(dhv, vf_sub(hp, nv)), ck_dsigmoid(zv)); /* dh (h_prev - n) sigma'(z) */
@@ -263,17 +274,16 @@ static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, c
                 ck_st(gx + H + j, daz, k);
                 ck_st(gh + H + j, daz, k);
                 ck_st(dh_prev + at + j, vf_mul(dhv, zv), k);
-            }
+            });
             /* 2: the reset gate and the candidate */
-            for (size_t j = 0; j < n; j += VL) {
-                const size_t k = n - j;
+            CK_FOR_VECTORS(j, k, n, {
                 vf rv = ck_ld(gw + j, k), hn = ck_ld(hns + at + j, k), dan = ck_ld(danb + j, k);
                 vf dar = vf_mul(vf_mul(dan, hn), ck_dsigmoid(rv));
                 ck_st(gx + j, dar, k);
                 ck_st(gh + j, dar, k);
                 ck_st(gx + 2 * H + j, dan, k);
                 ck_st(gh + 2 * H + j, vf_mul(dan, rv), k);
-            }
+            });
         }
     }
 }
