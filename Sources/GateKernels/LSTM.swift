@@ -327,21 +327,14 @@ let rowGroup = Int(CK_GATES_DB_ROWS)
 let gateAutomaticGrain = 1 << 15
 
 /// The number of row chunks for a batch: whole groups of `rowGroup` rows, at most one per thread.
+/// Only `.automatic` differs from the activations' rule: its grain counts hidden elements.
+/// (`.openMP` never gets here: the cells hand it to the OpenMP gate drivers.)
 func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
     let groups = (batch + rowGroup - 1) / rowGroup
-    switch parallelism {
-    case .serial:
-        return 1
-    case .threads(let n):
-        precondition(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
-        return max(1, min(n, groups))
-    case .automatic:
+    if case .automatic = parallelism {
         return max(1, min(activeProcessorCount, groups, batch * hidden / gateAutomaticGrain))
-    #if OpenMP
-    case .openMP: // the cells hand .openMP to the OpenMP drivers (ck_lstm_*_omp, ck_gru_*_omp)
-        preconditionFailure("rowChunkCount: .openMP is run by the OpenMP drivers")
-    #endif
     }
+    return chunkCount(groups, parallelism)
 }
 
 /// Runs `body` over `chunks` contiguous row ranges of `0..<batch`, each a whole number of groups
