@@ -82,12 +82,7 @@ struct Bench: ParsableCommand {
         for k in kernelList where !["sigmoid", "tanh", "lstm", "gru"].contains(k) {
             throw ValidationError("unknown kernel \(k); use sigmoid, tanh, lstm, gru")
         }
-        let tierList = try list(tiers).map { name in
-            guard let t = Tier.allCases.first(where: { $0.description == name }) else {
-                throw ValidationError("unknown tier \(name); use precise, fast, approximate")
-            }
-            return t
-        }
+        let tierList = try parseTiers(tiers)
         let threadList = try list(threads).map { s -> Int in
             guard let t = Int(s), t >= 1 else { throw ValidationError("bad thread count \(s)") }
             return t

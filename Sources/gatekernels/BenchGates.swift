@@ -36,12 +36,7 @@ struct BenchGates: ParsableCommand {
     var threadCPUTime = false
 
     func run() throws {
-        let tierList = try tiers.split(separator: ",").map { name in
-            guard let t = Tier.allCases.first(where: { $0.description == name }) else {
-                throw ValidationError("unknown tier \(name); use precise, fast, approximate")
-            }
-            return t
-        }
+        let tierList = try parseTiers(tiers)
         let shapeList = try shapes.split(separator: ",").map { s -> (Int, Int) in
             let parts = s.split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("bad shape \(s); use BxH") }
@@ -113,7 +108,7 @@ struct BenchGates: ParsableCommand {
         // about 1 ns per element per job: size the repeats for the target batch time
         let repeats = max(1, Int(batchMilliseconds * 1e6 / Double(n)))
         let times = threadCPUTime
-            ? interleavedCPUTimes(jobs.prefix(7).map(\.1), batches: batches, repeatsPerBatch: repeats)
+            ? interleavedTimes(jobs.prefix(7).map(\.1), batches: batches, repeatsPerBatch: repeats, clock: threadCPUSeconds)
             : interleavedTimes(jobs.map(\.1), batches: batches, repeatsPerBatch: repeats)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
@@ -131,25 +126,6 @@ struct BenchGates: ParsableCommand {
             print("  2-thread speedup: LSTM fwd \(ratio(1, 7)), LSTM bwd \(ratio(3, 8)), GRU fwd \(ratio(5, 9)), GRU bwd \(ratio(6, 10))")
         }
     }
-}
-
-/// `interleavedTimes` by the calling thread's CPU clock (single-thread jobs only).
-private func interleavedCPUTimes(_ jobs: [() -> Void], batches: Int, repeatsPerBatch: Int) -> [[Double]] {
-    func cpuNow() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-    var times = [[Double]](repeating: [], count: jobs.count)
-    for job in jobs { job() }
-    for _ in 0..<batches {
-        for (k, job) in jobs.enumerated() {
-            let t0 = cpuNow()
-            for _ in 0..<repeatsPerBatch { job() }
-            times[k].append((cpuNow() - t0) / Double(repeatsPerBatch))
-        }
-    }
-    return times
 }
 
 private func fmt(_ v: Double, _ digits: Int = 3) -> String {

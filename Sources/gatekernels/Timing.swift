@@ -1,3 +1,6 @@
+import ArgumentParser
+import Foundation
+import GateKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,23 +8,28 @@ import Darwin
 #endif
 
 /// Monotonic seconds.
-func now() -> Double {
+func now() -> Double { seconds(CLOCK_MONOTONIC) }
+
+/// Seconds of CPU time of the calling thread: leaves out time spent waiting for a core.
+func threadCPUSeconds() -> Double { seconds(CLOCK_THREAD_CPUTIME_ID) }
+
+private func seconds(_ clock: clockid_t) -> Double {
     var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
+    clock_gettime(clock, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 /// Times several jobs the noise-robust way: many short batches, interleaved (job 1, job 2, ...,
 /// job 1, job 2, ...) so that drift and neighbours hit every job alike. Returns, per job, the
-/// seconds of each batch divided by `repeatsPerBatch`.
-func interleavedTimes(_ jobs: [() -> Void], batches: Int, repeatsPerBatch: Int) -> [[Double]] {
+/// seconds of each batch divided by `repeatsPerBatch`, read from `clock`.
+func interleavedTimes(_ jobs: [() -> Void], batches: Int, repeatsPerBatch: Int, clock: () -> Double = now) -> [[Double]] {
     var times = [[Double]](repeating: [], count: jobs.count)
     for job in jobs { job() } // warm caches and wake the clock
     for _ in 0..<batches {
         for (k, job) in jobs.enumerated() {
-            let t0 = now()
+            let t0 = clock()
             for _ in 0..<repeatsPerBatch { job() }
-            times[k].append((now() - t0) / Double(repeatsPerBatch))
+            times[k].append((clock() - t0) / Double(repeatsPerBatch))
         }
     }
     return times
@@ -46,5 +54,16 @@ func uniformInputs(_ count: Int, _ lo: Float = -10, _ hi: Float = 10, seed: UInt
     return (0..<count).map { _ in
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return lo + (hi - lo) * Float(state >> 40) / Float(1 << 24)
+    }
+}
+
+/// The tiers of a comma-separated list of names (`precise,fast`), or a usage error naming the bad one.
+func parseTiers(_ list: String) throws -> [Tier] {
+    try list.split(separator: ",").map { part in
+        let name = part.trimmingCharacters(in: .whitespaces)
+        guard let tier = Tier.allCases.first(where: { $0.description == name }) else {
+            throw ValidationError("unknown tier \(name); use precise, fast, approximate")
+        }
+        return tier
     }
 }
