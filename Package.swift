@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "GateKernels",
+    // Synchronization's Atomic (the parallel drivers' block counters) needs these on Apple systems.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "GateKernels", targets: ["GateKernels"]),
         .library(name: "CKernels", targets: ["CKernels"]),

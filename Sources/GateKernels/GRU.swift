@@ -102,7 +102,7 @@ public struct GRUCell: Sendable, Hashable {
         let p = GatePointers(x.baseAddress, hg.baseAddress, hPrev.baseAddress, out0: h.baseAddress, out1: ws?.baseAddress)
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
                 check(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
                                           p.in0, p.in1, p.in2, p.out0, p.out1),
                       "GRUCell.forward")
@@ -162,7 +162,7 @@ public struct GRUCell: Sendable, Hashable {
                              out2: dhPrev.baseAddress)
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
                 check(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
                                            p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
                       "GRUCell.backward")

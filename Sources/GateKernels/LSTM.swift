@@ -157,7 +157,7 @@ public struct LSTMCell: Sendable, Hashable {
                              out2: ws?.baseAddress)
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
+            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
                 check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
                                            p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
                       "LSTMCell.forward")
@@ -255,7 +255,7 @@ public struct LSTMCell: Sendable, Hashable {
                              out0: dz.baseAddress, out1: dcPrev.baseAddress)
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
-            reduceBiasGradient(batch: B, width: 4 * H, chunks: rowChunkCount(batch: B, hidden: H, parallelism),
+            reduceBiasGradient(batch: B, hidden: H, width: 4 * H, chunks: rowChunkCount(batch: B, hidden: H, parallelism),
                                into: db?.baseAddress) { rows, dbPart in
                 check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
                                             p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
@@ -337,30 +337,21 @@ func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
     return chunkCount(groups, parallelism)
 }
 
-/// Runs `body` over `chunks` contiguous row ranges of `0..<batch`, each a whole number of groups
-/// (but the last), on `concurrentPerform` when there is more than one.
-func forEachRowChunk(batch: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    if chunks <= 1 {
-        body(0..<batch)
-        return
-    }
-    let groups = (batch + rowGroup - 1) / rowGroup
-    let per = (groups + chunks - 1) / chunks * rowGroup
-    DispatchQueue.concurrentPerform(iterations: chunks) { k in
-        let start = min(batch, k * per)
-        body(start..<min(batch, start + per))
-    }
+/// Runs `body` over row ranges of `0..<batch` with `forEachBlock`: blocks of whole `rowGroup`s of
+/// about `elementBlockTarget` hidden elements, on `chunks` participants.
+func forEachRowChunk(batch: Int, hidden: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    forEachBlock(count: batch, chunks: chunks, align: rowGroup, blockTarget: elementBlockTarget / max(1, hidden), body)
 }
 
 /// Runs a row-range kernel that accumulates a `width`-wide reduction into `db` (nil: none), with the
 /// same bits for every chunk count: one call when serial; otherwise one call per row group into
 /// its own partial (filled with -0, the additive identity for every value), then the partials
 /// added to `db` in group order, as the serial kernel adds its group sums.
-func reduceBiasGradient(batch: Int, width: Int, chunks: Int, into db: UnsafeMutablePointer<Float>?,
+func reduceBiasGradient(batch: Int, hidden: Int, width: Int, chunks: Int, into db: UnsafeMutablePointer<Float>?,
                         _ kernel: @Sendable (Range<Int>, UnsafeMutablePointer<Float>?) -> Void) {
     guard chunks > 1, let db else {
         let shared = GatePointers(out0: db)
-        forEachRowChunk(batch: batch, chunks: chunks) { kernel($0, shared.out0) }
+        forEachRowChunk(batch: batch, hidden: hidden, chunks: chunks) { kernel($0, shared.out0) }
         return
     }
     let groups = (batch + rowGroup - 1) / rowGroup
@@ -368,7 +359,7 @@ func reduceBiasGradient(batch: Int, width: Int, chunks: Int, into db: UnsafeMuta
     defer { partials.deallocate() }
     partials.initialize(repeating: -0.0, count: groups * width)
     let shared = GatePointers(out0: partials)
-    forEachRowChunk(batch: batch, chunks: chunks) { rows in
+    forEachRowChunk(batch: batch, hidden: hidden, chunks: chunks) { rows in
         for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowGroup) {
             kernel(start..<min(rows.upperBound, start + rowGroup), shared.out0! + start / rowGroup * width)
         }

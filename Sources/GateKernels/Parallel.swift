@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if OpenMP
 import CKernelsOpenMP
 #endif
@@ -14,11 +15,11 @@ struct SendablePointers: @unchecked Sendable {
     }
 }
 
-/// Elements per chunk below which `.automatic` stays on one thread: waking a Dispatch worker
-/// costs tens to hundreds of microseconds on small, busy VMs, which the work it takes over must
-/// repay. Two chunks reached 1.05x to 1.3x at 512K elements and lost (0.85x to 0.93x) at 256K on
-/// the VMs of docs/threads.md (`gatekernels bench --threads 1,2`), so the split starts at 512K.
-@usableFromInline let automaticGrain = 1 << 18
+/// Elements per chunk below which `.automatic` stays on one thread. With `StandbyWorkers`, two
+/// threads reached 1.5x at 32K elements and 1.7x from 128K on the VM of docs/threads.md (`gatekernels
+/// bench --threads 1,2`); 16K-element chunks were about even. A first call after the standby time
+/// also pays the wake-up request, so the split starts at two 32K-element chunks.
+@usableFromInline let automaticGrain = 1 << 15
 
 /// The number of contiguous chunks `count` elements are split into.
 @inlinable
@@ -42,18 +43,145 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
 /// The processors online, read once.
 @usableFromInline let activeProcessorCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-/// Runs `body` over `chunks` contiguous ranges of `0..<count`, each a multiple of 64 elements
-/// except the last, on `concurrentPerform` when there is more than one.
-@inlinable
-func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    if chunks <= 1 {
+/// Runs `body` over `0..<count` on `chunks` participants, in blocks of about `blockTarget` units
+/// (multiples of `align`, the last possibly short). Which thread runs a block never changes a
+/// result: blocks are independent (the LSTM bias gradient keeps one partial per row group).
+///
+/// Participant 0 is the calling thread; the others are Dispatch workers of `StandbyWorkers`, or,
+/// when another call holds those, of `concurrentPerform`. Each participant owns a contiguous share
+/// of the blocks and takes them front to back (so with workers on time each thread sees the same
+/// memory call after call), then helps with the shares still unfinished. A worker that arrives late
+/// therefore never delays the call: the caller does its blocks, and waits at most for blocks in flight.
+@usableFromInline
+func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body: (Range<Int>) -> Void) {
+    let units = (count + align - 1) / align
+    let share = (units + max(1, chunks) - 1) / max(1, chunks)   // units per participant
+    let block = max(1, min(share, blockTarget / align)) * align // elements per block
+    let blocks = (count + block - 1) / block
+    let shares = min(chunks, blocks)
+    if shares <= 1 {
         body(0..<count)
         return
     }
-    let per = ((count + chunks - 1) / chunks + 63) & ~63
-    DispatchQueue.concurrentPerform(iterations: chunks) { k in
-        let start = min(count, k * per)
-        body(start..<min(count, start + per))
+    withoutActuallyEscaping({ (b: Int) in body(b * block..<min(count, (b + 1) * block)) }) { run in
+        let job = BlockShares(shares: shares, blocks: blocks, run: run)
+        if !StandbyWorkers.shared.perform(job) {
+            DispatchQueue.concurrentPerform(iterations: shares) { job.run(participant: $0) }
+        }
+    }
+}
+
+/// Elements per block: ~4 µs of a fast activation, long enough that claiming one (an atomic add)
+/// costs nothing, short enough that the caller seldom waits for a worker's last block.
+@usableFromInline let elementBlockTarget = 1 << 14
+
+/// Runs `body` over `chunks` shares of `0..<count` (blocks of whole 64-element units) with
+/// `forEachBlock`.
+@inlinable
+func forEachChunk(count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
+    forEachBlock(count: count, chunks: chunks, align: 64, blockTarget: elementBlockTarget, body)
+}
+
+/// For the package's benchmarks: runs `body` over `0..<count` split as the activations split it
+/// under `parallelism` (so a parallel memcpy comparator pays the same scheduling costs).
+@_spi(Benchmarks) public func forEachChunk(count: Int, parallelism: Parallelism, _ body: (Range<Int>) -> Void) {
+    forEachChunk(count: count, chunks: chunkCount(count, parallelism), body)
+}
+
+/// One parallel call: `blocks` blocks in `shares` contiguous shares (share k is blocks
+/// `k * blocks / shares ..< (k + 1) * blocks / shares`), each with the index of its next unclaimed block.
+final class BlockShares: @unchecked Sendable {
+    let next: UnsafeMutablePointer<Atomic<Int>>
+    let shares: Int, blocks: Int
+    let run: (Int) -> Void
+
+    init(shares: Int, blocks: Int, run: @escaping (Int) -> Void) {
+        self.shares = shares
+        self.blocks = blocks
+        self.run = run
+        next = .allocate(capacity: shares)
+        for k in 0..<shares { (next + k).initialize(to: Atomic(k * blocks / shares)) }
+    }
+    deinit {
+        next.deinitialize(count: shares)
+        next.deallocate()
+    }
+
+    /// Runs blocks as participant `k`: its own share first, then whatever the others left.
+    func run(participant k: Int) {
+        for s in 0..<shares {
+            let owner = (k + s) % shares, end = (owner + 1) * blocks / shares
+            while case let b = next[owner].wrappingAdd(1, ordering: .relaxed).oldValue, b < end {
+                run(b)
+            }
+        }
+    }
+}
+
+/// Dispatch workers that, after a parallel call, wait `standbyNanoseconds` for the next one before
+/// they go back to Dispatch (as OpenMP's idle threads spin for KMP_BLOCKTIME). Waking a Dispatch
+/// worker takes 35 to 50 µs on these VMs, as long as a 256K-element activation takes on one thread;
+/// a worker on standby joins a call within a microsecond. One call at a time uses them; a call made
+/// meanwhile from another thread falls back to `concurrentPerform`.
+final class StandbyWorkers: @unchecked Sendable {
+    static let shared = StandbyWorkers()
+    static let standbyNanoseconds: UInt64 = 200_000
+
+    private let busy = Atomic<Bool>(false)    // a call owns `job`
+    private let open = Atomic<Bool>(false)    // workers may join `job`
+    private let joined = Atomic<Int>(0)       // workers inside `job`
+    private let participants = Atomic<Int>(1) // the next participant index (the caller is 0)
+    private let alive = Atomic<Int>(0)        // workers running `standBy`
+    private var job: BlockShares?             // written only while closed with nobody joined
+    private let maxWorkers = activeProcessorCount - 1
+
+    /// Runs `job` on the caller and the standby workers; false (nothing run) when another call holds them.
+    func perform(_ job: BlockShares) -> Bool {
+        guard maxWorkers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return false }
+        self.job = job
+        participants.store(1, ordering: .relaxed)
+        open.store(true, ordering: .sequentiallyConsistent)
+        wake(min(maxWorkers, job.shares - 1))
+        job.run(participant: 0)
+        // every block is claimed: close, then wait for the blocks still in flight
+        open.store(false, ordering: .sequentiallyConsistent)
+        while joined.load(ordering: .sequentiallyConsistent) != 0 {}
+        self.job = nil
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    /// Starts workers until `count` are alive.
+    private func wake(_ count: Int) {
+        var n = alive.load(ordering: .relaxed)
+        while n < count {
+            let (exchanged, seen) = alive.compareExchange(expected: n, desired: n + 1, ordering: .relaxed)
+            if exchanged {
+                DispatchQueue.global(qos: .userInitiated).async { self.standBy() }
+                n += 1
+            } else {
+                n = seen
+            }
+        }
+    }
+
+    private func standBy() {
+        var idleSince = DispatchTime.now().uptimeNanoseconds
+        while true {
+            if open.load(ordering: .acquiring) {
+                // joined before the second look: the caller, closing after it, waits for us
+                joined.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                if open.load(ordering: .sequentiallyConsistent), let job {
+                    job.run(participant: participants.wrappingAdd(1, ordering: .relaxed).oldValue % job.shares)
+                }
+                joined.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                idleSince = DispatchTime.now().uptimeNanoseconds
+            } else if DispatchTime.now().uptimeNanoseconds - idleSince > Self.standbyNanoseconds {
+                alive.wrappingSubtract(1, ordering: .relaxed)
+                return
+            }
+        }
     }
 }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import CKernels
 import CPeers
 import Foundation
-import GateKernels
+@_spi(Benchmarks) import GateKernels
 #if OpenMP
 import CKernelsOpenMP
 #endif
@@ -442,18 +442,15 @@ private final class Buffer {
     deinit { pointer.deallocate() }
 }
 
-/// memcpy of `count` floats split into `threads` contiguous chunks on `concurrentPerform`: the
+/// memcpy of `count` floats split into `threads` chunks by the activations' own parallel driver: the
 /// memory-bound floor for a kernel run with as many threads.
 private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ count: Int, threads: Int) {
     if threads == 1 {
         memcpy(target, source, count * MemoryLayout<Float>.stride)
         return
     }
-    let per = (count + threads - 1) / threads
-    let t = UInt(bitPattern: target), s = UInt(bitPattern: source)
-    DispatchQueue.concurrentPerform(iterations: threads) { k in
-        let start = min(count, k * per), end = min(count, start + per)
-        memcpy(UnsafeMutableRawPointer(bitPattern: t)! + start * 4, UnsafeRawPointer(bitPattern: s)! + start * 4, (end - start) * 4)
+    forEachChunk(count: count, parallelism: .threads(threads)) { r in
+        memcpy(target + r.lowerBound, source + r.lowerBound, r.count * MemoryLayout<Float>.stride)
     }
 }
 
