@@ -319,12 +319,11 @@ func check(_ status: ck_status, _ name: String) {
 /// order (see `ck_lstm_backward`) survives any thread count.
 let rowGroup = Int(CK_GATES_DB_ROWS)
 
-/// Hidden elements (B·H) per thread below which `.automatic` stays on one thread. A gate update costs
-/// about 1.3 ns per hidden element, so this is ~40 µs of work per thread: the same time per thread as
-/// the activations' measured grain (`automaticGrain` elements at ~0.25 ns), above the cost of waking
-/// a Dispatch worker on these VMs. (Not yet re-measured for the gates: check with
-/// `gatekernels bench-gates --shapes 16x1024,32x1024,64x1024` on an idle machine.)
-let gateAutomaticGrain = 1 << 15
+/// Hidden elements (B·H) per thread below which `.automatic` stays on one thread. Measured with
+/// `gatekernels bench-gates --shapes 16x512,32x512,16x1024 --tiers fast` (docs/threads.md's VM): two
+/// threads gave 0.99x to 1.34x at 16x512 (4K per thread), 1.11x to 1.57x at 32x512 and 1.30x to
+/// 1.52x at 16x1024 (8K and 16K per thread), so the split starts at 8K hidden elements per thread.
+let gateAutomaticGrain = 1 << 13
 
 /// The number of row chunks for a batch: whole groups of `rowGroup` rows, at most one per thread.
 /// Only `.automatic` differs from the activations' rule: its grain counts hidden elements.
