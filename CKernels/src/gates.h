@@ -94,9 +94,18 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
             } else {
                 gi = tmp, gf = tmp + CK_GATE_BLOCK, gg = tmp + 2 * CK_GATE_BLOCK, go = tmp + 3 * CK_GATE_BLOCK;
             }
+            /* the next block's preactivations, fetched while this block computes (the divides' long
+             * latency leaves the hardware prefetcher behind) */
+            const float *znext = j0 + CK_GATE_BLOCK < H ? zr + j0 + CK_GATE_BLOCK : r + 1 < r1 ? zr + zs : NULL;
             /* 1: the four independent gate activations; preactivation = (z + b) + forget_bias */
             CK_FOR_VECTORS(j, k, n, {
                 const size_t col = j0 + j;
+                if (znext) {
+                    __builtin_prefetch(znext + off.i + j);
+                    __builtin_prefetch(znext + off.f + j);
+                    __builtin_prefetch(znext + off.g + j);
+                    __builtin_prefetch(znext + off.o + j);
+                }
                 vf zi = ck_ld(zr + off.i + col, k), zf = ck_ld(zr + off.f + col, k);
                 vf zg = ck_ld(zr + off.g + col, k), zo = ck_ld(zr + off.o + col, k);
                 if (bias) {
