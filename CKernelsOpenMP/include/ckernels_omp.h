@@ -9,7 +9,7 @@
  *
  * threads: the most threads to use (0: OpenMP's default, omp_get_max_threads()). Fewer run when
  * the work is too small to repay waking them: at least CK_OMP_GRAIN elements per thread
- * (B x H per thread for the gates). Without OpenMP the drivers run serially. */
+ * (CK_OMP_GATE_GRAIN hidden elements B x H per thread for the gates). Without OpenMP the drivers run serially. */
 #ifndef CKERNELS_OMP_H
 #define CKERNELS_OMP_H
 
@@ -19,10 +19,11 @@
 extern "C" {
 #endif
 
-/* Elements per thread below which a driver uses fewer threads. On the busy 2-core VMs of
- * docs/threads.md two threads on 256K elements and more gave 1.2x to 1.9x, but 0.84x to 1.8x on
- * 128K and 0.25x to 1.5x on 32K; measured with `gatekernels bench --threads 1,2`. */
-#define CK_OMP_GRAIN 131072
+/* Elements per thread below which a driver uses fewer threads: activations (CK_OMP_GRAIN) and
+ * gate updates (CK_OMP_GATE_GRAIN, hidden elements B x H). Measured with `gatekernels bench
+ * --threads 1,2` on the 2-core VM of docs/threads.md; see the table there. */
+#define CK_OMP_GRAIN 32768
+#define CK_OMP_GATE_GRAIN 8192
 
 /* The number of threads a driver uses for `elements` elements with at most `threads` threads. */
 int ck_omp_team_size(size_t elements, int threads);

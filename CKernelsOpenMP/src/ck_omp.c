@@ -10,7 +10,8 @@
 int omp_get_max_threads(void);
 #endif
 
-int ck_omp_team_size(size_t elements, int threads)
+/* At most `threads` threads (0: OpenMP's default), each with at least `grain` units of work. */
+static int team_size(size_t units, size_t grain, int threads)
 {
 #ifdef _OPENMP
     size_t team = threads > 0 ? (size_t)threads : (size_t)omp_get_max_threads();
@@ -18,10 +19,12 @@ int ck_omp_team_size(size_t elements, int threads)
     size_t team = 1;
     (void)threads;
 #endif
-    if (team > elements / CK_OMP_GRAIN)
-        team = elements / CK_OMP_GRAIN;
+    if (team > units / grain)
+        team = units / grain;
     return team < 1 ? 1 : (int)team;
 }
+
+int ck_omp_team_size(size_t elements, int threads) { return team_size(elements, CK_OMP_GRAIN, threads); }
 
 /* ---- activations --------------------------------------------------------------------------- */
 
@@ -60,10 +63,10 @@ ck_status ck_tanh_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int 
 
 static size_t row_groups(size_t batch) { return (batch + CK_GATES_DB_ROWS - 1) / CK_GATES_DB_ROWS; }
 
-/* Threads for a batch: by the grain over B x H elements, at most one per row group. */
+/* Threads for a batch: by the gate grain over B x H elements, at most one per row group. */
 static int gate_team(size_t batch, size_t hidden, int threads)
 {
-    int team = ck_omp_team_size(batch * hidden, threads);
+    int team = team_size(batch * hidden, CK_OMP_GATE_GRAIN, threads);
     return (size_t)team > row_groups(batch) ? (int)row_groups(batch) : team;
 }
 

@@ -20,13 +20,16 @@ private func seconds(_ clock: clockid_t) -> Double {
 }
 
 /// Times several jobs the noise-robust way: many short batches, interleaved (job 1, job 2, ...,
-/// job 1, job 2, ...) so that drift and neighbours hit every job alike. Returns, per job, the
-/// seconds of each batch divided by `repeatsPerBatch`, read from `clock`.
+/// job 2, job 3, ..., job 1, ...) so that drift and neighbours hit every job alike; each round
+/// starts one job later, so no job always runs first, after the others (e.g. the first OpenMP job
+/// after one-thread jobs, whose worker may have lost its core). Returns, per job, the seconds of
+/// each batch divided by `repeatsPerBatch`, read from `clock`.
 func interleavedTimes(_ jobs: [() -> Void], batches: Int, repeatsPerBatch: Int, clock: () -> Double = now) -> [[Double]] {
     var times = [[Double]](repeating: [], count: jobs.count)
     for job in jobs { job() } // warm caches and wake the clock
-    for _ in 0..<batches {
-        for (k, job) in jobs.enumerated() {
+    for round in 0..<batches {
+        for i in jobs.indices {
+            let k = (round + i) % jobs.count, job = jobs[k]
             let t0 = clock()
             for _ in 0..<repeatsPerBatch { job() }
             times[k].append((clock() - t0) / Double(repeatsPerBatch))
