@@ -401,7 +401,22 @@ struct Bench: ParsableCommand {
              fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100)]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
-            + markdownTable(header, rows) + "\n\n" + scalingSummary(records)
+            + markdownTable(header, rows) + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
+    }
+
+    /// The "x 1 thread" column again, one row per kernel, tier, backend and thread count and one
+    /// column per size (blank where that kernel was not run): the scaling table at a glance.
+    func scalingPivot(_ records: [Record]) -> String {
+        let parallel = records.filter { ($0.threads > 1 || $0.backend == "automatic") && !$0.kernel.hasPrefix("memcpy") }
+        let sizes = Set(parallel.map(\.n)).sorted()
+        var rows: [[String]] = []
+        for r in parallel where !rows.contains(where: { $0[0...3] == [r.kernel, r.tier, r.backend, "\(r.threads)"] }) {
+            let same = parallel.filter { $0.kernel == r.kernel && $0.tier == r.tier && $0.backend == r.backend && $0.threads == r.threads }
+            rows.append([r.kernel, r.tier, r.backend, "\(r.threads)"]
+                        + sizes.map { n in same.first { $0.n == n }.map { fmt($0.xOneThread, 2) } ?? "" })
+        }
+        return "Speed-up over one thread (x 1 thread) by size:\n"
+            + markdownTable(["kernel", "tier", "backend", "threads"] + sizes.map(label), rows)
     }
 
     /// Per backend and thread count, the smallest speed-up over all sizes, and for the fast-tier
