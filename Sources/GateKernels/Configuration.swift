@@ -30,7 +30,7 @@ public enum Parallelism: Sendable, Hashable {
     case serial
     /// Split large buffers across the machine's cores; buffers too small to gain stay serial.
     case automatic
-    /// Split into at most `n` contiguous chunks (`n` >= 1), however small the buffer.
+    /// Use at most `n` threads, the caller included (`n` >= 1), however small the buffer.
     case threads(Int)
     #if OpenMP
     /// Split across at most `n` threads of an OpenMP team (`n` >= 1), fewer when a buffer has

@@ -21,7 +21,7 @@ struct SendablePointers: @unchecked Sendable {
 /// also pays the wake-up request, so the split starts at two 32K-element chunks.
 @usableFromInline let automaticGrain = 1 << 15
 
-/// The number of contiguous chunks `count` elements are split into.
+/// The number of threads (participants of `forEachBlock`) for `count` elements.
 @inlinable
 func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
     switch parallelism {
