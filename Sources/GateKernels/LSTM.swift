@@ -285,7 +285,7 @@ func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKe
     #endif
 }
 
-/// Raw buffer addresses handed to `concurrentPerform` workers; each worker touches its own rows.
+/// Raw buffer addresses handed to the parallel workers; each worker touches its own rows.
 /// (Fixed fields rather than arrays: no allocation per call, which matters at 1 x H.)
 struct GatePointers: @unchecked Sendable {
     var in0, in1, in2, in3: UnsafePointer<Float>?

@@ -4,7 +4,7 @@ import Synchronization
 import CKernelsOpenMP
 #endif
 
-/// Raw pointers handed to `concurrentPerform` workers; each worker touches a disjoint range.
+/// Raw pointers handed to the parallel workers; each worker touches a disjoint range.
 @usableFromInline
 struct SendablePointers: @unchecked Sendable {
     @usableFromInline let input: UnsafePointer<Float>
