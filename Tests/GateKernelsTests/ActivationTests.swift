@@ -279,6 +279,29 @@ struct BufferTests {
         }
     }
 
+    @Test("parallel calls right after, during and after the workers' standby time get identical results")
+    func standbyWorkers() async {
+        // Calls spaced 0 to 400 µs apart: the standby workers are awake, leaving (200 µs), or gone,
+        // so calls meet every state of the pool; two tasks make one of them fall back to
+        // concurrentPerform while the other holds the workers.
+        let x = (0..<200_003).map { Float(sin(Double($0) * 0.0007) * 15) }
+        let expected = sigmoid(x, tier: .fast)
+        await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<2 {
+                group.addTask {
+                    var ok = true
+                    for k in 0..<60 {
+                        usleep(UInt32((k * 37 + task * 101) % 5 * 100))
+                        let p: Parallelism = k % 3 == 0 ? .threads(3) : .threads(2)
+                        ok = ok && sigmoid(x, tier: .fast, parallelism: p).elementsEqualBitwise(expected)
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
+    }
+
     @Test("C API status codes")
     func statusCodes() {
         var buf = [Float](repeating: 1, count: 64)
