@@ -22,10 +22,10 @@ mv docs/threads.md.new docs/threads.md
 { head_of docs/gates.md; echo; load; echo; echo '```'; bench bench-gates --batches 21; echo '```'; } > docs/gates.md.new
 mv docs/gates.md.new docs/gates.md
 
-# README: the pivot ("Speed-up over one thread ..." to the end of its table) between the markers
-pivot=$(sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | sed '/^$/d')
+# README: the pivot table (the rows under "Speed-up over one thread ...") between the markers
+pivot=$(sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | grep '^|')
 awk -v pivot="$pivot" '
-  /^<!-- scaling table: scripts\/regen-speed-docs.sh -->$/ { print; print pivot; skip = 1; next }
+  /^<!-- scaling table: scripts\/regen-speed-docs.sh -->$/ { print; print ""; print pivot; print ""; skip = 1; next }
   /^<!-- end of scaling table -->$/ { skip = 0 }
   !skip { print }' README.md > README.md.new
 mv README.md.new README.md
