@@ -457,13 +457,9 @@ private final class Buffer {
     deinit { pointer.deallocate() }
 }
 
-/// memcpy of `count` floats split into `threads` chunks by the activations' own parallel driver: the
-/// memory-bound floor for a kernel run with as many threads.
+/// memcpy of `count` floats on `threads` threads, split by the activations' own parallel driver
+/// (one call when `threads` is 1): the memory-bound floor for a kernel run with as many threads.
 private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ count: Int, threads: Int) {
-    if threads == 1 {
-        memcpy(target, source, count * MemoryLayout<Float>.stride)
-        return
-    }
     forEachChunk(count: count, parallelism: .threads(threads)) { r in
         memcpy(target + r.lowerBound, source + r.lowerBound, r.count * MemoryLayout<Float>.stride)
     }
