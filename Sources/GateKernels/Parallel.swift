@@ -122,7 +122,7 @@ final class BlockShares: @unchecked Sendable {
 /// they go back to Dispatch (as OpenMP's idle threads spin for KMP_BLOCKTIME). Waking a sleeping
 /// Dispatch worker took 15 to 55 µs on these VMs, up to as long as a 256K-element activation takes
 /// on one thread; with workers on standby, back-to-back calls of 128K to 1M elements ran 1.8x
-/// to 1.95x faster on two threads (docs/threads.md). One call at a time uses them; a call made
+/// to 1.96x faster on two threads (docs/threads.md). One call at a time uses them; a call made
 /// meanwhile from another thread falls back to `concurrentPerform`.
 final class StandbyWorkers: @unchecked Sendable {
     static let shared = StandbyWorkers()
