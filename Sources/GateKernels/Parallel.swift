@@ -53,7 +53,7 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
 /// memory call after call), then helps with the shares still unfinished. A worker that arrives late
 /// therefore never delays the call: the caller does its blocks, and waits at most for blocks in flight.
 @usableFromInline
-func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body: (Range<Int>) -> Void) {
+func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body: @Sendable (Range<Int>) -> Void) {
     let units = (count + align - 1) / align
     let share = (units + max(1, chunks) - 1) / max(1, chunks)   // units per participant
     let block = max(1, min(share, blockTarget / align)) * align // elements per block
@@ -63,7 +63,7 @@ func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body:
         body(0..<count)
         return
     }
-    withoutActuallyEscaping({ (b: Int) in body(b * block..<min(count, (b + 1) * block)) }) { run in
+    withoutActuallyEscaping({ @Sendable (b: Int) in body(b * block..<min(count, (b + 1) * block)) }) { run in
         let job = BlockShares(shares: shares, blocks: blocks, run: run)
         if !StandbyWorkers.shared.perform(job) {
             DispatchQueue.concurrentPerform(iterations: shares) { job.run(participant: $0) }
@@ -78,13 +78,13 @@ func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body:
 /// Runs `body` over `chunks` shares of `0..<count` (blocks of whole 64-element units) with
 /// `forEachBlock`.
 @inlinable
-func forEachChunk(count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
+func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
     forEachBlock(count: count, chunks: chunks, align: 64, blockTarget: elementBlockTarget, body)
 }
 
 /// For the package's benchmarks: runs `body` over `0..<count` split as the activations split it
 /// under `parallelism` (so a parallel memcpy comparator pays the same scheduling costs).
-@_spi(Benchmarks) public func forEachChunk(count: Int, parallelism: Parallelism, _ body: (Range<Int>) -> Void) {
+@_spi(Benchmarks) public func forEachChunk(count: Int, parallelism: Parallelism, _ body: @Sendable (Range<Int>) -> Void) {
     forEachChunk(count: count, chunks: chunkCount(count, parallelism), body)
 }
 
@@ -93,9 +93,9 @@ func forEachChunk(count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
 final class BlockShares: @unchecked Sendable {
     let next: UnsafeMutablePointer<Atomic<Int>>
     let shares: Int, blocks: Int
-    let run: (Int) -> Void
+    let run: @Sendable (Int) -> Void
 
-    init(shares: Int, blocks: Int, run: @escaping (Int) -> Void) {
+    init(shares: Int, blocks: Int, run: @escaping @Sendable (Int) -> Void) {
         self.shares = shares
         self.blocks = blocks
         self.run = run

@@ -460,8 +460,10 @@ private final class Buffer {
 /// memcpy of `count` floats on `threads` threads, split by the activations' own parallel driver
 /// (one call when `threads` is 1): the memory-bound floor for a kernel run with as many threads.
 private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ count: Int, threads: Int) {
+    let t = UInt(bitPattern: target), s = UInt(bitPattern: source) // addresses: Sendable
     forEachChunk(count: count, parallelism: .threads(threads)) { r in
-        memcpy(target + r.lowerBound, source + r.lowerBound, r.count * MemoryLayout<Float>.stride)
+        memcpy(UnsafeMutablePointer<Float>(bitPattern: t)! + r.lowerBound, UnsafePointer<Float>(bitPattern: s)! + r.lowerBound,
+               r.count * MemoryLayout<Float>.stride)
     }
 }
 
