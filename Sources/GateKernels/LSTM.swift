@@ -183,19 +183,8 @@ public struct LSTMCell: Sendable, Hashable {
                          workspace: some FloatBuffer, previousCell: some FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer) {
-        hiddenGradient.withUnsafeBufferPointer { dh in
-            withOptionalBuffer(nextCellGradient) { dcn in
-                workspace.withUnsafeBufferPointer { ws in
-                    previousCell.withUnsafeBufferPointer { cp in
-                        preactivationGradient.withUnsafeMutableBufferPointer { dz in
-                            previousCellGradient.withUnsafeMutableBufferPointer { dcp in
-                                backward(dh, dcn, ws, cp, dz, dcp, nil)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        backwardOnStorage(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
+                          &previousCellGradient, nil)
     }
 
     /// `backward(hiddenGradient:nextCellGradient:workspace:previousCell:preactivationGradient:previousCellGradient:)`,
@@ -207,14 +196,24 @@ public struct LSTMCell: Sendable, Hashable {
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer,
                          biasGradient: inout some MutableFloatBuffer) {
+        biasGradient.withUnsafeMutableBufferPointer { db in
+            backwardOnStorage(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
+                              &previousCellGradient, db)
+        }
+    }
+
+    /// Both public backward forms: their buffers' storage, then the backward on raw buffers.
+    @inlinable
+    func backwardOnStorage(_ hiddenGradient: some FloatBuffer, _ nextCellGradient: (any FloatBuffer)?,
+                           _ workspace: some FloatBuffer, _ previousCell: some FloatBuffer,
+                           _ preactivationGradient: inout some MutableFloatBuffer,
+                           _ previousCellGradient: inout some MutableFloatBuffer, _ db: UnsafeMutableBufferPointer<Float>?) {
         hiddenGradient.withUnsafeBufferPointer { dh in
             withOptionalBuffer(nextCellGradient) { dcn in
                 workspace.withUnsafeBufferPointer { ws in
                     previousCell.withUnsafeBufferPointer { cp in
                         preactivationGradient.withUnsafeMutableBufferPointer { dz in
-                            previousCellGradient.withUnsafeMutableBufferPointer { dcp in
-                                biasGradient.withUnsafeMutableBufferPointer { db in backward(dh, dcn, ws, cp, dz, dcp, db) }
-                            }
+                            previousCellGradient.withUnsafeMutableBufferPointer { dcp in backward(dh, dcn, ws, cp, dz, dcp, db) }
                         }
                     }
                 }
