@@ -57,13 +57,16 @@ let package = Package(
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux])), .linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
+        // The command-line tool; its folder is not named after the product, so that it never differs
+        // from Sources/GateKernels only in case (one folder on macOS and Windows).
         .executableTarget(
             name: "gatekernels",
             dependencies: [
                 "GateKernels", "CKernels", "CKernelsEval", "CPeers",
                 .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/GateKernelsCLI"
         ),
         .testTarget(name: "GateKernelsTests", dependencies: [
             "GateKernels", "CKernels", "CKernelsEval",
