@@ -20,6 +20,17 @@ the interval so that e^(c*u) does not jump where n changes. The form r + r^2*S(r
 because it is monotone in float arithmetic (the r^2*S(r) term moves by less than one ulp of r
 per step of r), which the kernels need for their zero-monotonicity-violation guarantee.
 
+The fast sigmoid spends its 4-ulp budget on fewer operations: a table of 2^(j/32) in place of
+most of the polynomial,
+
+    k  = round(-x*32*log2(e))        (magic 1.5*2^18 + 127: the low 5 bits of t are j = k mod 32, and
+                                      t's bits shifted left by 18 hold 2^floor(k/32) in the exponent)
+    r  = x + (k/32)*ln2              (two FMAs, |r| <= ln2/64)
+    e^-x = 2^floor(k/32) * T_j * e^-r,  e^-r ~ 1 + r (q1 + q2 r),  T_j = hi_j + lo_j
+
+with q1, q2 minimax for the relative error of e^-r (equal at both ends, as above) and lo_j stored
+divided by q1, because the kernel adds it as (hi r + lo/q1)(q1 + q2 r).
+
 The fit is a linear program (minimise t subject to |weight*(F - S)| <= t on a dense grid), solved
 in double precision; the coefficients are then rounded to float one at a time, highest degree
 first, re-solving for the rest after each rounding. mpmath evaluates the target functions.
@@ -139,13 +150,54 @@ def ln2_split(scale, bits):
     return f32_from_mp(hi), f32_from_mp(v - hi)
 
 
+TABLE_BITS = 5
+
+
+def fit_table_poly():
+    """q1, q2 of e^-r ~ 1 + r (q1 + q2 r) on |r| <= ln2/64: minimax relative error, equal at both
+    ends (continuity where k changes), rounded to float q2 first, then q1 re-solved."""
+    h = LN2 / 2 ** (TABLE_BITS + 1)
+    xs = [h * mp.cos(mp.pi * (i + 0.5) / GRID) for i in range(GRID)] + [h, -h]
+    X = np.array([float(x) for x in xs])
+    E = np.array([float(mp.exp(-x)) for x in xs])
+    fixed = {}
+    for _ in range(2):
+        free = [j for j in (1, 2) if j not in fixed]
+        base = ((1 + sum(fixed[j] * X ** j for j in fixed)) / E - 1) * 2.0 ** 24
+        V = np.stack([X ** j / E for j in free], axis=1) * 2.0 ** 24
+        ones = np.ones((len(X), 1))
+        A = np.vstack([np.hstack([V, -ones]), np.hstack([-V, -ones])])
+        b = np.concatenate([-base, base])
+        A_eq = np.append(V[-2] - V[-1], 0.0)[None, :]
+        b_eq = np.array([base[-1] - base[-2]])
+        res = linprog(np.r_[np.zeros(len(free)), 1.0], A_ub=A, b_ub=b, A_eq=A_eq, b_eq=b_eq,
+                      bounds=[(None, None)] * len(free) + [(0, None)], method="highs")
+        if not res.success:
+            sys.exit("table fit failed: " + res.message)
+        hi = max(free)
+        fixed[hi] = f32(res.x[free.index(hi)])
+    q1, q2 = fixed[1], fixed[2]
+    err = max(abs((1 + mp.mpf(r) * (q1 + q2 * mp.mpf(r))) / mp.exp(-mp.mpf(r)) - 1)
+              for r in np.linspace(-float(h), float(h), 20001))
+    return q1, q2, h, err
+
+
+def exp2_table(q1):
+    """hi_j = 2^(j/32) rounded to float, then lo_j = (2^(j/32) - hi_j) / q1 rounded to float."""
+    hi, lo = [], []
+    for j in range(2 ** TABLE_BITS):
+        v = mp.power(2, mp.mpf(j) / 2 ** TABLE_BITS)
+        hi.append(f32_from_mp(v))
+        lo.append(f32_from_mp((v - mp.mpf(hi[-1])) / mp.mpf(q1)))
+    return hi + lo
+
+
 # (name, c, degree of S, two-step reduction, criterion) for every tier. Sigmoid reduces arguments
 # up to |n| = 126, where a one-constant ln2 is off by 126*2e-9 in r: two steps except in the
 # approximate tier. tanh only sees n in [-28, 0]: one step is enough. The approximate tiers need
 # only absolute accuracy: criterion "e" for them.
 CONFIGS = [
     ("SIGMOID_PRECISE", -1, 4, True, "e"),
-    ("SIGMOID_FAST", -1, 3, True, "e"),
     ("SIGMOID_APPROXIMATE", -1, 1, False, "e"),
     ("TANH_PRECISE", -2, 5, False, "w"),
     ("TANH_FAST", -2, 4, False, "w"),
@@ -178,8 +230,28 @@ def derive():
         tiers.append(dict(name=name, c=c, degree=degree, magic=magic, log2e_c=f32_from_mp(c / LN2), ln2_hi=hi,
                           ln2_lo=lo_, coeffs=coeffs, h=float(h), err=float(err),
                           err_w=float(err_w)))
+    q1, q2, h, err = fit_table_poly()
+    hi, lo_ = ln2_split(1, 16)
+    tiers.insert(1, dict(name="SIGMOID_FAST", c=-1, degree=1, magic=f32(1.5 * 2 ** 18 + 127),
+                         log2e_c=f32_from_mp(-1 / LN2), ln2_hi=hi, ln2_lo=lo_, coeffs=[q1, q2], h=float(h),
+                         err=float(err), err_w=None, table=True))
     out["tiers"] = tiers
+    out["EXP2_TABLE"] = exp2_table(q1)
     return out
+
+
+def table_literal(d, suffix):
+    vals = d["EXP2_TABLE"]
+    rows = [", ".join(hexf(v) + suffix for v in vals[i:i + 8]) for i in range(0, len(vals), 8)]
+    return ",\n    ".join(rows)
+
+
+def describe(t):
+    if t.get("table"):
+        return (f"c = {t['c']}, 32-entry table of 2^(j/32), |r| <= {t['h']:.6f}, e^-r ~ 1 + r (q1 + q2 r): "
+                f"relative error {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24)")
+    return (f"c = {t['c']}, |r| <= {t['h']:.6f}, degree {t['degree'] + 2} in all: "
+            f"relative error of w {t['err_w']:.3e}, of e {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24)")
 
 
 def emit_c(d):
@@ -192,23 +264,27 @@ def emit_c(d):
     p("#define CK_MAX_DEGREE 5")
     p("typedef struct {")
     p("    float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds")
-    p("                             the exponent bits of |c|*2^n */")
+    p("                             the exponent bits of |c|*2^n (table tiers: 1.5*2^18 + 127, n = k/32) */")
     p("    float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */")
     p("    float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */")
     p("    int degree;           /* degree of S */")
-    p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) */")
+    p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table tiers: q1, q2) */")
+    p("    const float *table;   /* NULL, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid */")
     p("} ck_exp_poly;")
     p("")
     p(f"#define CK_SIGMOID_FLUSH_BELOW {hexf(d['SIGMOID_FLUSH_BELOW'])}f /* {d['SIGMOID_FLUSH_BELOW']!r} */")
     p(f"#define CK_SIGMOID_CLAMP_HI {hexf(d['SIGMOID_CLAMP_HI'])}f /* {d['SIGMOID_CLAMP_HI']!r} */")
     p(f"#define CK_TANH_CLAMP_HI {hexf(d['TANH_CLAMP_HI'])}f /* {d['TANH_CLAMP_HI']!r} */")
     p("")
+    p("/* 2^(j/32): hi_j rounded to float, then lo_j = (2^(j/32) - hi_j) / q1 */")
+    p(f"static const float CK_EXP2_TABLE[{len(d['EXP2_TABLE'])}] = {{\n    {table_literal(d, 'f')} }};")
+    p("")
     for t in d["tiers"]:
         cs = ", ".join(hexf(v) + "f" for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
-        p(f"/* c = {t['c']}, |r| <= {t['h']:.6f}, degree {t['degree'] + 2} in all: "
-          f"relative error of w {t['err_w']:.3e}, of e {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24) */")
+        table = "CK_EXP2_TABLE" if t.get("table") else "0"
+        p(f"/* {describe(t)} */")
         p(f"static const ck_exp_poly CK_EXP_{t['name']} = {{ {hexf(t['magic'])}f, {hexf(t['log2e_c'])}f, "
-          f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }} }};")
+          f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }}, {table} }};")
     p("")
     p("#endif")
 
@@ -224,10 +300,13 @@ def emit_swift(d):
     p("    @usableFromInline let magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float")
     p("    @usableFromInline let degree: Int")
     p("    @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float")
+    p("    /// nil, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid")
+    p("    @usableFromInline let table: [Float]?")
     p("    @inlinable init(magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,")
-    p("                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {")
+    p("                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float,")
+    p("                    table: [Float]? = nil) {")
     p("        self.magic = magic; self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree")
-    p("        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5")
+    p("        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5; self.table = table")
     p("    }")
     p("    @inlinable subscript(j: Int) -> Float {")
     p("        switch j { case 0: s0; case 1: s1; case 2: s2; case 3: s3; case 4: s4; default: s5 }")
@@ -239,12 +318,14 @@ def emit_swift(d):
     p(f"    @usableFromInline static let sigmoidFlushBelow: Float = {hexf(d['SIGMOID_FLUSH_BELOW'])}")
     p(f"    @usableFromInline static let sigmoidClampHi: Float = {hexf(d['SIGMOID_CLAMP_HI'])}")
     p(f"    @usableFromInline static let tanhClampHi: Float = {hexf(d['TANH_CLAMP_HI'])}")
+    p(f"    @usableFromInline static let exp2Table: [Float] = [\n        {table_literal(d, '').replace(chr(10) + '    ', chr(10) + '        ')}]")
     for t in d["tiers"]:
         name = "".join(w.capitalize() for w in t["name"].lower().split("_"))
         name = name[0].lower() + name[1:]
         cs = ", ".join(hexf(v) for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
+        table = ", table: exp2Table" if t.get("table") else ""
         p(f"    @usableFromInline static let {name} = ExpPoly(magic: {hexf(t['magic'])}, log2eC: {hexf(t['log2e_c'])}, "
-          f"ln2Hi: {hexf(t['ln2_hi'])}, ln2Lo: {hexf(t['ln2_lo'])}, degree: {t['degree']}, {cs})")
+          f"ln2Hi: {hexf(t['ln2_hi'])}, ln2Lo: {hexf(t['ln2_lo'])}, degree: {t['degree']}, {cs}{table})")
     p("}")
 
 
@@ -252,8 +333,7 @@ def report(d):
     for k in ("SIGMOID_FLUSH_BELOW", "SIGMOID_CLAMP_HI", "TANH_CLAMP_HI", "LOG2E"):
         print(f"{k:22s} {d[k]!r:>24} {hexf(d[k])}")
     for t in d["tiers"]:
-        print(f"{t['name']:22s} c={t['c']} deg S={t['degree']} ln2=({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])})"
-              f"  rel err: w {t['err_w']:.3e} = {t['err_w'] * 2 ** 24:.4f} x 2^-24, e {t['err']:.3e}")
+        print(f"{t['name']:22s} ln2=({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])})  {describe(t)}")
         print("    S =", ", ".join(repr(v) for v in t["coeffs"]))
 
 

@@ -7,7 +7,9 @@
  *     sigmoid(x) = 1 / (1 + e^-x)                            c = -1, u = x
  *     tanh(|x|)  = num / (2 - num),  num = 1 - e^-2a         c = -2, u = a = |x|
  * Every step is monotone in float arithmetic (rounding is monotone; the numerator never decreases
- * and the denominator never increases as x grows): that is what makes the results monotone. */
+ * and the denominator never increases as x grows): that is what makes the results monotone.
+ * The fast sigmoid takes e^-x from a 32-entry table of 2^(j/32) and a degree-2 polynomial instead
+ * (ck_exp_neg_table); its monotonicity is not argued step by step but proven by the exhaustive sweep. */
 #ifndef CK_ACTIVATIONS_H
 #define CK_ACTIVATIONS_H
 #include "coefficients.h"
@@ -29,8 +31,27 @@ static inline __attribute__((always_inline)) CK_TARGET ck_exp_parts ck_exp_reduc
     return e;
 }
 
+/* e^-x for the table form (P->table set): 2^floor(k/32) (T_j + (T_j r + lo_j/q1)(q1 + q2 r)), k/32 = n.
+ * Fewer operations than the polynomial (the table holds what its high terms would compute): it is
+ * the fast tier's sigmoid. */
+static inline __attribute__((always_inline)) CK_TARGET vf ck_exp_neg_table(vf x, const ck_exp_poly *P)
+{
+    vf t = vf_fma(x, vf_set(P->log2e_c), vf_set(P->magic));
+    vf n = vf_sub(t, vf_set(P->magic));
+    vf r = vf_fma(n, vf_set(P->ln2_hi), x);
+    r = vf_fma(n, vf_set(P->ln2_lo), r);
+    vf hi = vf_lookup32(P->table, t);
+    vf u = vf_fma(hi, r, vf_lookup32(P->table + 32, t));
+    vf p = vf_fma(u, vf_fma(vf_set(P->s[1]), r, vf_set(P->s[0])), hi);
+    return vf_scale_pow2_floor(p, n, t);
+}
+
 static inline __attribute__((always_inline)) CK_TARGET vf ck_sigmoid_v(vf x, const ck_exp_poly *P)
 {
+    if (P->table) {
+        vf den = vf_add(vf_set(1.0f), ck_exp_neg_table(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P));
+        return vf_zero_where_less(vf_div(vf_set(1.0f), den), x, CK_SIGMOID_FLUSH_BELOW);
+    }
     /* no lower clamp: lanes below the flush point may compute garbage, they are zeroed at the end */
     ck_exp_parts e = ck_exp_reduce(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P);
     vf one = vf_set(1.0f);

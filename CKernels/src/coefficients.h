@@ -6,28 +6,40 @@
 #define CK_MAX_DEGREE 5
 typedef struct {
     float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds
-                             the exponent bits of |c|*2^n */
+                             the exponent bits of |c|*2^n (table tiers: 1.5*2^18 + 127, n = k/32) */
     float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */
     float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */
     int degree;           /* degree of S */
-    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) */
+    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table tiers: q1, q2) */
+    const float *table;   /* NULL, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid */
 } ck_exp_poly;
 
 #define CK_SIGMOID_FLUSH_BELOW -0x1.5d589ep+6f /* -87.33654022216797 */
 #define CK_SIGMOID_CLAMP_HI 0x1.3p+4f /* 19.0 */
 #define CK_TANH_CLAMP_HI 0x1.6p+3f /* 11.0 */
 
+/* 2^(j/32): hi_j rounded to float, then lo_j = (2^(j/32) - hi_j) / q1 */
+static const float CK_EXP2_TABLE[64] = {
+    0x1p+0f, 0x1.059b0ep+0f, 0x1.0b5586p+0f, 0x1.11301ep+0f, 0x1.172b84p+0f, 0x1.1d4874p+0f, 0x1.2387a6p+0f, 0x1.29e9ep+0f,
+    0x1.306fep+0f, 0x1.371a74p+0f, 0x1.3dea64p+0f, 0x1.44e086p+0f, 0x1.4bfdaep+0f, 0x1.5342b6p+0f, 0x1.5ab07ep+0f, 0x1.6247ecp+0f,
+    0x1.6a09e6p+0f, 0x1.71f75ep+0f, 0x1.7a1148p+0f, 0x1.82589ap+0f, 0x1.8ace54p+0f, 0x1.93737cp+0f, 0x1.9c4918p+0f, 0x1.a5503cp+0f,
+    0x1.ae89fap+0f, 0x1.b7f77p+0f, 0x1.c199bep+0f, 0x1.cb720ep+0f, 0x1.d5818ep+0f, 0x1.dfc974p+0f, 0x1.ea4afap+0f, 0x1.f50766p+0f,
+    0x0p+0f, 0x1.9d4d4p-25f, -0x1.9f2f0ep-25f, 0x1.fdb208p-25f, 0x1.c15502p-27f, 0x1.d2e674p-25f, -0x1.cea9f6p-25f, 0x1.5c0266p-25f,
+    -0x1.46354p-25f, 0x1.18a96p-25f, -0x1.824496p-25f, -0x1.8622cp-30f, 0x1.5939p-25f, 0x1.2c548ep-25f, 0x1.5bd42ep-27f, 0x1.f8b2c8p-25f,
+    -0x1.9fccdep-26f, -0x1.1d8a8p-25f, 0x1.829dep-25f, 0x1.acca56p-26f, -0x1.154f0ap-27f, 0x1.e644d4p-25f, -0x1.51f698p-27f, 0x1.b8392p-25f,
+    0x1.a948f4p-26f, 0x1.a09222p-25f, 0x1.3d551cp-27f, 0x1.8835d4p-27f, 0x1.822bcep-27f, 0x1.908a92p-25f, -0x1.5246bcp-27f, 0x1.246d3ap-26f };
+
 /* c = -1, |r| <= 0.346574, degree 6 in all: relative error of w 2.386e-08, of e 4.133e-09 (0.069 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f } };
-/* c = -1, |r| <= 0.346574, degree 5 in all: relative error of w 6.716e-07, of e 1.056e-07 (1.772 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_FAST = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 3, { -0x1.fffdfcp-2f, 0x1.5557aep-3f, -0x1.5729fp-5f, 0x1.106284p-7f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f }, 0 };
+/* c = -1, 32-entry table of 2^(j/32), |r| <= 0.010830, e^-r ~ 1 + r (q1 + q2 r): relative error 8.150e-08 (1.367 x 2^-24) */
+static const ck_exp_poly CK_EXP_SIGMOID_FAST = { 0x1.801fcp+18f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1, { -0x1.000148p+0f, 0x1.0001ecp-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, CK_EXP2_TABLE };
 /* c = -1, |r| <= 0.346574, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_APPROXIMATE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e43p-1f, 0x0p+0f, 1, { -0x1.02048ep-1f, 0x1.55411ep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_SIGMOID_APPROXIMATE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e43p-1f, 0x0p+0f, 1, { -0x1.02048ep-1f, 0x1.55411ep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, 0 };
 /* c = -2, |r| <= 0.173287, degree 7 in all: relative error of w 2.153e-09, of e 6.306e-10 (0.011 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f } };
+static const ck_exp_poly CK_EXP_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f }, 0 };
 /* c = -2, |r| <= 0.173287, degree 6 in all: relative error of w 1.928e-08, of e 5.004e-09 (0.084 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f }, 0 };
 /* c = -2, |r| <= 0.173287, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_APPROXIMATE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 1, { -0x1.02048ep+0f, 0x1.55411ep-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } };
+static const ck_exp_poly CK_EXP_TANH_APPROXIMATE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 1, { -0x1.02048ep+0f, 0x1.55411ep-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, 0 };
 
 #endif

@@ -37,5 +37,16 @@ static inline CK_TARGET vf vf_zero_where_less(vf y, vf x, float c) {
 static inline CK_TARGET vf vf_pow2_from_magic(vf t) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
 }
+/* table[bits(t) & 31] in every lane */
+static inline CK_TARGET vf vf_lookup32(const float *table, vf t) {
+    return _mm256_i32gather_ps(table, _mm256_and_si256(_mm256_castps_si256(t), _mm256_set1_epi32(31)), 4);
+}
+/* p * 2^floor(n) for t = n + (1.5*2^18 + 127): t's bits shifted left by 18 hold floor(n) + 127 in the
+ * exponent field (and 5 table-index bits below it, masked off) */
+static inline CK_TARGET vf vf_scale_pow2_floor(vf p, vf n, vf t) {
+    (void)n;
+    __m256i e = _mm256_and_si256(_mm256_slli_epi32(_mm256_castps_si256(t), 18), _mm256_set1_epi32(0x7f800000));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
 
 #endif

@@ -37,5 +37,12 @@ static inline CK_TARGET vf vf_zero_where_less(vf y, vf x, float c) {
 static inline CK_TARGET vf vf_pow2_from_magic(vf t) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
 }
+/* table[bits(t) & 31] in every lane: one vpermt2ps over the two halves of the 32-entry table */
+static inline CK_TARGET vf vf_lookup32(const float *table, vf t) {
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(table), _mm512_castps_si512(t), _mm512_loadu_ps(table + 16));
+}
+/* p * 2^floor(n); t = n + (1.5*2^18 + 127), whose bits the other ISAs use instead. Exact wherever the
+ * result is a normal float, as is the multiplication the other ISAs do. */
+static inline CK_TARGET vf vf_scale_pow2_floor(vf p, vf n, vf t) { (void)t; return _mm512_scalef_ps(p, n); }
 
 #endif

@@ -53,5 +53,22 @@ static inline vf vf_pow2_from_magic(vf t)
 {
     return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 23));
 }
+/* table[bits(t) & 31] in every lane, one lane load each */
+static inline vf vf_lookup32(const float *table, vf t)
+{
+    uint32x4_t j = vandq_u32(vreinterpretq_u32_f32(t), vdupq_n_u32(31));
+    vf v = vld1q_dup_f32(table + vgetq_lane_u32(j, 0));
+    v = vld1q_lane_f32(table + vgetq_lane_u32(j, 1), v, 1);
+    v = vld1q_lane_f32(table + vgetq_lane_u32(j, 2), v, 2);
+    return vld1q_lane_f32(table + vgetq_lane_u32(j, 3), v, 3);
+}
+/* p * 2^floor(n) for t = n + (1.5*2^18 + 127): t's bits shifted left by 18 hold floor(n) + 127 in the
+ * exponent field (and 5 table-index bits below it, masked off) */
+static inline vf vf_scale_pow2_floor(vf p, vf n, vf t)
+{
+    (void)n;
+    uint32x4_t e = vandq_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 18), vdupq_n_u32(0x7f800000u));
+    return vmulq_f32(p, vreinterpretq_f32_u32(e));
+}
 
 #endif

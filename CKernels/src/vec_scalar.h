@@ -34,5 +34,10 @@ static inline vf vf_copysign_nonneg(vf mag, vf sign) { return ck_float(ck_bits(m
 static inline vf vf_zero_where_less(vf y, vf x, float c) { return x < c ? 0.0f : y; }
 /* 2^n from the magic shifter t = n + 127 + 1.5*2^23 (the low bits of t hold n + 127) */
 static inline vf vf_pow2_from_magic(vf t) { return ck_float(ck_bits(t) << 23); }
+/* table[bits(t) & 31] */
+static inline vf vf_lookup32(const float *table, vf t) { return table[ck_bits(t) & 31u]; }
+/* p * 2^floor(n) for t = n + (1.5*2^18 + 127): t's bits shifted left by 18 hold floor(n) + 127 in the
+ * exponent field (and 5 table-index bits below it, masked off) */
+static inline vf vf_scale_pow2_floor(vf p, vf n, vf t) { (void)n; return p * ck_float((ck_bits(t) << 18) & 0x7f800000u); }
 
 #endif

@@ -7,10 +7,13 @@ struct ExpPoly: Sendable {
     @usableFromInline let magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float
     @usableFromInline let degree: Int
     @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float
+    /// nil, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid
+    @usableFromInline let table: [Float]?
     @inlinable init(magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,
-                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {
+                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float,
+                    table: [Float]? = nil) {
         self.magic = magic; self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree
-        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5
+        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5; self.table = table
     }
     @inlinable subscript(j: Int) -> Float {
         switch j { case 0: s0; case 1: s1; case 2: s2; case 3: s3; case 4: s4; default: s5 }
@@ -22,8 +25,17 @@ enum Constants {
     @usableFromInline static let sigmoidFlushBelow: Float = -0x1.5d589ep+6
     @usableFromInline static let sigmoidClampHi: Float = 0x1.3p+4
     @usableFromInline static let tanhClampHi: Float = 0x1.6p+3
+    @usableFromInline static let exp2Table: [Float] = [
+        0x1p+0, 0x1.059b0ep+0, 0x1.0b5586p+0, 0x1.11301ep+0, 0x1.172b84p+0, 0x1.1d4874p+0, 0x1.2387a6p+0, 0x1.29e9ep+0,
+        0x1.306fep+0, 0x1.371a74p+0, 0x1.3dea64p+0, 0x1.44e086p+0, 0x1.4bfdaep+0, 0x1.5342b6p+0, 0x1.5ab07ep+0, 0x1.6247ecp+0,
+        0x1.6a09e6p+0, 0x1.71f75ep+0, 0x1.7a1148p+0, 0x1.82589ap+0, 0x1.8ace54p+0, 0x1.93737cp+0, 0x1.9c4918p+0, 0x1.a5503cp+0,
+        0x1.ae89fap+0, 0x1.b7f77p+0, 0x1.c199bep+0, 0x1.cb720ep+0, 0x1.d5818ep+0, 0x1.dfc974p+0, 0x1.ea4afap+0, 0x1.f50766p+0,
+        0x0p+0, 0x1.9d4d4p-25, -0x1.9f2f0ep-25, 0x1.fdb208p-25, 0x1.c15502p-27, 0x1.d2e674p-25, -0x1.cea9f6p-25, 0x1.5c0266p-25,
+        -0x1.46354p-25, 0x1.18a96p-25, -0x1.824496p-25, -0x1.8622cp-30, 0x1.5939p-25, 0x1.2c548ep-25, 0x1.5bd42ep-27, 0x1.f8b2c8p-25,
+        -0x1.9fccdep-26, -0x1.1d8a8p-25, 0x1.829dep-25, 0x1.acca56p-26, -0x1.154f0ap-27, 0x1.e644d4p-25, -0x1.51f698p-27, 0x1.b8392p-25,
+        0x1.a948f4p-26, 0x1.a09222p-25, 0x1.3d551cp-27, 0x1.8835d4p-27, 0x1.822bcep-27, 0x1.908a92p-25, -0x1.5246bcp-27, 0x1.246d3ap-26]
     @usableFromInline static let sigmoidPrecise = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 4, -0x1.fffffap-2, 0x1.55547cp-3, -0x1.555a94p-5, 0x1.124a3p-7, -0x1.68ec74p-10, 0x0p+0)
-    @usableFromInline static let sigmoidFast = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 3, -0x1.fffdfcp-2, 0x1.5557aep-3, -0x1.5729fp-5, 0x1.106284p-7, 0x0p+0, 0x0p+0)
+    @usableFromInline static let sigmoidFast = ExpPoly(magic: 0x1.801fcp+18, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e4p-1, ln2Lo: 0x1.7f7d1cp-20, degree: 1, -0x1.000148p+0, 0x1.0001ecp-1, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, table: exp2Table)
     @usableFromInline static let sigmoidApproximate = ExpPoly(magic: 0x1.8000fep+23, log2eC: -0x1.715476p+0, ln2Hi: 0x1.62e43p-1, ln2Lo: 0x0p+0, degree: 1, -0x1.02048ep-1, 0x1.55411ep-3, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0)
     @usableFromInline static let tanhPrecise = ExpPoly(magic: 0x1.8001p+23, log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 5, -0x1p+0, 0x1.555554p-1, -0x1.5554bp-2, 0x1.1111c2p-3, -0x1.6d7346p-5, 0x1.9fd3c8p-7)
     @usableFromInline static let tanhFast = ExpPoly(magic: 0x1.8001p+23, log2eC: -0x1.715476p+1, ln2Hi: 0x1.62e43p-2, ln2Lo: 0x0p+0, degree: 4, -0x1.fffffep-1, 0x1.55549ap-1, -0x1.5558aap-2, 0x1.123936p-3, -0x1.69c354p-5, 0x0p+0)

@@ -39,6 +39,26 @@ func expParts<V: FloatVector>(_ u: V, _ p: ExpPoly) -> (sc: V, w: V) {
     return (V(bitPattern: t.bitPattern &<< 23), r.addingProduct(r * r, q))
 }
 
+/// e^-x in the table form of CKernels/src/activations.h (`ck_exp_neg_table`): the fast sigmoid's.
+@inlinable
+func expNegTable<V: FloatVector>(_ x: V, _ p: ExpPoly, _ table: [Float]) -> V {
+    let magic = V(repeating: p.magic)
+    let t = magic.addingProduct(x, V(repeating: p.log2eC))
+    let n = t - magic
+    let r = x.addingProduct(n, V(repeating: p.ln2Hi)).addingProduct(n, V(repeating: p.ln2Lo))
+    var hi = V(), lo = V()
+    let bits = t.bitPattern
+    for lane in 0..<V.scalarCount {
+        let j = Int(bits[lane] & 31)
+        hi[lane] = table[j]
+        lo[lane] = table[32 + j]
+    }
+    let u = lo.addingProduct(hi, r)
+    let poly = hi.addingProduct(u, V(repeating: p.s0).addingProduct(V(repeating: p.s1), r))
+    // 2^floor(n): t's bits shifted left by 18 hold floor(n) + 127 in the exponent field
+    return poly * V(bitPattern: (bits &<< 18) & V.Bits(repeating: 0x7f80_0000))
+}
+
 /// min(a, c), but NaN when `a` is NaN
 @inlinable
 func minPropagatingNaN<V: FloatVector>(_ a: V, _ c: Float) -> V {
@@ -56,9 +76,15 @@ public func sigmoid<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     case .fast: Constants.sigmoidFast
     case .approximate: Constants.sigmoidApproximate
     }
-    let (s, w) = expParts(minPropagatingNaN(x, Constants.sigmoidClampHi), p)
     let one = V(repeating: 1)
-    let den = (one + s).addingProduct(-s, w) // 1 + e^-x = (1 + s) - s w
+    let clamped = minPropagatingNaN(x, Constants.sigmoidClampHi)
+    let den: V
+    if let table = p.table {
+        den = one + expNegTable(clamped, p, table)
+    } else {
+        let (s, w) = expParts(clamped, p)
+        den = (one + s).addingProduct(-s, w) // 1 + e^-x = (1 + s) - s w
+    }
     return (one / den).replacing(with: 0, where: x .< Constants.sigmoidFlushBelow)
 }
 
