@@ -2,8 +2,9 @@
 # CI checks for the benchmarks and the OpenMP trait (needs Debian's libomp-dev; libsleef-dev optional):
 #   1. the whole test suite with the OpenMP trait (OpenMPTests compare every driver's bits with serial)
 #   2. `gatekernels bench` runs, with every backend, on tiny sizes (seconds)
-#   3. the package-benchmark suite in Benchmarks/ builds (running it is for people: docs/benchmarks.md)
-#   4. Examples/TraitConsumer enables the trait through a versioned dependency (a tagged clone of HEAD)
+#   3. scripts/bench-peers.sh --quick builds the peers bench, checks the peers' results, runs (~10 s)
+#   4. the package-benchmark suite in Benchmarks/ builds (running it is for people: docs/benchmarks.md)
+#   5. Examples/TraitConsumer enables the trait through a versioned dependency (a tagged clone of HEAD)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -16,6 +17,11 @@ echo "== gatekernels bench (tiny sizes, every backend)"
 swift run --scratch-path "$scratch/omp" --traits OpenMP gatekernels bench \
     --sizes 4K --gate-sizes 4K --threads 1,2 --batches 3 --batch-milliseconds 0.2 --json > "$scratch/bench.json"
 grep -q '"backend" : "openmp"' "$scratch/bench.json" || { echo "FAIL: bench measured no OpenMP job"; exit 1; }
+
+echo "== scripts/bench-peers.sh --quick (SLEEF, XNNPACK, Eigen; skipped where not installed)"
+scripts/bench-peers.sh --quick | tee "$scratch/peers.md"
+# .ci/run installs every peer, so there a skipped one means the script's detection broke
+if [ "${CI:-}" = true ] && grep '^Skipped' "$scratch/peers.md"; then echo "FAIL: a peer was skipped in CI"; exit 1; fi
 
 echo "== Benchmarks/ (package-benchmark) builds"
 swift build --package-path Benchmarks --scratch-path "$scratch/benchmarks"

@@ -1,7 +1,12 @@
-/* GateKernels against SLEEF on the same inputs in the same run (issue 2's speed targets).
- * Single thread, inputs uniform in [-10, 10], many short batches interleaved across all rows so
- * that drift and neighbours hit every row alike; medians. Build and run: scripts/bench-peers.sh */
+/* GateKernels against its peers on the same inputs in one process: SLEEF, XNNPACK's sigmoid operator,
+ * Eigen's tanh and logistic, Eigen array expressions of an LSTM forward step, and memcpy.
+ * One thread pinned to one CPU; in each group (one size) many short batches interleaved across all
+ * its rows, so that drift and neighbours hit every row alike; medians; every ratio from the same run.
+ * Each peer's results are checked against a reference first, so a wrong computation is never timed.
+ * Prints a markdown table. Build and run: scripts/bench-peers.sh [--quick] */
+#define _GNU_SOURCE
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,72 +22,315 @@ static double now(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-typedef struct { const char *name; int kind; int tier; void (*peer)(const float *, float *, size_t); } row;
+static void fail(const char *what)
+{
+    fprintf(stderr, "bench_peers: %s\n", what);
+    exit(1);
+}
+
+static void *alloc_floats(size_t n)
+{
+    void *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    if (!p) fail("out of memory");
+    return p;
+}
+
+static void uniform(float *v, size_t n, float lo, float hi, unsigned seed)
+{
+    srand(seed);
+    for (size_t i = 0; i < n; ++i) v[i] = lo + (hi - lo) * (float)rand() / (float)RAND_MAX;
+}
+
+/* ---- what a row runs: one call on the group's buffers -------------------------------------- */
+
+typedef void (*unary)(const float *, float *, size_t);
+typedef struct job job;
+struct job {
+    const char *name;
+    void (*run)(const job *);
+    ck_tier tier;
+    int train; /* LSTM: write the workspace */
+    unary peer;
+};
+
+static float *x, *y;                                  /* activation groups */
+static size_t n;                                      /* elements of x and y */
+static float *z, *bias, *c_prev, *c, *h, *ws;          /* LSTM groups */
+static ck_lstm_desc lstm;
+static const float FORGET_BIAS = 1.0f;
+
+static void run_sigmoid(const job *j) { ck_sigmoid_f32(x, y, n, j->tier); }
+static void run_tanh(const job *j) { ck_tanh_f32(x, y, n, j->tier); }
+static void run_memcpy(const job *j) { (void)j, memcpy(y, x, n * sizeof(float)); }
+static void run_peer(const job *j) { j->peer(x, y, n); }
+static void run_lstm(const job *j)
+{
+    ck_lstm_desc d = lstm;
+    d.tier = j->tier;
+    if (ck_lstm_forward(&d, z, bias, c_prev, c, h, j->train ? ws : NULL) != CK_OK) fail("ck_lstm_forward failed");
+}
+static void run_eigen_lstm(const job *j)
+{
+    eigen_peer_lstm_forward(lstm.batch, lstm.hidden, z, bias, FORGET_BIAS, c_prev, c, h, j->train ? ws : NULL);
+}
+
+/* A peer whose package was not installed has a NULL (weak) function. */
+static int available(const job *j)
+{
+    if (j->run == run_peer) return j->peer != NULL;
+    if (j->run == run_eigen_lstm) return eigen_peer_lstm_forward != NULL;
+    return 1;
+}
+
+static const job sig_precise = { "sigmoid precise", run_sigmoid, CK_PRECISE, 0, 0 };
+static const job sig_fast = { "sigmoid fast", run_sigmoid, CK_FAST, 0, 0 };
+static const job sig_approx = { "sigmoid approximate", run_sigmoid, CK_APPROXIMATE, 0, 0 };
+static const job tanh_precise = { "tanh precise", run_tanh, CK_PRECISE, 0, 0 };
+static const job tanh_fast = { "tanh fast", run_tanh, CK_FAST, 0, 0 };
+static const job tanh_approx = { "tanh approximate", run_tanh, CK_APPROXIMATE, 0, 0 };
+static const job copy = { "memcpy of the same bytes", run_memcpy, 0, 0, 0 };
+static const job sleef_sig = { "SLEEF 1/(1+expf16_u10(-x))", run_peer, 0, 0, sleef_sigmoid_u10 };
+static const job sleef_tanh10 = { "SLEEF tanhf16_u10", run_peer, 0, 0, sleef_tanh_u10 };
+static const job sleef_tanh35 = { "SLEEF tanhf16_u35", run_peer, 0, 0, sleef_tanh_u35 };
+static const job xnn_sig = { "XNNPACK sigmoid_nc_f32", run_peer, 0, 0, xnn_peer_sigmoid };
+static const job eigen_logistic = { "Eigen ArrayXf::logistic()", run_peer, 0, 0, eigen_peer_logistic };
+static const job eigen_tanh = { "Eigen ArrayXf::tanh()", run_peer, 0, 0, eigen_peer_tanh };
+
+static const job lstm_train_fast = { "LSTM forward, training, fast", run_lstm, CK_FAST, 1, 0 };
+static const job lstm_train_approx = { "LSTM forward, training, approximate", run_lstm, CK_APPROXIMATE, 1, 0 };
+static const job lstm_inf_fast = { "LSTM forward, inference, fast", run_lstm, CK_FAST, 0, 0 };
+static const job lstm_inf_approx = { "LSTM forward, inference, approximate", run_lstm, CK_APPROXIMATE, 0, 0 };
+static const job eigen_train = { "Eigen expressions, training (writes the 5 B H floats)", run_eigen_lstm, 0, 1, 0 };
+static const job eigen_inf = { "Eigen expressions, inference", run_eigen_lstm, 0, 0, 0 };
+
+typedef struct { const job *ours, *peer; } pair;
+
+static const pair unary_pairs[] = {
+    { &sig_precise, &sleef_sig },    { &sig_fast, &xnn_sig },        { &sig_fast, &eigen_logistic },
+    { &sig_fast, &sleef_sig },       { &sig_approx, &sig_fast },     { &tanh_precise, &sleef_tanh10 },
+    { &tanh_fast, &eigen_tanh },     { &tanh_fast, &sleef_tanh35 },  { &tanh_approx, &tanh_fast },
+    { &sig_fast, &copy },            { &tanh_fast, &copy },
+};
+static const pair lstm_pairs[] = {
+    { &lstm_train_fast, &eigen_train }, { &lstm_train_approx, &eigen_train },
+    { &lstm_inf_fast, &eigen_inf },     { &lstm_inf_approx, &eigen_inf },
+};
+
+/* ---- correctness of the peers, before any timing ------------------------------------------- */
+
+static double ref_sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* Every available unary peer against double-precision libm on [-10, 10] and a few far points, within
+ * 1e-5 relative plus 1e-6 absolute: above every peer's error (Eigen's logistic is 5e-5 relative
+ * near -10, 2e-9 absolute), far below any wrong formula. */
+static void check_unary_peers(void)
+{
+    const job *peers[] = { &sleef_sig, &sleef_tanh10, &sleef_tanh35, &xnn_sig, &eigen_logistic, &eigen_tanh };
+    enum { M = 1005 };
+    float in[M], out[M];
+    for (int i = 0; i < 1001; ++i) in[i] = -10.0f + 0.02f * (float)i;
+    in[1001] = -30.0f, in[1002] = 30.0f, in[1003] = 0.0f, in[1004] = 1e-3f;
+    for (size_t p = 0; p < sizeof peers / sizeof *peers; ++p) {
+        if (!available(peers[p])) continue;
+        int is_tanh = strstr(peers[p]->name, "tanh") != NULL;
+        peers[p]->peer(in, out, M);
+        for (int i = 0; i < M; ++i) {
+            double want = is_tanh ? tanh(in[i]) : ref_sigmoid(in[i]);
+            if (!(fabs(out[i] - want) <= 1e-5 * fabs(want) + 1e-6)) {
+                fprintf(stderr, "bench_peers: %s(%.9g) = %.9g, expected %.9g\n", peers[p]->name, in[i], out[i], want);
+                exit(1);
+            }
+        }
+    }
+}
+
+static float max_abs_diff(const float *a, const float *b, size_t m)
+{
+    float worst = 0.0f;
+    for (size_t i = 0; i < m; ++i) {
+        float e = fabsf(a[i] - b[i]);
+        if (!(e <= worst)) worst = e; /* NaN sticks */
+    }
+    return worst;
+}
+
+/* Eigen's LSTM (training and inference) against our precise tier on the current group's buffers:
+ * c, h and the whole workspace within 2e-5 (both sides are a few ulp from exact; |c| <= 3). */
+static void check_eigen_lstm(void)
+{
+    if (!available(&eigen_train)) return;
+    size_t m = lstm.batch * lstm.hidden;
+    float *rc = alloc_floats(m), *rh = alloc_floats(m), *rws = alloc_floats(5 * m);
+    ck_lstm_desc d = lstm;
+    d.tier = CK_PRECISE;
+    if (ck_lstm_forward(&d, z, bias, c_prev, rc, rh, rws) != CK_OK) fail("ck_lstm_forward failed");
+    for (int train = 1; train >= 0; --train) {
+        memset(ws, 0, 5 * m * sizeof(float));
+        eigen_peer_lstm_forward(lstm.batch, lstm.hidden, z, bias, FORGET_BIAS, c_prev, c, h, train ? ws : NULL);
+        float e = fmaxf(max_abs_diff(c, rc, m), max_abs_diff(h, rh, m));
+        if (train) e = fmaxf(e, max_abs_diff(ws, rws, 5 * m));
+        if (!(e <= 2e-5f)) {
+            fprintf(stderr, "bench_peers: Eigen LSTM (%s) differs from ck_lstm_forward by %g\n",
+                    train ? "training" : "inference", e);
+            exit(1);
+        }
+    }
+    free(rc), free(rh), free(rws);
+}
+
+/* ---- timing ---------------------------------------------------------------------------------- */
 
 static int cmp(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    double u = *(const double *)a, v = *(const double *)b;
+    return u < v ? -1 : u > v;
 }
 
-static float *x, *y;
+enum { MAX_JOBS = 16, MAX_BATCHES = 41 };
 
-static void run(const row *r, size_t n)
+/* Median ns per unit of each job over `batches` interleaved batches of ~batch_s seconds each
+ * (the same repetition count for every job of the group, set by the slowest warm-up call). */
+static void measure(const job **jobs, int njobs, int batches, double batch_s, double units, double *med)
 {
-    if (r->peer) r->peer(x, y, n);
-    else if (r->kind == 0) ck_sigmoid_f32(x, y, n, (ck_tier)r->tier);
-    else if (r->kind == 1) ck_tanh_f32(x, y, n, (ck_tier)r->tier);
-    else memcpy(y, x, n * sizeof(float));
+    double slowest = 0.0;
+    for (int k = 0; k < njobs; ++k) {
+        double t0 = now();
+        jobs[k]->run(jobs[k]);
+        double t = now() - t0;
+        if (t > slowest) slowest = t;
+    }
+    int reps = slowest >= batch_s ? 1 : (int)(batch_s / slowest);
+    static double t[MAX_JOBS][MAX_BATCHES];
+    for (int b = 0; b < batches; ++b)
+        for (int k = 0; k < njobs; ++k) {
+            double t0 = now();
+            for (int r = 0; r < reps; ++r) jobs[k]->run(jobs[k]);
+            t[k][b] = (now() - t0) / reps / units * 1e9;
+        }
+    for (int k = 0; k < njobs; ++k) {
+        qsort(t[k], batches, sizeof(double), cmp);
+        med[k] = t[k][batches / 2];
+    }
 }
 
-enum { BATCHES = 41, ROWS = 10 };
+static size_t l2_bytes;
+
+static const char *regime(size_t bytes)
+{
+    static char s[96];
+    snprintf(s, sizeof s, "%s, %.2f MiB", bytes <= l2_bytes ? "hot in cache (fits L2)" : "streamed (exceeds L2)",
+             bytes / 1048576.0);
+    return s;
+}
+
+/* Times every job the group's available pairs need and prints one table row per pair. */
+static void run_group(const pair *pairs, int npairs, const char *label, size_t bytes, int batches, double batch_s,
+                      double units)
+{
+    const job *jobs[MAX_JOBS];
+    int njobs = 0;
+    for (int p = 0; p < npairs; ++p) {
+        if (!available(pairs[p].peer)) continue;
+        const job *need[2] = { pairs[p].ours, pairs[p].peer };
+        for (int q = 0; q < 2; ++q) {
+            int k = 0;
+            while (k < njobs && jobs[k] != need[q]) ++k;
+            if (k == njobs) jobs[njobs++] = need[q];
+        }
+    }
+    if (njobs == 0) return;
+    double med[MAX_JOBS];
+    measure(jobs, njobs, batches, batch_s, units, med);
+    for (int p = 0; p < npairs; ++p) {
+        if (!available(pairs[p].peer)) continue;
+        double mo = 0, mp = 0;
+        for (int k = 0; k < njobs; ++k) {
+            if (jobs[k] == pairs[p].ours) mo = med[k];
+            if (jobs[k] == pairs[p].peer) mp = med[k];
+        }
+        const job *pj = pairs[p].peer;
+        int ours = pj->run == run_sigmoid || pj->run == run_tanh; /* approximate against our fast tier */
+        printf("| %s | %s | %s | %.3f | %s%s | %.3f | %.2fx |\n", label, regime(bytes), pairs[p].ours->name, mo,
+               ours ? "ours, " : "", pj->name, mp, mp / mo);
+    }
+}
+
+/* One CPU for the whole run: the last one this process may use. */
+static int pin(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) fail("sched_getaffinity failed");
+    int cpu = -1;
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+        if (CPU_ISSET(i, &set)) cpu = i;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) fail("sched_setaffinity failed");
+    return cpu;
+}
+
+static size_t read_l2(int cpu)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index2/size", cpu);
+    FILE *f = fopen(path, "r");
+    size_t kib = 0;
+    if (!f || fscanf(f, "%zuK", &kib) != 1) fail("cannot read the L2 size from /sys");
+    fclose(f);
+    return kib * 1024;
+}
 
 int main(int argc, char **argv)
 {
-    size_t sizes[] = { 16384, (size_t)16 << 20 };
-    int nsizes = argc > 1 && strcmp(argv[1], "--quick") == 0 ? 1 : 2;
-    const row rows[ROWS] = {
-        { "sigmoid precise", 0, CK_PRECISE, 0 }, { "sigmoid fast", 0, CK_FAST, 0 },
-        { "sigmoid approximate", 0, CK_APPROXIMATE, 0 }, { "SLEEF 1/(1+expf16_u10(-x))", 0, 0, sleef_sigmoid_u10 },
-        { "tanh precise", 1, CK_PRECISE, 0 }, { "tanh fast", 1, CK_FAST, 0 }, { "tanh approximate", 1, CK_APPROXIMATE, 0 },
-        { "SLEEF tanhf16_u10", 1, 0, sleef_tanh_u10 }, { "SLEEF tanhf16_u35", 1, 0, sleef_tanh_u35 },
-        { "memcpy (same bytes)", 2, 0, 0 },
-    };
-    printf("active ISA: %s\n", ck_isa_name(ck_active_isa()));
-    for (int s = 0; s < nsizes; ++s) {
-        size_t n = sizes[s];
-        x = aligned_alloc(64, n * sizeof(float));
-        y = aligned_alloc(64, n * sizeof(float));
-        srand(12345);
-        for (size_t i = 0; i < n; ++i) x[i] = -10.0f + 20.0f * (float)rand() / (float)RAND_MAX;
-        int reps = n < 100000 ? 200 : 1;
-        static double t[ROWS][BATCHES];
-        for (int k = 0; k < ROWS; ++k) run(&rows[k], n);
-        for (int b = 0; b < BATCHES; ++b)
-            for (int k = 0; k < ROWS; ++k) {
-                double t0 = now();
-                for (int r = 0; r < reps; ++r) run(&rows[k], n);
-                t[k][b] = (now() - t0) / reps / n * 1e9;
-            }
-        double med[ROWS];
-        for (int k = 0; k < ROWS; ++k) {
-            qsort(t[k], BATCHES, sizeof(double), cmp);
-            med[k] = t[k][BATCHES / 2];
-        }
-        printf("\nN = %zu (median of %d interleaved batches, ns per element)\n", n, BATCHES);
-        for (int k = 0; k < ROWS; ++k)
-            printf("  %-28s %7.3f ns   x memcpy %5.2f\n", rows[k].name, med[k], med[k] / med[ROWS - 1]);
-        printf("  speed-ups (same run):\n");
-        printf("    sigmoid precise / fast vs SLEEF sigmoid     %.2fx / %.2fx   (targets 1.5x / 2.1x)\n",
-               med[3] / med[0], med[3] / med[1]);
-        printf("    tanh precise vs SLEEF u10                   %.2fx          (target 5x)\n", med[7] / med[4]);
-        printf("    tanh fast vs SLEEF u35                      %.2fx          (target 2.3x)\n", med[8] / med[5]);
-        printf("    approximate vs fast: sigmoid / tanh         %.2fx / %.2fx   (target 1.3x)\n",
-               med[1] / med[2], med[5] / med[6]);
-        printf("    fast vs memcpy: sigmoid / tanh              %.2fx / %.2fx   (target at 16M: <= 1.15x)\n",
-               med[1] / med[9], med[5] / med[9]);
-        free(x);
-        free(y);
+    int quick = 0;
+    for (int a = 1; a < argc; ++a) {
+        if (strcmp(argv[a], "--quick") == 0)
+            quick = 1;
+        else
+            fail("usage: bench_peers [--quick]");
+    }
+    /* --quick: the hot groups only, 11 short batches (seconds; for CI) */
+    const int batches = quick ? 11 : MAX_BATCHES;
+    const double batch_s = quick ? 2e-4 : 1e-3;
+    const size_t sizes[] = { 16384, (size_t)16 << 20 };
+    const size_t shapes[][2] = { { 64, 512 }, { 256, 1024 } };
+    const int ngroups = quick ? 1 : 2;
+
+    int cpu = pin();
+    l2_bytes = read_l2(cpu);
+    check_unary_peers();
+
+    printf("One thread pinned to CPU %d (L2 %zu KiB), active ISA %s; median of %d interleaved batches per group.\n"
+           "Ratio = peer time / our time in the same run (above 1x: ours is faster). Activations: inputs uniform in\n"
+           "[-10, 10], ns per element. LSTM: Z uniform in [-4, 4], c_prev in [-2, 2], bias in [-0.5, 0.5],\n"
+           "forget bias 1, IFGO, no clipping; ns per hidden element (B H).\n\n",
+           cpu, l2_bytes / 1024, ck_isa_name(ck_active_isa()), batches);
+    printf("| size | regime | ours | ours ns | peer | peer ns | ratio |\n|---|---|---|---|---|---|---|\n");
+
+    for (int s = 0; s < ngroups; ++s) {
+        n = sizes[s];
+        x = alloc_floats(n), y = alloc_floats(n);
+        uniform(x, n, -10.0f, 10.0f, 12345);
+        char label[32];
+        snprintf(label, sizeof label, "N = %zu", n);
+        run_group(unary_pairs, sizeof unary_pairs / sizeof *unary_pairs, label, 2 * n * sizeof(float), batches,
+                  batch_s, (double)n);
+        free(x), free(y);
+    }
+    for (int s = 0; s < ngroups; ++s) {
+        size_t B = shapes[s][0], H = shapes[s][1], m = B * H;
+        lstm = (ck_lstm_desc){ .batch = B, .hidden = H, .order = CK_GATES_IFGO, .forget_bias = FORGET_BIAS,
+                               .tier = CK_FAST };
+        z = alloc_floats(4 * m), bias = alloc_floats(4 * H), c_prev = alloc_floats(m);
+        c = alloc_floats(m), h = alloc_floats(m), ws = alloc_floats(5 * m);
+        uniform(z, 4 * m, -4.0f, 4.0f, 1), uniform(c_prev, m, -2.0f, 2.0f, 2), uniform(bias, 4 * H, -0.5f, 0.5f, 3);
+        check_eigen_lstm();
+        char label[32];
+        snprintf(label, sizeof label, "%zu x %zu", B, H);
+        /* training touches z, c_prev, c, h and the workspace: 13 floats per hidden element */
+        run_group(lstm_pairs, sizeof lstm_pairs / sizeof *lstm_pairs, label, 13 * m * sizeof(float), batches,
+                  batch_s, (double)m);
+        free(z), free(bias), free(c_prev), free(c), free(h), free(ws);
     }
     return 0;
 }
