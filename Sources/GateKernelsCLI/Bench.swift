@@ -94,7 +94,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let message = ISA.environmentError { throw ValidationError(message) }
         let p = try plan()
         let sleef = !noPeers && peers_sleef_available() != 0
         #if OpenMP
