@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the measured speed documents: docs/threads.md (one thread against Dispatch and OpenMP
-# with two, 1K to 16M elements), docs/gates.md (the fused gate updates), docs/peers.md (SLEEF, XNNPACK
+# with two, 1K to 64M elements), docs/gates.md (the fused gate updates), docs/peers.md (SLEEF, XNNPACK
 # and Eigen against ours in one process, scripts/bench-peers.sh), and README's scaling table
 # (the speed-up pivot at the end of docs/threads.md, spliced between its markers). Each document
 # keeps its text above "<!-- generated below -->" and states the load average of its run.
@@ -16,7 +16,7 @@ head_of() { sed '/^<!-- generated below -->$/q' "$1"; }
 
 { head_of docs/threads.md; echo; load; echo
   bench bench --kernels sigmoid,tanh,lstm,gru --tiers fast --threads 1,2 --batches 31 --no-peers \
-    --sizes 1K,4K,16K,64K,128K,256K,512K,1M,4M,16M --gate-sizes 16K,32K,256K,2M
+    --sizes 1K,4K,16K,64K,128K,256K,512K,1M,4M,16M,64M --gate-sizes 16K,32K,256K,2M
 } > docs/threads.md.new
 mv docs/threads.md.new docs/threads.md
 

@@ -25,7 +25,7 @@ struct Accuracy: ParsableCommand {
 
     enum FunctionChoice: String, CaseIterable, ExpressibleByArgument { case sigmoid, tanh, all }
     enum TierChoice: String, CaseIterable, ExpressibleByArgument { case precise, fast, approximate, all, none }
-    enum ISAChoice: String, CaseIterable, ExpressibleByArgument { case scalar, avx2, avx512, neon, best, all }
+    enum ISAChoice: String, CaseIterable, ExpressibleByArgument { case active, scalar, avx2, avx512, neon, best, all }
     enum Format: String, CaseIterable, ExpressibleByArgument { case table, json, csv, markdown }
     enum Metric: String, CaseIterable, ExpressibleByArgument { case abs, ulp }
 
@@ -35,8 +35,8 @@ struct Accuracy: ParsableCommand {
     @Option(help: "The tier to sweep; none: the zoo alone (with --zoo).")
     var tier: TierChoice = .all
 
-    @Option(help: "The instruction set: best is the widest this CPU has, all is every one it has.")
-    var isa: ISAChoice = .best
+    @Option(help: "The instruction set: active is the one the kernels use (GATEKERNELS_ISA's, else the widest), best the widest this CPU has, all every one it has.")
+    var isa: ISAChoice = .active
 
     @Flag(help: "Every float: all 2^32 bit patterns (the non-NaN ones against the reference, every NaN for propagation).")
     var exhaustive = false
@@ -100,6 +100,7 @@ struct Accuracy: ParsableCommand {
     func isas() throws -> [ISA] {
         switch isa {
         case .all: return ISA.supported
+        case .active: return [ISA.active]
         case .best: return [ISA.best]
         case .scalar, .avx2, .avx512, .neon:
             let chosen = ISA.allCases.first { $0.description == isa.rawValue }!

@@ -94,7 +94,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let message = ISA.environmentError { throw ValidationError(message) }
         let p = try plan()
         let sleef = !noPeers && peers_sleef_available() != 0
         #if OpenMP
@@ -118,6 +117,7 @@ struct Bench: ParsableCommand {
         print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(batches) interleaved batches; "
             + "spread = interquartile range / median; SLEEF: \(sleef ? "libsleef.so.3" : noPeers ? "skipped" : "not installed"); "
             + "OpenMP backend: \(openMPBuilt ? "built" : "not built (swift build --traits OpenMP)")")
+        print(Regime.legend)
         print("")
         print(singleThreadTable(records))
         if p.threads.contains(where: { $0 > 1 }) {
@@ -136,7 +136,9 @@ struct Bench: ParsableCommand {
         var n: Int
         var backend: String
         var threads: Int
+        /// Bytes one call reads and writes: the footprint that picks the regime.
         var bytes: Int
+        var regime: Regime { Regime(footprint: bytes) }
         var seconds: Double
         var spread: Double
         /// Seconds per call in each batch, in batch order.
@@ -146,12 +148,15 @@ struct Bench: ParsableCommand {
         var xMemcpy = Double.nan
         var libmOverThis = Double.nan
         var xOneThread = Double.nan
+        /// Set when `xOneThread` exceeds the thread count.
+        var superlinear: Superlinear? { Superlinear(speedup: xOneThread, threads: threads, footprint: bytes) }
+        var note: String { superlinear?.explanation(threads: threads, footprint: bytes) ?? "" }
 
         var dictionary: [String: Any] {
             func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
             return ["kernel": kernel, "tier": tier, "n": n, "backend": backend, "threads": threads, "bytes": bytes,
                     "ns_per_elem": seconds / Double(n) * 1e9, "elem_per_ns": Double(n) / seconds * 1e-9,
-                    "gb_per_s": Double(bytes) / seconds * 1e-9, "spread": spread,
+                    "gb_per_s": Double(bytes) / seconds * 1e-9, "spread": spread, "regime": regime.rawValue, "note": note,
                     "x_memcpy": num(xMemcpy), "libm_over_this": num(libmOverThis), "x_one_thread": num(xOneThread)]
         }
     }
@@ -258,16 +263,10 @@ struct Bench: ParsableCommand {
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
     /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
     func time(_ jobs: [Job]) -> [Record] {
-        let repeats = jobs.map { job -> Int in
-            let t0 = now()
-            job.body()
-            return max(1, Int(batchMilliseconds * 1e-3 / max(now() - t0, 1e-9)))
-        }
-        let bodies = zip(jobs, repeats).map { job, r in { for _ in 0..<r { job.body() } } }
-        let times = interleavedTimes(bodies, batches: batches, repeatsPerBatch: 1)
-        var records = zip(jobs, zip(times, repeats)).map { job, tr in
+        let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: batchMilliseconds * 1e-3, $0.body) }
+        var records = zip(jobs, interleavedTimes(timed, batches: batches)).map { job, samples in
             var r = job.record
-            r.samples = tr.0.map { $0 / Double(tr.1) }
+            r.samples = samples
             let s = Summary(r.samples)
             r.seconds = s.median
             r.spread = s.spread
@@ -297,21 +296,19 @@ struct Bench: ParsableCommand {
         let dcp = buffer(bh, 0, 0, 11), db = buffer(4 * H, 0, 0, 12)
         let gx = buffer(3 * bh, -4, 4, 13), ghg = buffer(3 * bh, -4, 4, 14), gws = buffer(4 * bh, 0, 0, 15)
         let gdx = buffer(3 * bh, 0, 0, 16), gdhg = buffer(3 * bh, 0, 0, 17), gdhp = buffer(bh, 0, 0, 20)
-        // floats read + written per hidden element, for GB/s and the memcpy comparator
-        let traffic: [String: Int] = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-bwd": 15]
         let copySource = buffer(8 * bh, -1, 1, 18), copyTarget = buffer(8 * bh, 0, 0, 19)
         func add(_ kernel: String, _ tier: String, _ backend: String, _ threads: Int, _ body: @escaping () -> Void) {
             jobs.append(Job(record: Record(kernel: kernel, tier: tier, n: bh, backend: backend, threads: threads,
-                                           bytes: 4 * traffic[kernel]! * bh, seconds: 0, spread: 0), body: body))
+                                           bytes: 4 * gateTraffic[kernel]! * bh, seconds: 0, spread: 0), body: body))
         }
         var names: [String] = []
         if p.kernels.contains("lstm") { names += ["lstm-fwd", "lstm-fwd-train", "lstm-bwd"] }
         if p.kernels.contains("gru") { names += ["gru-fwd", "gru-bwd"] }
         for name in names {
-            let floats = 4 * traffic[name]! * bh / 8 // a copy reads and writes: half the traffic each way
+            let floats = 4 * gateTraffic[name]! * bh / 8 // a copy reads and writes: half the traffic each way
             for t in [1] + parallel {
                 jobs.append(Job(record: Record(kernel: "memcpy(\(name))", tier: "", n: bh, backend: t == 1 ? "serial" : "dispatch",
-                                               threads: t, bytes: 4 * traffic[name]! * bh, seconds: 0, spread: 0)) {
+                                               threads: t, bytes: 4 * gateTraffic[name]! * bh, seconds: 0, spread: 0)) {
                     parallelCopy(copyTarget, copySource, floats, threads: t)
                 })
             }
@@ -385,9 +382,9 @@ struct Bench: ParsableCommand {
     // MARK: - tables
 
     func singleThreadTable(_ records: [Record]) -> String {
-        let header = ["N", "kernel", "tier", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
+        let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
-            [label(r.n), r.kernel, r.tier, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
+            [label(r.n), r.kernel, r.tier, r.regime.rawValue, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
              fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.xMemcpy, 2), r.tier != "libm" ? fmt(r.libmOverThis, 1) : "",
              String(format: "%.0f%%", r.spread * 100)]
         }
@@ -395,10 +392,10 @@ struct Bench: ParsableCommand {
     }
 
     func scalingTable(_ records: [Record]) -> String {
-        let header = ["N", "kernel", "tier", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread"]
+        let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread", "note"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
-            [label(r.n), r.kernel, r.tier, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
-             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100)]
+            [label(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
+             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
             + markdownTable(header, rows) + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
@@ -413,9 +410,11 @@ struct Bench: ParsableCommand {
         for r in parallel where !rows.contains(where: { $0[0...3] == [r.kernel, r.tier, r.backend, "\(r.threads)"] }) {
             let same = parallel.filter { $0.kernel == r.kernel && $0.tier == r.tier && $0.backend == r.backend && $0.threads == r.threads }
             rows.append([r.kernel, r.tier, r.backend, "\(r.threads)"]
-                        + sizes.map { n in same.first { $0.n == n }.map { fmt($0.xOneThread, 2) } ?? "" })
+                        + sizes.map { n in same.first { $0.n == n }.map(pivotCell) ?? "" })
         }
-        return "Speed-up over one thread (x 1 thread) by size:\n"
+        return "Speed-up over one thread (x 1 thread) by size; regime per size: "
+            + sizes.map { n in "\(label(n)) \(Set(parallel.filter { $0.n == n }.map(\.regime.rawValue)).sorted().joined(separator: "/"))" }.joined(separator: ", ")
+            + "; a speed-up above the thread count carries its cause (L2 share: each thread's share fits its core's L2, one thread's footprint does not):\n"
             + markdownTable(["kernel", "tier", "backend", "threads"] + sizes.map(label), rows)
     }
 
@@ -439,10 +438,19 @@ struct Bench: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// A speed-up, with its cause when it exceeds the thread count.
+    func pivotCell(_ r: Record) -> String {
+        fmt(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
+    }
+
     func label(_ n: Int) -> String {
         n >= 1 << 20 && n % (1 << 20) == 0 ? "\(n >> 20)M" : n >= 1024 && n % 1024 == 0 ? "\(n >> 10)K" : "\(n)"
     }
 }
+
+/// Floats one call of a gate kernel reads and writes per hidden element: its footprint, for GB/s,
+/// the memcpy comparator and the regime (bench and bench-gates).
+let gateTraffic = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-fwd-train": 12, "gru-bwd": 15]
 
 /// The Swift API's buffer form of sigmoid and tanh.
 private typealias UnaryFunction = (UnsafeBufferPointer<Float>, inout UnsafeMutableBufferPointer<Float>, Tier, Parallelism) -> Void

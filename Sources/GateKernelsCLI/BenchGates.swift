@@ -43,6 +43,7 @@ struct BenchGates: ParsableCommand {
             return (parts[0], parts[1])
         }
         print("ISA \(ISA.active); ns per hidden element (B·H), median of \(batches) interleaved batches (± interquartile spread)")
+        print(Regime.legend)
         for (B, H) in shapeList {
             for tier in tierList {
                 try benchmark(B: B, H: H, tier: tier)
@@ -66,10 +67,13 @@ struct BenchGates: ParsableCommand {
         let zi = Array(z[0..<n]), zf = Array(z[n..<2 * n]), zg = Array(z[2 * n..<3 * n]), zo = Array(z[3 * n..<4 * n])
         var gi = c, gf = c, gg = c, go = c, tc = c
 
-        let jobs: [(String, () -> Void)] = [
-            ("LSTM forward, inference", { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) }),
-            ("LSTM forward, training", { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) }),
-            ("LSTM separate passes (baseline)", {
+        // (label, floats one call reads and writes per hidden element, threads, call)
+        let jobs: [(String, Int, Int, () -> Void)] = [
+            ("LSTM forward, inference", gateTraffic["lstm-fwd"]!, 1, { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) }),
+            ("LSTM forward, training", gateTraffic["lstm-fwd-train"]!, 1, {
+                lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
+            }),
+            ("LSTM separate passes (baseline)", 12, 1, { // z, the four gates, c_prev, c, tanh c, h
                 sigmoid(zi, result: &gi, tier: tier)
                 sigmoid(zf, result: &gf, tier: tier)
                 tanh(zg, result: &gg, tier: tier)
@@ -78,43 +82,44 @@ struct BenchGates: ParsableCommand {
                 tanh(c, result: &tc, tier: tier)
                 multiply(go, tc, &h)
             }),
-            ("LSTM backward (+db)", {
+            ("LSTM backward (+db)", gateTraffic["lstm-bwd"]!, 1, {
                 lstm1.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             }),
-            ("GRU forward, inference", { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) }),
-            ("GRU forward, training", {
+            ("GRU forward, inference", gateTraffic["gru-fwd"]!, 1, {
+                gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h)
+            }),
+            ("GRU forward, training", gateTraffic["gru-fwd-train"]!, 1, {
                 gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
             }),
-            ("GRU backward", {
+            ("GRU backward", gateTraffic["gru-bwd"]!, 1, {
                 gru1.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
             }),
-            ("LSTM forward, training, 2 threads", {
+            ("LSTM forward, training, 2 threads", gateTraffic["lstm-fwd-train"]!, 2, {
                 lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
             }),
-            ("LSTM backward (+db), 2 threads", {
+            ("LSTM backward (+db), 2 threads", gateTraffic["lstm-bwd"]!, 2, {
                 lstm2.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             }),
-            ("GRU forward, training, 2 threads", {
+            ("GRU forward, training, 2 threads", gateTraffic["gru-fwd-train"]!, 2, {
                 gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
             }),
-            ("GRU backward, 2 threads", {
+            ("GRU backward, 2 threads", gateTraffic["gru-bwd"]!, 2, {
                 gru2.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
             }),
         ]
-        // about 1 ns per element per job: size the repeats for the target batch time
-        let repeats = max(1, Int(batchMilliseconds * 1e6 / Double(n)))
-        let times = threadCPUTime
-            ? interleavedTimes(jobs.prefix(7).map(\.1), batches: batches, repeatsPerBatch: repeats, clock: threadCPUSeconds)
-            : interleavedTimes(jobs.map(\.1), batches: batches, repeatsPerBatch: repeats)
+        let timed = jobs.filter { !threadCPUTime || $0.2 == 1 }
+            .map { TimedJob(footprint: 4 * $0.1 * n, batchSeconds: batchMilliseconds * 1e-3, $0.3) }
+        let times = interleavedTimes(timed, batches: batches, clock: threadCPUTime ? threadCPUSeconds : now)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
-        print("\n\(B)x\(H), tier \(tier) (\(repeats) calls per batch\(threadCPUTime ? ", thread CPU time" : ""))      median ns  (spread)   best ns")
+        print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
         for (k, job) in jobs.prefix(times.count).enumerated() {
-            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
+            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
+                + "\(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
         }
         // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
         let m = ns.map(\.median)
@@ -123,7 +128,14 @@ struct BenchGates: ParsableCommand {
         print("  LSTM backward / LSTM training forward     \(ratio(3, 1))   target <= 1.5")
         print("  GRU training forward / LSTM training fwd  \(ratio(5, 1))   target <= 0.8")
         if times.count > 10 {
-            print("  2-thread speedup: LSTM fwd \(ratio(1, 7)), LSTM bwd \(ratio(3, 8)), GRU fwd \(ratio(5, 9)), GRU bwd \(ratio(6, 10))")
+            let pairs = [("LSTM fwd", 1, 7), ("LSTM bwd", 3, 8), ("GRU fwd", 5, 9), ("GRU bwd", 6, 10)]
+            print("  2-thread speedup: " + pairs.map { "\($0.0) \(ratio($0.1, $0.2))" }.joined(separator: ", "))
+            for (name, one, two) in pairs {
+                let footprint = 4 * jobs[two].1 * n
+                if let cause = Superlinear(speedup: m[one] / m[two], threads: 2, footprint: footprint) {
+                    print("    \(name): \(cause.explanation(threads: 2, footprint: footprint))")
+                }
+            }
         }
     }
 }

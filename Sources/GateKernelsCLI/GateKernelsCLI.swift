@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct GateKernelsCLI: ParsableCommand {
@@ -8,4 +9,12 @@ struct GateKernelsCLI: ParsableCommand {
         subcommands: [Report.self, Accuracy.self, Bench.self, BenchGates.self],
         defaultSubcommand: Report.self
     )
+
+    static func main() {
+        if let message = applyISAEnvironment() {
+            FileHandle.standardError.write(Data("gatekernels: \(message)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(nil)
+    }
 }
