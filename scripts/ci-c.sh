@@ -45,9 +45,12 @@ step "AArch64: cross build with $CROSS_CC, make test under qemu (stride $QEMU_ST
 mk aarch64 CC="$CROSS_CC" all
 mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride $QEMU_STRIDE" | tee "$out/aarch64.log"
 
-step "AArch64: GATEKERNELS_ISA=scalar, =neon, and =avx2 (not on this CPU: best ISA and a status)"
-for isa in scalar neon avx2; do
-    GATEKERNELS_ISA=$isa mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride 4000000000" | grep -E "GATEKERNELS_ISA|FAIL|passed"
+step "AArch64: GATEKERNELS_ISA=scalar, =NEON (any case), and =avx2 (not on this CPU: best ISA and a status)"
+for isa in scalar NEON avx2; do
+    GATEKERNELS_ISA=$isa mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride 4000000000" | tee "$out/isa-env.log" |
+        grep -E "GATEKERNELS_ISA|FAIL|passed"
+    want=$(echo "$isa" | tr 'A-Z' 'a-z'); [ "$isa" = avx2 ] && want=neon
+    grep -q "active ISA $want" "$out/isa-env.log" || { echo "FAIL: GATEKERNELS_ISA=$isa did not select $want"; exit 1; }
 done
 
 step "AArch64 with $CLANG --target=aarch64-linux-gnu (the compiler SwiftPM uses): make test under qemu"

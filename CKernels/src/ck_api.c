@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ck_internal.h"
 
@@ -69,7 +70,7 @@ static void init_from_environment(void)
         static const ck_isa named[] = { CK_ISA_AUTO, CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON };
         ck_isa found = (ck_isa)-1;
         for (size_t i = 0; i < sizeof named / sizeof named[0]; ++i)
-            if (strcmp(want, ck_isa_name(named[i])) == 0)
+            if (strcasecmp(want, ck_isa_name(named[i])) == 0) /* any case, as the CLI */
                 found = named[i];
         if (found == (ck_isa)-1) {
             env_status = CK_ERR_INVALID_ARGUMENT;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -824,7 +825,7 @@ static void test_isa_selection(ck_isa at_start)
     if (env && *env) {
         int known = 0;
         for (ck_isa a = CK_ISA_AUTO; a <= CK_ISA_NEON; ++a)
-            if (strcmp(env, ck_isa_name(a)) == 0) {
+            if (strcasecmp(env, ck_isa_name(a)) == 0) { /* any case */
                 known = 1;
                 if (ck_isa_supported(a))
                     want = a == CK_ISA_AUTO ? best : a;
