@@ -4,7 +4,7 @@ import Foundation
 import GateKernels
 import Testing
 
-// The accuracy contract of DESIGN.md, checked on every tier x every ISA this machine has (each
+// The accuracy contract of docs/design.md, checked on every tier x every ISA this machine has (each
 // path forced per call, so the tests never touch the process-wide ISA choice).
 
 enum Function: String, CaseIterable, Sendable {
