@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI accuracy gate: builds release and sweeps every tier of sigmoid and tanh on every ISA this
 # machine has, over every 17th float of the whole line (about 250 million inputs per function,
-# plus NaN patterns), and fails if any contract bound of DESIGN.md is broken (bound, monotonicity,
+# plus NaN patterns), and fails if any contract bound of docs/design.md is broken (bound, monotonicity,
 # range, special values, NaN propagation, tanh oddness, NaN/inf for finite input). About a minute
 # on 2 cores. Writes one certificate per function, tier and ISA.
 #
@@ -18,7 +18,7 @@ swift build -c release --scratch-path "$scratch" --product gatekernels
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/gatekernels"
 
 if ! "$bin" accuracy --function all --tier all --isa all --stride "$stride" --check --certificates "$certs"; then
-    echo "ci-accuracy: FAILED: a kernel breaks the accuracy contract of DESIGN.md (see above)" >&2
+    echo "ci-accuracy: FAILED: a kernel breaks the accuracy contract of docs/design.md (see above)" >&2
     exit 1
 fi
 echo "ci-accuracy: passed (every ${stride}th float, every tier, every ISA of this machine; certificates in $certs)"

@@ -7,7 +7,8 @@
  *
  * The loss is 0.5 * sum(h_T^2). At the end one bias gradient is compared with a finite difference.
  *
- *   cc trainer_step.c $(pkg-config --cflags --libs ckernels) -lm -o trainer_step   (see docs/c-library.md)
+ *   cc trainer_step.c $(pkg-config --cflags --libs ckernels) -lm \
+ *      -Wl,-rpath,$(pkg-config --variable=libdir ckernels) -o trainer_step   (see docs/c-library.md)
  */
 #include <math.h>
 #include <stdio.h>

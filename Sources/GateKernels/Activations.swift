@@ -9,8 +9,8 @@ import CKernelsOpenMP
 @inlinable
 func apply(_ kernel: UnaryKernel, _ name: String, _ x: some FloatBuffer, _ y: inout some MutableFloatBuffer,
            _ tier: Tier, _ parallelism: Parallelism) {
-    precondition(x.count == y.count,
-                 "\(name): the input has \(x.count) elements but the result has \(y.count)")
+    require(x.count == y.count,
+            "\(name): the input has \(x.count) elements but the result has \(y.count)")
     x.withUnsafeBufferPointer { xb in
         y.withUnsafeMutableBufferPointer { yb in
             run(kernel, name, xb.baseAddress, yb.baseAddress, xb.count, tier, parallelism)
@@ -25,13 +25,13 @@ func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y:
     // Swift's exclusivity rules already keep distinct buffers apart; this catches unsafe pointers
     // that partly overlap, which would otherwise give silently wrong results.
     let xs = UInt(bitPattern: x), ys = UInt(bitPattern: y), bytes = UInt(count * MemoryLayout<Float>.stride)
-    precondition(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
-                 "\(name): the input and the result partly overlap (exact aliasing is allowed)")
+    require(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
+            "\(name): the input and the result partly overlap (exact aliasing is allowed)")
     #if OpenMP
     if case .openMP(let threads) = parallelism {
-        precondition(threads >= 1, "Parallelism.openMP(\(threads)): the thread count must be at least 1")
+        require(threads >= 1, "Parallelism.openMP(\(threads)): the thread count must be at least 1")
         let status = ck_unary_f32_omp(kernel, x, y, count, tier.c, Int32(clamping: threads))
-        precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
+        requireOK(status, name)
         return
     }
     #endif
@@ -39,7 +39,7 @@ func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y:
     forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
         let status = kernel(pointers.input + range.lowerBound, pointers.output + range.lowerBound,
                             range.count, tier.c)
-        precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
+        requireOK(status, name)
     }
 }
 

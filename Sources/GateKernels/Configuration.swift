@@ -87,7 +87,7 @@ public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// Errors for invalid configuration. (Mismatched buffer sizes are programmer errors: they stop
-/// with a precondition failure that names both sizes, as Accelerate does.)
+/// the program, as Accelerate does, with a message that names both sizes, in release builds too.)
 public enum GateKernelsError: Error, Equatable, CustomStringConvertible {
     /// The named instruction set is not available on this CPU or in this build.
     case unsupportedISA(String)

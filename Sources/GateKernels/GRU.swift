@@ -73,8 +73,8 @@ public struct GRUCell: Sendable, Hashable {
     }
 
     private func batchSize(_ count: Int, _ name: String) -> Int {
-        precondition(count > 0 && count % hiddenSize == 0,
-                     "GRUCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
+        require(count > 0 && count % hiddenSize == 0,
+                "GRUCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
         return count / hiddenSize
     }
 
@@ -83,18 +83,18 @@ public struct GRUCell: Sendable, Hashable {
     func forward(_ x: UnsafeBufferPointer<Float>, _ hg: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
-        precondition(x.count == 3 * B * H, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * B * H)")
-        precondition(hg.count == 3 * B * H, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * B * H)")
-        precondition(h.count == B * H, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(B * H)")
+        require(x.count == 3 * B * H, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * B * H)")
+        require(hg.count == 3 * B * H, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * B * H)")
+        require(h.count == B * H, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(B * H)")
         if let ws {
-            precondition(ws.count == workspaceCount(batch: B),
-                         "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+            require(ws.count == workspaceCount(batch: B),
+                    "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
         #if OpenMP
         if case .openMP(let n) = parallelism {
-            check(ck_gru_forward_omp(&d, x.baseAddress, hg.baseAddress, hPrev.baseAddress, h.baseAddress, ws?.baseAddress,
-                                     Int32(n)), "GRUCell.forward")
+            requireOK(ck_gru_forward_omp(&d, x.baseAddress, hg.baseAddress, hPrev.baseAddress, h.baseAddress, ws?.baseAddress,
+                                         Int32(n)), "GRUCell.forward")
             return
         }
         #endif
@@ -103,9 +103,9 @@ public struct GRUCell: Sendable, Hashable {
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
             forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                check(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                          p.in0, p.in1, p.in2, p.out0, p.out1),
-                      "GRUCell.forward")
+                requireOK(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                              p.in0, p.in1, p.in2, p.out0, p.out1),
+                          "GRUCell.forward")
             }
         }
     }
@@ -139,21 +139,21 @@ public struct GRUCell: Sendable, Hashable {
                   _ dx: UnsafeMutableBufferPointer<Float>, _ dhg: UnsafeMutableBufferPointer<Float>,
                   _ dhPrev: UnsafeMutableBufferPointer<Float>) {
         let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
-        precondition(dh.count == B * H,
-                     "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(B * H)")
-        precondition(ws.count == workspaceCount(batch: B),
-                     "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        precondition(dx.count == 3 * B * H,
-                     "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * B * H)")
-        precondition(dhg.count == 3 * B * H,
-                     "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * B * H)")
-        precondition(dhPrev.count == B * H,
-                     "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
+        require(dh.count == B * H,
+                "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(B * H)")
+        require(ws.count == workspaceCount(batch: B),
+                "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        require(dx.count == 3 * B * H,
+                "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * B * H)")
+        require(dhg.count == 3 * B * H,
+                "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * B * H)")
+        require(dhPrev.count == B * H,
+                "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
         var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
         #if OpenMP
         if case .openMP(let n) = parallelism {
-            check(ck_gru_backward_omp(&d, dh.baseAddress, ws.baseAddress, hPrev.baseAddress, dx.baseAddress,
-                                      dhg.baseAddress, dhPrev.baseAddress, Int32(n)), "GRUCell.backward")
+            requireOK(ck_gru_backward_omp(&d, dh.baseAddress, ws.baseAddress, hPrev.baseAddress, dx.baseAddress,
+                                          dhg.baseAddress, dhPrev.baseAddress, Int32(n)), "GRUCell.backward")
             return
         }
         #endif
@@ -163,9 +163,9 @@ public struct GRUCell: Sendable, Hashable {
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
             forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                check(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                           p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                      "GRUCell.backward")
+                requireOK(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                               p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
+                          "GRUCell.backward")
             }
         }
     }

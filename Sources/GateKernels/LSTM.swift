@@ -119,8 +119,8 @@ public struct LSTMCell: Sendable, Hashable {
     }
 
     private func batchSize(_ count: Int, _ name: String) -> Int {
-        precondition(count > 0 && count % hiddenSize == 0,
-                     "LSTMCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
+        require(count > 0 && count % hiddenSize == 0,
+                "LSTMCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
         return count / hiddenSize
     }
 
@@ -131,24 +131,25 @@ public struct LSTMCell: Sendable, Hashable {
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
         let stride = zRowStride ?? 4 * H
-        precondition(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
+        require(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
         let zNeed = (B - 1) * stride + 4 * H
-        precondition(z.count >= zNeed && z.count <= B * stride,
-                     "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need \(zNeed)...\(B * stride)")
+        require(z.count >= zNeed && z.count <= B * stride,
+                "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need "
+                + (zNeed == B * stride ? "\(zNeed)" : "\(zNeed)...\(B * stride)"))
         if let bias {
-            precondition(bias.count == 4 * H, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(4 * H)")
+            require(bias.count == 4 * H, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(4 * H)")
         }
-        precondition(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
-        precondition(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
+        require(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
+        require(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
         if let ws {
-            precondition(ws.count == workspaceCount(batch: B),
-                         "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+            require(ws.count == workspaceCount(batch: B),
+                    "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
         var d = desc(batch: B, zRowStride: stride)
         #if OpenMP
         if case .openMP(let n) = parallelism {
-            check(ck_lstm_forward_omp(&d, z.baseAddress, bias?.baseAddress, cPrev.baseAddress, c.baseAddress,
-                                      h.baseAddress, ws?.baseAddress, Int32(n)), "LSTMCell.forward")
+            requireOK(ck_lstm_forward_omp(&d, z.baseAddress, bias?.baseAddress, cPrev.baseAddress, c.baseAddress,
+                                          h.baseAddress, ws?.baseAddress, Int32(n)), "LSTMCell.forward")
             return
         }
         #endif
@@ -158,9 +159,9 @@ public struct LSTMCell: Sendable, Hashable {
         withUnsafePointer(to: &d) { dp in
             let dps = SendableDesc(dp)
             forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                check(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                           p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                      "LSTMCell.forward")
+                requireOK(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                               p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
+                          "LSTMCell.forward")
             }
         }
     }
@@ -227,25 +228,25 @@ public struct LSTMCell: Sendable, Hashable {
                   _ cPrev: UnsafeBufferPointer<Float>, _ dz: UnsafeMutableBufferPointer<Float>,
                   _ dcPrev: UnsafeMutableBufferPointer<Float>, _ db: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
-        precondition(dh.count == B * H, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(B * H)")
+        require(dh.count == B * H, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(B * H)")
         if let dcNext {
-            precondition(dcNext.count == B * H,
-                         "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(B * H)")
+            require(dcNext.count == B * H,
+                    "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(B * H)")
         }
-        precondition(ws.count == workspaceCount(batch: B),
-                     "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        precondition(dz.count == 4 * B * H,
-                     "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * B * H)")
-        precondition(dcPrev.count == B * H,
-                     "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(B * H)")
+        require(ws.count == workspaceCount(batch: B),
+                "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        require(dz.count == 4 * B * H,
+                "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * B * H)")
+        require(dcPrev.count == B * H,
+                "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(B * H)")
         if let db {
-            precondition(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
+            require(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
         }
         var d = desc(batch: B, zRowStride: 0)
         #if OpenMP
         if case .openMP(let n) = parallelism {
-            check(ck_lstm_backward_omp(&d, dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
-                                       dz.baseAddress, dcPrev.baseAddress, db?.baseAddress, Int32(n)), "LSTMCell.backward")
+            requireOK(ck_lstm_backward_omp(&d, dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
+                                           dz.baseAddress, dcPrev.baseAddress, db?.baseAddress, Int32(n)), "LSTMCell.backward")
             return
         }
         #endif
@@ -256,9 +257,9 @@ public struct LSTMCell: Sendable, Hashable {
             let dps = SendableDesc(dp)
             reduceBiasGradient(batch: B, hidden: H, width: 4 * H, chunks: rowChunkCount(batch: B, hidden: H, parallelism),
                                into: db?.baseAddress) { rows, dbPart in
-                check(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                            p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
-                      "LSTMCell.backward")
+                requireOK(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
+                                                p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
+                          "LSTMCell.backward")
             }
         }
     }
@@ -308,10 +309,6 @@ struct SendableDesc<D>: @unchecked Sendable {
 func withOptionalBuffer<R>(_ buffer: (any FloatBuffer)?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
     guard let buffer else { return body(nil) }
     return buffer.withUnsafeBufferPointer { body($0) }
-}
-
-func check(_ status: ck_status, _ name: String) {
-    precondition(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))")
 }
 
 /// Rows per batch-row group: the unit of splitting, so that the bias gradient's fixed summation

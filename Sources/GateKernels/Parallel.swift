@@ -28,13 +28,13 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
     case .serial:
         return 1
     case .threads(let n):
-        precondition(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
+        require(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
         return max(1, min(n, count))
     case .automatic:
         return max(1, min(activeProcessorCount, count / automaticGrain))
     #if OpenMP
     case .openMP(let n):
-        precondition(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
+        require(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
         return Int(ck_omp_team_size(count, Int32(clamping: n)))
     #endif
     }

@@ -82,7 +82,7 @@ struct Accuracy: ParsableCommand {
     @Option(help: ArgumentHelp("Write one JSON certificate per function, tier and ISA into this directory.", valueName: "dir"))
     var certificates: String?
 
-    @Flag(help: "Exit with status 1 if any tier breaks its contract in DESIGN.md (bound, monotonicity, range, specials, NaN, oddness, non-finite).")
+    @Flag(help: "Exit with status 1 if any tier breaks its contract in docs/design.md (bound, monotonicity, range, specials, NaN, oddness, non-finite).")
     var check = false
 
     var functions: [Function] { function == .all ? Function.allCases : [Function(rawValue: function.rawValue)!] }

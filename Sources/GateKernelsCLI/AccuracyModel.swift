@@ -26,7 +26,7 @@ extension ISA {
 extension Tier {
     var cTier: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
 
-    /// The tier's error bound from DESIGN.md's contract, as a sentence.
+    /// The tier's error bound from the contract of docs/design.md, as a sentence.
     var boundDescription: String {
         switch self {
         case .precise: "max ulp <= \(Contract.preciseULP)"
@@ -36,7 +36,7 @@ extension Tier {
     }
 }
 
-/// The error bounds of DESIGN.md ("Accuracy tiers (the contract)").
+/// The error bounds of docs/design.md ("Tiers and bounds").
 enum Contract {
     static let preciseULP: UInt32 = 2
     static let fastULP: UInt32 = 4

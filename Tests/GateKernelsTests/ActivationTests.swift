@@ -4,7 +4,7 @@ import Foundation
 import GateKernels
 import Testing
 
-// The accuracy contract of DESIGN.md, checked on every tier x every ISA this machine has (each
+// The accuracy contract of docs/design.md, checked on every tier x every ISA this machine has (each
 // path forced per call, so the tests never touch the process-wide ISA choice).
 
 enum Function: String, CaseIterable, Sendable {
@@ -340,10 +340,12 @@ struct BufferTests {
 struct PreconditionTests {
     @Test("mismatched buffer lengths")
     func mismatchedLengths() async {
-        await #expect(processExitsWith: .failure) {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             var y = [Float](repeating: 0, count: 3)
             sigmoid([1, 2, 3, 4] as [Float], result: &y)
         }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("sigmoid: the input has 4 elements but the result has 3"))
         await #expect(processExitsWith: .failure) {
             var y = [Float](repeating: 0, count: 5)
             tanh([1, 2, 3, 4] as [Float], result: &y)

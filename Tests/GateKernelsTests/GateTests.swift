@@ -657,6 +657,26 @@ struct GatePreconditionTests {
         #expect(message.contains("cell has 3 elements but previousCell has 4"))
     }
 
+    /// B = 2 rows of 4H = 8 floats, one float short: dense rows (stride 8) need exactly 16; with
+    /// stride 10 the last row may end early, so 18 to 20 floats fit.
+    @Test func lstmPreactivationsSizeNamesOneCountOrARange() async {
+        let dense = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var c = [Float](repeating: 0, count: 4), h = c
+            cell.forward(preactivations: [Float](repeating: 0, count: 15), zRowStride: 8,
+                         previousCell: [Float](repeating: 0, count: 4), cell: &c, hidden: &h)
+        }
+        let strided = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var c = [Float](repeating: 0, count: 4), h = c
+            cell.forward(preactivations: [Float](repeating: 0, count: 15), zRowStride: 10,
+                         previousCell: [Float](repeating: 0, count: 4), cell: &c, hidden: &h)
+        }
+        let messages = [dense, strided].map { $0.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? "" }
+        #expect(messages[0].contains("preactivations have 15 elements but B = 2 rows of stride 8 need 16\n"))
+        #expect(messages[1].contains("preactivations have 15 elements but B = 2 rows of stride 10 need 18...20\n"))
+    }
+
     @Test func lstmBackwardBiasGradientSize() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let cell = try! LSTMCell(hiddenSize: 2)

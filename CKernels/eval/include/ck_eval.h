@@ -79,7 +79,7 @@ int ck_eval_sweep(ck_func f, ck_eval_impl impl, void *impl_ctx, const ck_eval_ra
 int ck_eval_sweep_many(ck_func f, const ck_eval_subject *subjects, size_t count, const ck_eval_range *range,
                        ck_eval_stats *out);
 
-/* The special values of the contract (DESIGN.md), each checked on a handful of inputs. */
+/* The special values of the contract (docs/design.md), each checked on a handful of inputs. */
 typedef enum {
     CK_SPECIAL_POS_ZERO = 0,  /* sigmoid(+0) = 0.5, tanh(+0) = +0 */
     CK_SPECIAL_NEG_ZERO,      /* sigmoid(-0) = 0.5, tanh(-0) = -0 */
@@ -114,7 +114,7 @@ int ck_eval_specials(ck_func f, ck_eval_impl impl, void *impl_ctx, ck_special_re
 int ck_eval_profile(ck_func f, ck_eval_impl impl, void *impl_ctx, float lo, float hi, size_t bins,
                     size_t per_bin, double *max_abs, double *max_ulp);
 
-/* The calling thread's floating-point control bits that DESIGN.md promises not to need or change:
+/* The calling thread's floating-point control bits that docs/design.md promises not to need or change:
  * flush-to-zero and denormals-are-zero (x86 MXCSR bits 15 and 6; AArch64 FPCR.FZ). Returns the
  * previous setting as a bit set: 1 = FTZ, 2 = DAZ. */
 unsigned ck_eval_get_ftz_daz(void);
