@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_sigmoid_v(vf x, con
     ck_exp_parts e = ck_exp_reduce(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P);
     vf one = vf_set(1.0f);
     vf den = vf_fnma(e.sc, e.w, vf_add(one, e.sc)); /* 1 + e^-x = (1 + s) - s w,  sc = s */
-    /* below the flush point the true result is subnormal: 0, as DESIGN.md allows */
+    /* below the flush point the true result is subnormal: 0, as docs/design.md allows */
     return vf_zero_where_less(vf_div(one, den), x, CK_SIGMOID_FLUSH_BELOW);
 }
 
