@@ -192,16 +192,91 @@ def exp2_table(q1):
     return hi + lo
 
 
+# The approximate tiers need only an absolute error of 2e-4, so they skip e^x and its division: a
+# cubic per piece of a = |x|, then sigmoid(-a) = 1 - sigmoid(a), tanh(-a) = -tanh(a). Piece k is
+# centred on k/scale (k = round(a*scale), looked up in tables); both functions are concave for
+# a >= 0, so each piece is written from a point R = k/scale + h at or past its right end, with h the
+# power of 2 at or above 1/(2 scale) (so that piece 0 can be exact at a = 0), and d = R - a >= 0:
+#     p = c0 - d (c1 + d (c2 + d c3)),  c1, c2, c3 >= 0
+# Every step is then monotone in float arithmetic (d falls as a grows; c2 + c3 d, c1 + d(...) and
+# d(...) rise with d and stay >= 0), and each piece starts above the function and ends below it by
+# PIECE_STEP, so the pieces meet in an upward step: the result is monotone, provably. Piece 0 gives
+# exactly f(0) at a = 0 (sigmoid 1/2, tanh 0, so also for denormal a), and the piece at
+# round(clamp*scale) is the constant 1: saturation, reached exactly.
+PIECES = [  # (name, function, scale, clamp): 30 pieces and saturation (1 - f < 1.2e-4 from there)
+    ("SIGMOID", lambda a: 1 / (1 + mp.exp(-a)), 3.0, 10.0),
+    ("TANH", mp.tanh, 6.0, 5.0),
+]
+PIECE_COUNT = 32  # table entries per coefficient; the ones past saturation repeat it
+PIECE_STEP = 2e-6
+
+
+def piece_value(c, d):
+    """p(d) as the kernel computes it, in float arithmetic (numpy float32 FMAs emulated exactly)"""
+    r = f32(mp.mpf(c[2]) + mp.mpf(c[3]) * mp.mpf(d))
+    v = f32(mp.mpf(c[1]) + mp.mpf(d) * mp.mpf(r))
+    return f32(mp.mpf(c[0]) - mp.mpf(d) * mp.mpf(v))
+
+
+def fit_pieces(f, scale, clamp, grid=400):
+    """Per piece, the cubic with the least maximum error under the constraints above (a linear
+    program). Returns the 4 x PIECE_COUNT table and the maximum error, saturation included."""
+    inv, h = f32(1 / scale), half_inv_scale(scale)  # as the kernel has them: d = k*inv + (h - a)
+    saturated = round(clamp * scale)
+    cols, worst = [], 0.0
+    for k in range(saturated):
+        right = k * inv + h
+        ds = np.linspace(float(right - (k + 0.5) / scale), h if k == 0 else float(right - (k - 0.5) / scale), grid)
+        F = np.array([float(f(mp.mpf(right) - mp.mpf(d))) for d in ds])
+        V = np.stack([np.ones(grid), -ds, -ds ** 2, -ds ** 3], axis=1)  # p = V . (c0, c1, c2, c3)
+        ones = np.ones((grid, 1))
+        A = [np.hstack([V, -ones]), np.hstack([-V, -ones]), np.append(V[0], 0.0)[None, :]]
+        b = [F, -F, [F[0] - PIECE_STEP]]  # within t of f; the right end below f
+        A_eq = b_eq = None
+        if k == 0:  # exactly f(0) at a = 0, where d = h
+            A_eq, b_eq = np.append(V[-1], 0.0)[None, :], [float(f(0))]
+        else:  # the left end above f
+            A.append(np.append(-V[-1], 0.0)[None, :])
+            b.append([-F[-1] - PIECE_STEP])
+        res = linprog(np.r_[np.zeros(4), 1.0], A_ub=np.vstack(A) * 1e4, b_ub=np.concatenate(b) * 1e4,
+                      A_eq=None if A_eq is None else A_eq * 1e4, b_eq=None if b_eq is None else np.array(b_eq) * 1e4,
+                      bounds=[(None, None)] + [(0, None)] * 3 + [(0, None)], method="highs")
+        if not res.success:
+            sys.exit("piece fit failed: " + res.message)
+        c = [f32(v) for v in res.x[:4]]
+        if k == 0:
+            c = exact_at_zero(c, float(f(0)), h)
+        worst = max(worst, max(abs(piece_value(c, d) - y) for d, y in zip(ds, F)))
+        cols.append(c)
+    worst = max(worst, float(1 - f((mp.mpf(saturated) - 0.5) / scale)))  # the saturated piece
+    cols += [[1.0, 0.0, 0.0, 0.0]] * (PIECE_COUNT - saturated)
+    return [[col[j] for col in cols] for j in range(4)], worst
+
+
+def half_inv_scale(scale):
+    return 2.0 ** np.ceil(np.log2(0.5 / scale))
+
+
+def exact_at_zero(c, f0, h):
+    """Piece 0 after rounding to float: nudge c1 by ulps until f0 + h*v(h) is a float (h is a power
+    of 2), then c0 = f0 + h*v(h) exactly, so that p(h) = c0 - h*v(h) = f0 with no rounding."""
+    for nudge in range(64):
+        c1 = float(np.float32(c[1]) + np.float32(nudge) * np.spacing(np.float32(c[1])))
+        r = f32(mp.mpf(c[2]) + mp.mpf(c[3]) * h)
+        v = f32(mp.mpf(c1) + h * mp.mpf(r))
+        c0 = f0 + h * v
+        if f32(c0) == c0:
+            return [c0, c1, c[2], c[3]]
+    sys.exit("no exact piece 0")
+
+
 # (name, c, degree of S, two-step reduction, criterion) for every tier. Sigmoid reduces arguments
-# up to |n| = 126, where a one-constant ln2 is off by 126*2e-9 in r: two steps except in the
-# approximate tier. tanh only sees n in [-28, 0]: one step is enough. The approximate tiers need
-# only absolute accuracy: criterion "e" for them.
+# up to |n| = 126, where a one-constant ln2 is off by 126*2e-9 in r: two steps. tanh only sees n
+# in [-28, 0]: one step is enough.
 CONFIGS = [
     ("SIGMOID_PRECISE", -1, 4, True, "e"),
-    ("SIGMOID_APPROXIMATE", -1, 1, False, "e"),
     ("TANH_PRECISE", -2, 5, False, "w"),
     ("TANH_FAST", -2, 4, False, "w"),
-    ("TANH_APPROXIMATE", -2, 1, False, "e"),
 ]
 
 
@@ -235,18 +310,29 @@ def derive():
     tiers.insert(1, dict(name="SIGMOID_FAST", c=-1, degree=1, magic=f32(1.5 * 2 ** 18 + 127),
                          log2e_c=f32_from_mp(-1 / LN2), ln2_hi=hi, ln2_lo=lo_, coeffs=[q1, q2], h=float(h),
                          err=float(err), err_w=None, table=True))
+    for name, f, scale, clamp in PIECES:
+        table, err = fit_pieces(f, scale, clamp)
+        tiers.insert(2 if name == "SIGMOID" else 5, dict(name=name + "_APPROXIMATE", pieces=name, scale=scale,
+                                                          clamp=clamp, table=table, err=err))
     out["tiers"] = tiers
     out["EXP2_TABLE"] = exp2_table(q1)
     return out
 
 
-def table_literal(d, suffix):
-    vals = d["EXP2_TABLE"]
-    rows = [", ".join(hexf(v) + suffix for v in vals[i:i + 8]) for i in range(0, len(vals), 8)]
-    return ",\n    ".join(rows)
+def rows_literal(vals, suffix, per_row=8, indent="    "):
+    rows = [", ".join(hexf(v) + suffix for v in vals[i:i + per_row]) for i in range(0, len(vals), per_row)]
+    return (",\n" + indent).join(rows)
+
+
+def camel(name):
+    words = name.lower().split("_")
+    return words[0] + "".join(w.capitalize() for w in words[1:])
 
 
 def describe(t):
+    if "pieces" in t:
+        return (f"{PIECE_COUNT}-entry tables of cubics in |x|, pieces of width 1/{t['scale']:g} from their right ends, saturated "
+                f"from {(round(t['clamp'] * t['scale']) - 0.5) / t['scale']:.6g}: absolute error {t['err']:.3e}")
     if t.get("table"):
         return (f"c = {t['c']}, 32-entry table of 2^(j/32), |r| <= {t['h']:.6f}, e^-r ~ 1 + r (q1 + q2 r): "
                 f"relative error {t['err']:.3e} ({t['err'] * 2 ** 24:.3f} x 2^-24)")
@@ -262,29 +348,45 @@ def emit_c(d):
     p("#define CK_COEFFICIENTS_H")
     p("")
     p("#define CK_MAX_DEGREE 5")
+    p(f"#define CK_PIECE_COUNT {PIECE_COUNT}")
+    p("/* The piecewise form (approximate tiers): a = min(|x|, clamp), k = round(a * scale),")
+    p(" * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + d (c[2][k] + d c[3][k])) */")
+    p("typedef struct {")
+    p("    float scale, inv_scale, half_inv_scale, clamp;")
+    p("    float c[4][CK_PIECE_COUNT];")
+    p("} ck_pieces;")
+    p("")
+    p("/* One tier of one function: the exp form (pieces == NULL) or the piecewise form. */")
     p("typedef struct {")
     p("    float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds")
-    p("                             the exponent bits of |c|*2^n (table tiers: 1.5*2^18 + 127, n = k/32) */")
+    p("                             the exponent bits of |c|*2^n (table form: 1.5*2^18 + 127, n = k/32) */")
     p("    float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */")
     p("    float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */")
     p("    int degree;           /* degree of S */")
-    p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table tiers: q1, q2) */")
+    p("    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table form: q1, q2) */")
     p("    const float *table;   /* NULL, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid */")
-    p("} ck_exp_poly;")
+    p("    const ck_pieces *pieces;")
+    p("} ck_tier_params;")
     p("")
     p(f"#define CK_SIGMOID_FLUSH_BELOW {hexf(d['SIGMOID_FLUSH_BELOW'])}f /* {d['SIGMOID_FLUSH_BELOW']!r} */")
     p(f"#define CK_SIGMOID_CLAMP_HI {hexf(d['SIGMOID_CLAMP_HI'])}f /* {d['SIGMOID_CLAMP_HI']!r} */")
     p(f"#define CK_TANH_CLAMP_HI {hexf(d['TANH_CLAMP_HI'])}f /* {d['TANH_CLAMP_HI']!r} */")
     p("")
     p("/* 2^(j/32): hi_j rounded to float, then lo_j = (2^(j/32) - hi_j) / q1 */")
-    p(f"static const float CK_EXP2_TABLE[{len(d['EXP2_TABLE'])}] = {{\n    {table_literal(d, 'f')} }};")
+    p(f"static const float CK_EXP2_TABLE[{len(d['EXP2_TABLE'])}] = {{\n    {rows_literal(d['EXP2_TABLE'], 'f')} }};")
     p("")
     for t in d["tiers"]:
+        p(f"/* {describe(t)} */")
+        if "pieces" in t:
+            cols = ",\n      ".join("{ " + rows_literal(col, "f", indent="        ") + " }" for col in t["table"])
+            p(f"static const ck_pieces CK_PIECES_{t['name']} = {{ {hexf(t['scale'])}f, {hexf(f32(1 / t['scale']))}f, "
+              f"{hexf(half_inv_scale(t['scale']))}f, {hexf(t['clamp'])}f, {{\n      {cols} }} }};")
+            p(f"static const ck_tier_params CK_{t['name']} = {{ .pieces = &CK_PIECES_{t['name']} }};")
+            continue
         cs = ", ".join(hexf(v) + "f" for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
         table = "CK_EXP2_TABLE" if t.get("table") else "0"
-        p(f"/* {describe(t)} */")
-        p(f"static const ck_exp_poly CK_EXP_{t['name']} = {{ {hexf(t['magic'])}f, {hexf(t['log2e_c'])}f, "
-          f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }}, {table} }};")
+        p(f"static const ck_tier_params CK_{t['name']} = {{ {hexf(t['magic'])}f, {hexf(t['log2e_c'])}f, "
+          f"{hexf(t['ln2_hi'])}f, {hexf(t['ln2_lo'])}f, {t['degree']}, {{ {cs} }}, {table}, 0 }};")
     p("")
     p("#endif")
 
@@ -294,19 +396,40 @@ def emit_swift(d):
     p("// Generated by scripts/fit_coefficients.py --swift; do not edit.")
     p("// Regenerate: python3 scripts/fit_coefficients.py --swift > Sources/GateKernels/Coefficients.swift")
     p("")
-    p("/// The reduction constants and polynomial S of one tier: the same numbers as the C kernels.")
+    p("/// The piecewise form of the approximate tiers: a = min(|x|, clamp), k = round(a * scale),")
+    p("/// d = k * invScale + (halfInvScale - a), p = c0[k] - d (c1[k] + d (c2[k] + d c3[k])).")
     p("@usableFromInline")
-    p("struct ExpPoly: Sendable {")
+    p("struct Pieces: Sendable {")
+    p("    @usableFromInline let scale: Float, invScale: Float, halfInvScale: Float, clamp: Float")
+    p("    @usableFromInline let c0: [Float], c1: [Float], c2: [Float], c3: [Float]")
+    p("    @inlinable init(scale: Float, invScale: Float, halfInvScale: Float, clamp: Float,")
+    p("                    _ c0: [Float], _ c1: [Float], _ c2: [Float], _ c3: [Float]) {")
+    p("        self.scale = scale; self.invScale = invScale; self.halfInvScale = halfInvScale; self.clamp = clamp")
+    p("        self.c0 = c0; self.c1 = c1; self.c2 = c2; self.c3 = c3")
+    p("    }")
+    p("}")
+    p("")
+    p("/// One tier of one function, the same numbers as the C kernels: the exp form (the reduction")
+    p("/// constants and polynomial S, and for the fast sigmoid its table), or the piecewise form.")
+    p("@usableFromInline")
+    p("struct TierParams: Sendable {")
     p("    @usableFromInline let magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float")
     p("    @usableFromInline let degree: Int")
     p("    @usableFromInline let s0: Float, s1: Float, s2: Float, s3: Float, s4: Float, s5: Float")
     p("    /// nil, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid")
     p("    @usableFromInline let table: [Float]?")
+    p("    @usableFromInline let pieces: Pieces?")
     p("    @inlinable init(magic: Float, log2eC: Float, ln2Hi: Float, ln2Lo: Float, degree: Int,")
     p("                    _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float,")
     p("                    table: [Float]? = nil) {")
     p("        self.magic = magic; self.log2eC = log2eC; self.ln2Hi = ln2Hi; self.ln2Lo = ln2Lo; self.degree = degree")
     p("        self.s0 = s0; self.s1 = s1; self.s2 = s2; self.s3 = s3; self.s4 = s4; self.s5 = s5; self.table = table")
+    p("        self.pieces = nil")
+    p("    }")
+    p("    @inlinable init(pieces: Pieces) {")
+    p("        self.magic = 0; self.log2eC = 0; self.ln2Hi = 0; self.ln2Lo = 0; self.degree = 0")
+    p("        self.s0 = 0; self.s1 = 0; self.s2 = 0; self.s3 = 0; self.s4 = 0; self.s5 = 0; self.table = nil")
+    p("        self.pieces = pieces")
     p("    }")
     p("    @inlinable subscript(j: Int) -> Float {")
     p("        switch j { case 0: s0; case 1: s1; case 2: s2; case 3: s3; case 4: s4; default: s5 }")
@@ -318,13 +441,18 @@ def emit_swift(d):
     p(f"    @usableFromInline static let sigmoidFlushBelow: Float = {hexf(d['SIGMOID_FLUSH_BELOW'])}")
     p(f"    @usableFromInline static let sigmoidClampHi: Float = {hexf(d['SIGMOID_CLAMP_HI'])}")
     p(f"    @usableFromInline static let tanhClampHi: Float = {hexf(d['TANH_CLAMP_HI'])}")
-    p(f"    @usableFromInline static let exp2Table: [Float] = [\n        {table_literal(d, '').replace(chr(10) + '    ', chr(10) + '        ')}]")
+    p(f"    @usableFromInline static let exp2Table: [Float] = [\n        {rows_literal(d['EXP2_TABLE'], '', indent='        ')}]")
     for t in d["tiers"]:
-        name = "".join(w.capitalize() for w in t["name"].lower().split("_"))
-        name = name[0].lower() + name[1:]
+        name = camel(t["name"])
+        if "pieces" in t:
+            cols = ",\n            ".join("[" + rows_literal(col, "", indent="             ") + "]" for col in t["table"])
+            p(f"    @usableFromInline static let {name} = TierParams(pieces: Pieces(scale: {hexf(t['scale'])}, "
+              f"invScale: {hexf(f32(1 / t['scale']))}, halfInvScale: {hexf(half_inv_scale(t['scale']))}, "
+              f"clamp: {hexf(t['clamp'])},\n            {cols}))")
+            continue
         cs = ", ".join(hexf(v) for v in t["coeffs"] + [0.0] * (5 - t["degree"]))
         table = ", table: exp2Table" if t.get("table") else ""
-        p(f"    @usableFromInline static let {name} = ExpPoly(magic: {hexf(t['magic'])}, log2eC: {hexf(t['log2e_c'])}, "
+        p(f"    @usableFromInline static let {name} = TierParams(magic: {hexf(t['magic'])}, log2eC: {hexf(t['log2e_c'])}, "
           f"ln2Hi: {hexf(t['ln2_hi'])}, ln2Lo: {hexf(t['ln2_lo'])}, degree: {t['degree']}, {cs}{table})")
     p("}")
 
@@ -333,8 +461,9 @@ def report(d):
     for k in ("SIGMOID_FLUSH_BELOW", "SIGMOID_CLAMP_HI", "TANH_CLAMP_HI", "LOG2E"):
         print(f"{k:22s} {d[k]!r:>24} {hexf(d[k])}")
     for t in d["tiers"]:
-        print(f"{t['name']:22s} ln2=({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])})  {describe(t)}")
-        print("    S =", ", ".join(repr(v) for v in t["coeffs"]))
+        print(f"{t['name']:22s} {describe(t)}")
+        if "pieces" not in t:
+            print(f"    ln2 = ({hexf(t['ln2_hi'])}, {hexf(t['ln2_lo'])}), S =", ", ".join(repr(v) for v in t["coeffs"]))
 
 
 if __name__ == "__main__":

@@ -4,15 +4,25 @@
 #define CK_COEFFICIENTS_H
 
 #define CK_MAX_DEGREE 5
+#define CK_PIECE_COUNT 32
+/* The piecewise form (approximate tiers): a = min(|x|, clamp), k = round(a * scale),
+ * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + d (c[2][k] + d c[3][k])) */
+typedef struct {
+    float scale, inv_scale, half_inv_scale, clamp;
+    float c[4][CK_PIECE_COUNT];
+} ck_pieces;
+
+/* One tier of one function: the exp form (pieces == NULL) or the piecewise form. */
 typedef struct {
     float magic;          /* 1.5*2^23 + 127 + log2|c|: t = u*log2e_c + magic rounds to n and holds
-                             the exponent bits of |c|*2^n (table tiers: 1.5*2^18 + 127, n = k/32) */
+                             the exponent bits of |c|*2^n (table form: 1.5*2^18 + 127, n = k/32) */
     float log2e_c;        /* c*log2(e): n = round(u*log2e_c), by the magic shifter */
     float ln2_hi, ln2_lo; /* ln2/|c| = hi + lo (lo = 0: one-step reduction) */
     int degree;           /* degree of S */
-    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table tiers: q1, q2) */
+    float s[CK_MAX_DEGREE + 1]; /* S(r) = s[0] + s[1] r + ...; w = r + r^2 S(r) (table form: q1, q2) */
     const float *table;   /* NULL, or 2^(j/32) as 32 hi then 32 lo/q1: the table form of the fast sigmoid */
-} ck_exp_poly;
+    const ck_pieces *pieces;
+} ck_tier_params;
 
 #define CK_SIGMOID_FLUSH_BELOW -0x1.5d589ep+6f /* -87.33654022216797 */
 #define CK_SIGMOID_CLAMP_HI 0x1.3p+4f /* 19.0 */
@@ -30,16 +40,50 @@ static const float CK_EXP2_TABLE[64] = {
     0x1.a948f4p-26f, 0x1.a09222p-25f, 0x1.3d551cp-27f, 0x1.8835d4p-27f, 0x1.822bcep-27f, 0x1.908a92p-25f, -0x1.5246bcp-27f, 0x1.246d3ap-26f };
 
 /* c = -1, |r| <= 0.346574, degree 6 in all: relative error of w 2.386e-08, of e 4.133e-09 (0.069 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f }, 0 };
+static const ck_tier_params CK_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f }, 0, 0 };
 /* c = -1, 32-entry table of 2^(j/32), |r| <= 0.010830, e^-r ~ 1 + r (q1 + q2 r): relative error 8.150e-08 (1.367 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_FAST = { 0x1.801fcp+18f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1, { -0x1.000148p+0f, 0x1.0001ecp-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, CK_EXP2_TABLE };
-/* c = -1, |r| <= 0.346574, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_SIGMOID_APPROXIMATE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e43p-1f, 0x0p+0f, 1, { -0x1.02048ep-1f, 0x1.55411ep-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, 0 };
+static const ck_tier_params CK_SIGMOID_FAST = { 0x1.801fcp+18f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1, { -0x1.000148p+0f, 0x1.0001ecp-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, CK_EXP2_TABLE, 0 };
+/* 32-entry tables of cubics in |x|, pieces of width 1/3 from their right ends, saturated from 9.83333: absolute error 5.363e-05 */
+static const ck_pieces CK_PIECES_SIGMOID_APPROXIMATE = { 0x1.8p+1f, 0x1.555556p-2f, 0x1p-2f, 0x1.4p+3f, {
+      { 0x1.1fddeap-1f, 0x1.48b252p-1f, 0x1.6dcdeap-1f, 0x1.8dff6p-1f, 0x1.a8c9c4p-1f, 0x1.be554ap-1f, 0x1.cf2bd2p-1f, 0x1.dc09f8p-1f,
+        0x1.e5b51ep-1f, 0x1.ece156p-1f, 0x1.f226b6p-1f, 0x1.f5ff72p-1f, 0x1.f8ca6ep-1f, 0x1.facfa6p-1f, 0x1.fc4502p-1f, 0x1.fd5206p-1f,
+        0x1.fe138p-1f, 0x1.fe9e8p-1f, 0x1.ff024ep-1f, 0x1.ff49ecp-1f, 0x1.ff7d4ep-1f, 0x1.ffa226p-1f, 0x1.ffbc94p-1f, 0x1.ffcf86p-1f,
+        0x1.ffdd1ap-1f, 0x1.ffe6d6p-1f, 0x1.ffeddp-1f, 0x1.fff2cep-1f, 0x1.fff664p-1f, 0x1.fff8f4p-1f, 0x1p+0f, 0x1p+0f },
+      { 0x1.fb1902p-3f, 0x1.dc8454p-3f, 0x1.a59c8p-3f, 0x1.63faep-3f, 0x1.20fc04p-3f, 0x1.c859dep-4f, 0x1.6002b4p-4f, 0x1.0a471p-4f,
+        0x1.8cd58p-5f, 0x1.244d76p-5f, 0x1.aac502p-6f, 0x1.35540ep-6f, 0x1.bdb856p-7f, 0x1.3f5c18p-7f, 0x1.c93adp-8f, 0x1.47866cp-8f,
+        0x1.d446d6p-9f, 0x1.4e1982p-9f, 0x1.dbc07ep-10f, 0x1.51f05ap-10f, 0x1.debf2p-11f, 0x1.51eb6p-11f, 0x1.dadc4ep-12f, 0x1.4b5f1cp-12f,
+        0x1.c91d4ep-13f, 0x1.35b82ap-13f, 0x1.982b78p-14f, 0x1.00c3e2p-14f, 0x1.2889f2p-15f, 0x1.1a1824p-16f, 0x0p+0f, 0x0p+0f },
+      { 0x1.62cf68p-8f, 0x1.470896p-6f, 0x1.25a64ep-5f, 0x1.72918cp-5f, 0x1.88e2acp-5f, 0x1.645a3cp-5f, 0x1.2a3f5cp-5f, 0x1.dfaa26p-6f,
+        0x1.778e7p-6f, 0x1.21349ep-6f, 0x1.b9962ap-7f, 0x1.507148p-7f, 0x1.014e4ep-7f, 0x1.8d307ap-8f, 0x1.2af314p-8f, 0x1.b541dcp-9f,
+        0x1.3f6dfep-9f, 0x1.d2b6a6p-10f, 0x1.55458ap-10f, 0x1.f3f45ap-11f, 0x1.6f1c46p-11f, 0x1.0e6a24p-11f, 0x1.8fe7ccp-12f, 0x1.298af2p-12f,
+        0x1.c0088p-13f, 0x1.5697a6p-13f, 0x1.0afd06p-13f, 0x1.a994e4p-14f, 0x1.5be1d4p-14f, 0x1.24315ep-14f, 0x0p+0f, 0x0p+0f },
+      { 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.5e89a4p-9f, 0x1.35abfp-8f, 0x1.5464d8p-8f,
+        0x1.3416ep-8f, 0x1.ed0614p-9f, 0x1.638ddp-9f, 0x1.c71dd4p-10f, 0x1.dbdd8ep-11f, 0x1.fcd24cp-13f, 0x0p+0f, 0x0p+0f,
+        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } } };
+static const ck_tier_params CK_SIGMOID_APPROXIMATE = { .pieces = &CK_PIECES_SIGMOID_APPROXIMATE };
 /* c = -2, |r| <= 0.173287, degree 7 in all: relative error of w 2.153e-09, of e 6.306e-10 (0.011 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f }, 0 };
+static const ck_tier_params CK_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f }, 0, 0 };
 /* c = -2, |r| <= 0.173287, degree 6 in all: relative error of w 1.928e-08, of e 5.004e-09 (0.084 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f }, 0 };
-/* c = -2, |r| <= 0.173287, degree 3 in all: relative error of w 5.216e-04, of e 1.227e-04 (2059.155 x 2^-24) */
-static const ck_exp_poly CK_EXP_TANH_APPROXIMATE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 1, { -0x1.02048ep+0f, 0x1.55411ep-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, 0 };
+static const ck_tier_params CK_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f }, 0, 0 };
+/* 32-entry tables of cubics in |x|, pieces of width 1/6 from their right ends, saturated from 4.91667: absolute error 1.073e-04 */
+static const ck_pieces CK_PIECES_TANH_APPROXIMATE = { 0x1.8p+2f, 0x1.555556p-3f, 0x1p-3f, 0x1.4p+2f, {
+      { 0x1.fde6cap-4f, 0x1.22ca0ep-2f, 0x1.b7386ep-2f, 0x1.1bff2p-1f, 0x1.5193ecp-1f, 0x1.7cacfcp-1f, 0x1.9e5a02p-1f, 0x1.b8164ep-1f,
+        0x1.cb6c9ap-1f, 0x1.d9c508p-1f, 0x1.e44fcap-1f, 0x1.ec0142p-1f, 0x1.f1973ap-1f, 0x1.f5a1a8p-1f, 0x1.f88bf4p-1f, 0x1.faa556p-1f,
+        0x1.fc27e6p-1f, 0x1.fd3dd4p-1f, 0x1.fe056p-1f, 0x1.fe948ep-1f, 0x1.fefb44p-1f, 0x1.ff44eep-1f, 0x1.ff79cp-1f, 0x1.ff9f9ep-1f,
+        0x1.ffbac4p-1f, 0x1.ffce3ap-1f, 0x1.ffdc2ep-1f, 0x1.ffe62cp-1f, 0x1.ffed56p-1f, 0x1.fff278p-1f, 0x1p+0f, 0x1p+0f },
+      { 0x1.fb304cp-1f, 0x1.dc876p-1f, 0x1.a59f7p-1f, 0x1.63fd92p-1f, 0x1.20ff1p-1f, 0x1.c8f404p-2f, 0x1.609a2cp-2f, 0x1.0ade1p-2f,
+        0x1.8e03fap-3f, 0x1.257c4cp-3f, 0x1.ad22a8p-4f, 0x1.37b15p-4f, 0x1.c27206p-5f, 0x1.44151cp-5f, 0x1.d0849p-6f, 0x1.4b9878p-6f,
+        0x1.d8b6a8p-7f, 0x1.5201a2p-7f, 0x1.e2a7eap-8f, 0x1.5810bp-8f, 0x1.e9ac64p-9f, 0x1.5bb7d2p-9f, 0x1.ec8a5p-10f, 0x1.5bac62p-10f,
+        0x1.e8ad56p-11f, 0x1.5536e6p-11f, 0x1.d72db2p-12f, 0x1.3fc6aep-12f, 0x1.a68f92p-13f, 0x1.0b112p-13f, 0x0p+0f, 0x0p+0f },
+      { 0x1.5b3f0ep-5f, 0x1.470a26p-3f, 0x1.25a7f6p-2f, 0x1.72952cp-2f, 0x1.88e378p-2f, 0x1.5eebdep-2f, 0x1.24ebc2p-2f, 0x1.d50c0ap-3f,
+        0x1.6cec08p-3f, 0x1.168eeep-3f, 0x1.a44aeep-4f, 0x1.3b2994p-4f, 0x1.d814eap-5f, 0x1.62aef4p-5f, 0x1.0c757ep-5f, 0x1.9b27fap-6f,
+        0x1.382102p-6f, 0x1.c63b7p-7f, 0x1.4a9c04p-7f, 0x1.e1bd9ap-8f, 0x1.5f8c5cp-8f, 0x1.011bdep-8f, 0x1.792104p-9f, 0x1.1585a2p-9f,
+        0x1.9a12e6p-10f, 0x1.30c4a2p-10f, 0x1.ca4a86p-11f, 0x1.5de436p-11f, 0x1.10312p-11f, 0x1.b1027ap-12f, 0x0p+0f, 0x0p+0f },
+      { 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.d28358p-5f, 0x1.6e7e86p-4f, 0x1.8d056p-4f,
+        0x1.6ccdf4p-4f, 0x1.2f4b7ep-4f, 0x1.d51e12p-5f, 0x1.550ccap-5f, 0x1.d0c1bap-6f, 0x1.224cep-6f, 0x1.36501ap-7f, 0x1.a757d2p-9f,
+        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
+        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } } };
+static const ck_tier_params CK_TANH_APPROXIMATE = { .pieces = &CK_PIECES_TANH_APPROXIMATE };
 
 #endif

@@ -74,8 +74,8 @@ static inline float ck_lstm_clip(const ck_lstm_desc *d) { return d->cell_clip > 
 
 static inline __attribute__((always_inline)) CK_TARGET void
 ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
-                     const float *c_prev, float *c, float *h, float *ws, const ck_exp_poly *PS,
-                     const ck_exp_poly *PT)
+                     const float *c_prev, float *c, float *h, float *ws, const ck_tier_params *PS,
+                     const ck_tier_params *PT)
 {
     const size_t H = d->hidden, zs = d->z_stride ? d->z_stride : 4 * H;
     const ck_lstm_offsets off = ck_lstm_gate_offsets(d);
@@ -231,7 +231,7 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
  * as z h_prev + (n - z n): two single-rounding FMAs, exact at z = 0 and z = 1. */
 static inline __attribute__((always_inline)) CK_TARGET void
 ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, const float *hg,
-                    const float *h_prev, float *h, float *ws, const ck_exp_poly *PS, const ck_exp_poly *PT)
+                    const float *h_prev, float *h, float *ws, const ck_tier_params *PS, const ck_tier_params *PT)
 {
     const size_t H = d->hidden;
     float tmp[2 * CK_GATE_BLOCK]; /* inference: one block of r and z */
@@ -312,6 +312,6 @@ static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, c
         ck_gru_forward_body(d, r0, r1, x, hg, h_prev, h, ws, &PS, &PT);                                      \
     }
 
-CK_GATE_KERNELS(precise, CK_EXP_SIGMOID_PRECISE, CK_EXP_TANH_PRECISE)
-CK_GATE_KERNELS(fast, CK_EXP_SIGMOID_FAST, CK_EXP_TANH_FAST)
-CK_GATE_KERNELS(approximate, CK_EXP_SIGMOID_APPROXIMATE, CK_EXP_TANH_APPROXIMATE)
+CK_GATE_KERNELS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE)
+CK_GATE_KERNELS(fast, CK_SIGMOID_FAST, CK_TANH_FAST)
+CK_GATE_KERNELS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE)

@@ -48,5 +48,9 @@ static inline CK_TARGET vf vf_scale_pow2_floor(vf p, vf n, vf t) {
     __m256i e = _mm256_and_si256(_mm256_slli_epi32(_mm256_castps_si256(t), 18), _mm256_set1_epi32(0x7f800000));
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
+/* c - p in the lanes where x has its sign bit set, p elsewhere */
+static inline CK_TARGET vf vf_reflect_where_negative(vf p, vf x, float c) {
+    return _mm256_blendv_ps(p, _mm256_sub_ps(_mm256_set1_ps(c), p), x);
+}
 
 #endif

@@ -44,5 +44,9 @@ static inline CK_TARGET vf vf_lookup32(const float *table, vf t) {
 /* p * 2^floor(n); t = n + (1.5*2^18 + 127), whose bits the other ISAs use instead. Exact wherever the
  * result is a normal float, as is the multiplication the other ISAs do. */
 static inline CK_TARGET vf vf_scale_pow2_floor(vf p, vf n, vf t) { (void)t; return _mm512_scalef_ps(p, n); }
+/* c - p in the lanes where x has its sign bit set, p elsewhere: one masked subtraction */
+static inline CK_TARGET vf vf_reflect_where_negative(vf p, vf x, float c) {
+    return _mm512_mask_sub_ps(p, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(c), p);
+}
 
 #endif

@@ -70,5 +70,11 @@ static inline vf vf_scale_pow2_floor(vf p, vf n, vf t)
     uint32x4_t e = vandq_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 18), vdupq_n_u32(0x7f800000u));
     return vmulq_f32(p, vreinterpretq_f32_u32(e));
 }
+/* c - p in the lanes where x has its sign bit set, p elsewhere */
+static inline vf vf_reflect_where_negative(vf p, vf x, float c)
+{
+    uint32x4_t negative = vreinterpretq_u32_s32(vshrq_n_s32(vreinterpretq_s32_f32(x), 31));
+    return vbslq_f32(negative, vsubq_f32(vdupq_n_f32(c), p), p);
+}
 
 #endif

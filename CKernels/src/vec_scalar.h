@@ -39,5 +39,7 @@ static inline vf vf_lookup32(const float *table, vf t) { return table[ck_bits(t)
 /* p * 2^floor(n) for t = n + (1.5*2^18 + 127): t's bits shifted left by 18 hold floor(n) + 127 in the
  * exponent field (and 5 table-index bits below it, masked off) */
 static inline vf vf_scale_pow2_floor(vf p, vf n, vf t) { (void)n; return p * ck_float((ck_bits(t) << 18) & 0x7f800000u); }
+/* c - p where x has its sign bit set, p elsewhere */
+static inline vf vf_reflect_where_negative(vf p, vf x, float c) { return ck_bits(x) >> 31 ? c - p : p; }
 
 #endif

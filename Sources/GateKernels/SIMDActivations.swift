@@ -26,7 +26,7 @@ extension SIMD16: FloatVector where Scalar == Float {
 
 /// e^(c*u) = (sc/|c|) (1 + c*w) with sc = |c|*2^n
 @inlinable
-func expParts<V: FloatVector>(_ u: V, _ p: ExpPoly) -> (sc: V, w: V) {
+func expParts<V: FloatVector>(_ u: V, _ p: TierParams) -> (sc: V, w: V) {
     let magic = V(repeating: p.magic)
     let t = magic.addingProduct(u, V(repeating: p.log2eC))
     let n = t - magic
@@ -41,7 +41,7 @@ func expParts<V: FloatVector>(_ u: V, _ p: ExpPoly) -> (sc: V, w: V) {
 
 /// e^-x in the table form of CKernels/src/activations.h (`ck_exp_neg_table`): the fast sigmoid's.
 @inlinable
-func expNegTable<V: FloatVector>(_ x: V, _ p: ExpPoly, _ table: [Float]) -> V {
+func expNegTable<V: FloatVector>(_ x: V, _ p: TierParams, _ table: [Float]) -> V {
     let magic = V(repeating: p.magic)
     let t = magic.addingProduct(x, V(repeating: p.log2eC))
     let n = t - magic
@@ -57,6 +57,24 @@ func expNegTable<V: FloatVector>(_ x: V, _ p: ExpPoly, _ table: [Float]) -> V {
     let poly = hi.addingProduct(u, V(repeating: p.s0).addingProduct(V(repeating: p.s1), r))
     // 2^floor(n): t's bits shifted left by 18 hold floor(n) + 127 in the exponent field
     return poly * V(bitPattern: (bits &<< 18) & V.Bits(repeating: 0x7f80_0000))
+}
+
+/// The piecewise form of the approximate tiers (`ck_piecewise_abs`): a cubic per piece of |x|.
+@inlinable
+func piecewiseAbs<V: FloatVector>(_ x: V, _ p: Pieces) -> V {
+    let magic = V(repeating: 0x1.8p23) // t = a*scale + magic rounds to k, held in t's low bits
+    let a = minPropagatingNaN(V(bitPattern: x.bitPattern & V.Bits(repeating: 0x7fff_ffff)), p.clamp)
+    let t = magic.addingProduct(a, V(repeating: p.scale))
+    let d = (V(repeating: p.halfInvScale) - a).addingProduct(t - magic, V(repeating: p.invScale))
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    let bits = t.bitPattern
+    for lane in 0..<V.scalarCount {
+        let k = Int(bits[lane] & 31)
+        c0[lane] = p.c0[k]; c1[lane] = p.c1[k]; c2[lane] = p.c2[k]; c3[lane] = p.c3[k]
+    }
+    let r = c2.addingProduct(c3, d)
+    let v = c1.addingProduct(r, d)
+    return c0.addingProduct(-v, d)
 }
 
 /// min(a, c), but NaN when `a` is NaN
@@ -77,6 +95,11 @@ public func sigmoid<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     case .approximate: Constants.sigmoidApproximate
     }
     let one = V(repeating: 1)
+    if let pieces = p.pieces { // sigmoid(-a) = 1 - sigmoid(a)
+        let y = piecewiseAbs(x, pieces)
+        let negative = V.Bits(repeating: 0) &- (x.bitPattern &>> 31) // all ones where the sign bit is set
+        return V(bitPattern: (y.bitPattern & ~negative) | ((one - y).bitPattern & negative))
+    }
     let clamped = minPropagatingNaN(x, Constants.sigmoidClampHi)
     let den: V
     if let table = p.table {
@@ -100,6 +123,9 @@ public func tanh<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     case .approximate: Constants.tanhApproximate
     }
     let signBit = V.Bits(repeating: 0x8000_0000)
+    if let pieces = p.pieces {
+        return V(bitPattern: piecewiseAbs(x, pieces).bitPattern | (x.bitPattern & signBit))
+    }
     let a = V(bitPattern: x.bitPattern & ~signBit)
     let (s2, w) = expParts(minPropagatingNaN(a, Constants.tanhClampHi), p)
     // 1 - e^-2a = (1 - s) + 2 s w with s2 = 2s; 1 + e^-2a = 2 - that

@@ -151,7 +151,12 @@ struct SpecialValueTests {
             // tanh(x) = x for tiny x (a subnormal result may flush, with its sign)
             #expect(y[6] == inputs[6] || y[6].bitPattern == 0, "\(label): tanh(denormal) = \(y[6])")
             #expect(y[7] == inputs[7] || y[7].bitPattern == Float(-0.0).bitPattern, "\(label)")
-            #expect(y[8] == inputs[8] && y[9] == inputs[9], "\(label): tanh(FLT_MIN) = \(y[8])")
+            if tier == .approximate { // absolute accuracy only: tiny results may be zeros, signed
+                #expect(abs(y[8] - inputs[8]) <= 2e-4 && y[8].sign == .plus && y[9] == -y[8],
+                        "\(label): tanh(FLT_MIN) = \(y[8])")
+            } else {
+                #expect(y[8] == inputs[8] && y[9] == inputs[9], "\(label): tanh(FLT_MIN) = \(y[8])")
+            }
             #expect(y[10] == 1 && y[11] == -1 && y[12] == 1 && y[13] == -1 && y[14] == 1 && y[15] == -1,
                     "\(label): saturation \(y[10...])")
         }
