@@ -161,20 +161,19 @@ struct Accuracy: ParsableCommand {
                 ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal)
                 : try runSweep(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal))
         }
-        let (version, commit) = provenance()
         let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))
             .joined(separator: " ")
 
         if let plot { try writePlot(sweeps, to: plot) }
         if let pareto { try writePareto(sweeps, to: pareto) }
         if let certificates {
-            let paths = try writeCertificates(sweeps, to: certificates, version: version, commit: commit)
+            let paths = try writeCertificates(sweeps, to: certificates)
             note("wrote \(paths.count) certificates to \(certificates)")
         }
         let plotLink = plot.map { path in relativePath(path, from: output) }
         let report: String = switch format {
         case .table: renderText(sweeps)
-        case .json: try renderJSON(sweeps, version: version, commit: commit)
+        case .json: try renderJSON(sweeps)
         case .csv: renderCSV(sweeps)
         case .markdown: renderMarkdown(sweeps, command: command, plot: plotLink)
         }

@@ -318,21 +318,3 @@ func measureThroughput(_ subjects: [Subject], rounds: Int = 15) -> [Double] {
     }
     return samples.map { $0.sorted()[$0.count / 2] }
 }
-
-/// The library version and git commit, for certificates ("unknown" outside a git checkout).
-func provenance() -> (version: String, commit: String) {
-    func git(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    return (git(["describe", "--tags", "--always", "--dirty"]) ?? "unknown", git(["rev-parse", "HEAD"]) ?? "unknown")
-}

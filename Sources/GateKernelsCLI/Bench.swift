@@ -108,8 +108,10 @@ struct Bench: ParsableCommand {
             records += measure(n, p, sleef: sleef)
         }
         if json {
-            let meta: [String: Any] = ["isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
-                                       "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary)]
+            let meta: [String: Any] = Provenance.json.merging([
+                "isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary),
+            ]) { $1 }
             let data = try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
