@@ -20,6 +20,7 @@ struct Bench: ParsableCommand {
         Columns: "x memcpy" = this job's time / the time to copy the same bytes with as many threads \
         (1.00 = memory-bound floor); "libm/this" = libm's scalar time / this time; "x 1 thread" = the \
         one-thread time / this time. Gate sizes N are B x H hidden elements (H = --hidden).
+
         Run the release build: swift run -c release gatekernels bench
         """)
 
@@ -29,11 +30,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Comma-separated sizes B x H of the gate kernels in hidden elements (H = --hidden).")
     var gateSizes = "32K,2M"
 
-    @Option(help: "Comma-separated kernels: sigmoid, tanh, lstm, gru.")
-    var kernels = "sigmoid,tanh,lstm,gru"
+    @Option(help: "Comma-separated kernels: sigmoid, tanh, lstm, gru, or all.")
+    var kernels = "all"
 
-    @Option(help: "Comma-separated tiers.")
-    var tiers = "precise,fast,approximate"
+    @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
+    var tiers = "all"
 
     @Option(help: "Comma-separated thread counts; more than one adds the scaling table (Dispatch, automatic, OpenMP when built with the trait).")
     var threads = "1"
@@ -70,27 +71,22 @@ struct Bench: ParsableCommand {
     }
 
     func plan() throws -> Plan {
-        func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        func sizeList(_ text: String) throws -> [Int] { try list(text).map { s -> Int in
-            let scale = s.hasSuffix("K") ? 1 << 10 : s.hasSuffix("M") ? 1 << 20 : 1
-            guard let v = Int(scale == 1 ? s : String(s.dropLast())), v > 0 else {
-                throw ValidationError("bad size \(s); use e.g. 4096, 4K or 16M")
+        func sizeList(_ text: String, option: String) throws -> [Int] {
+            try listItems(text, option: option).map { s -> Int in
+                let scale = s.hasSuffix("K") ? 1 << 10 : s.hasSuffix("M") ? 1 << 20 : 1
+                guard let v = Int(scale == 1 ? s : String(s.dropLast())), v > 0 else {
+                    throw ValidationError("\(option): bad size \(s); use e.g. 4096, 4K or 16M")
+                }
+                return v * scale
             }
-            return v * scale
-        } }
-        let kernelList = list(kernels)
-        for k in kernelList where !["sigmoid", "tanh", "lstm", "gru"].contains(k) {
-            throw ValidationError("unknown kernel \(k); use sigmoid, tanh, lstm, gru")
         }
-        let tierList = try parseTiers(tiers)
-        let threadList = try list(threads).map { s -> Int in
-            guard let t = Int(s), t >= 1 else { throw ValidationError("bad thread count \(s)") }
+        let threadList = try listItems(threads, option: "--threads").map { s -> Int in
+            guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: bad thread count \(s)") }
             return t
         }
-        guard !kernelList.isEmpty, !tierList.isEmpty, !threadList.isEmpty else {
-            throw ValidationError("--sizes, --kernels, --tiers and --threads need at least one value each")
-        }
-        return Plan(sizes: try sizeList(sizes), gateSizes: try sizeList(gateSizes), kernels: kernelList, tiers: tierList, threads: threadList)
+        return Plan(sizes: try sizeList(sizes, option: "--sizes"), gateSizes: try sizeList(gateSizes, option: "--gate-sizes"),
+                    kernels: try listChoices(kernels, option: "--kernels", ["sigmoid", "tanh", "lstm", "gru"].map { ($0, $0) }),
+                    tiers: try parseTiers(tiers), threads: threadList)
     }
 
     func run() throws {

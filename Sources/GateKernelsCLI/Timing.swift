@@ -138,14 +138,3 @@ func uniformInputs(_ count: Int, _ lo: Float = -10, _ hi: Float = 10, seed: UInt
         return lo + (hi - lo) * Float(state >> 40) / Float(1 << 24)
     }
 }
-
-/// The tiers of a comma-separated list of names (`precise,fast`), or a usage error naming the bad one.
-func parseTiers(_ list: String) throws -> [Tier] {
-    try list.split(separator: ",").map { part in
-        let name = part.trimmingCharacters(in: .whitespaces)
-        guard let tier = Tier.allCases.first(where: { $0.description == name }) else {
-            throw ValidationError("unknown tier \(name); use precise, fast, approximate")
-        }
-        return tier
-    }
-}
