@@ -146,8 +146,8 @@ struct Accuracy: ParsableCommand {
             let subjects = tierList.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
                 + (zoo ? Subject.zoo(f) : [])
             sweeps.append(separate
-                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal)
-                : try runSweep(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal))
+                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount)
+                : try runSweep(f, subjects, inputs: inputs, threads: threadCount))
         }
         let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))
             .joined(separator: " ")

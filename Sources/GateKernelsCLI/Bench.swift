@@ -100,9 +100,13 @@ struct Bench: ParsableCommand {
         #endif
         let started = now()
         var records: [Record] = []
-        for n in Set(p.sizes + p.gateSizes).sorted() {
-            records += measure(n, p, sleef: sleef)
+        let sizes = Set(p.sizes + p.gateSizes).sorted()
+        let progress = ProgressLine.onTerminal(title: "bench")
+        for (k, n) in sizes.enumerated() {
+            let done = "\(records.count) rows done"
+            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(label(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
         }
+        progress?.finish()
         if json {
             let meta: [String: Any] = Provenance.json.merging([
                 "isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
@@ -165,7 +169,8 @@ struct Bench: ParsableCommand {
         var body: () -> Void
     }
 
-    func measure(_ n: Int, _ p: Plan, sleef: Bool) -> [Record] {
+    /// The records of every job of size `n`; `progress` hears how far the timing is.
+    func measure(_ n: Int, _ p: Plan, sleef: Bool, progress: (String) -> Void) -> [Record] {
         var jobs: [Job] = []
         var keep: [AnyObject] = [] // the buffers the jobs use, alive until they have run
         let parallel = p.threads.filter { $0 > 1 }
@@ -234,9 +239,10 @@ struct Bench: ParsableCommand {
         // core from Dispatch jobs interleaved after them: OpenMP jobs get a run of their own, with
         // the one-thread jobs timed again beside them, and a pause after it for the spin to end.
         let openMP = jobs.filter { $0.record.backend == "openmp" }
-        var records = time(jobs.filter { $0.record.backend != "openmp" })
+        var records = time(jobs.filter { $0.record.backend != "openmp" }, progress: progress)
         if !openMP.isEmpty {
-            let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP)
+            let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP,
+                           progress: { progress("OpenMP run, \($0)") })
             usleep(300_000)
             for var r in own where r.backend == "openmp" {
                 // memcpy ran in the other run: a ratio of medians, not of paired batches
@@ -260,9 +266,10 @@ struct Bench: ParsableCommand {
 
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
     /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
-    func time(_ jobs: [Job]) -> [Record] {
+    func time(_ jobs: [Job], progress: (String) -> Void) -> [Record] {
         let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: batchMilliseconds * 1e-3, $0.body) }
-        var records = zip(jobs, interleavedTimes(timed, batches: batches)).map { job, samples in
+        let samples = interleavedTimes(timed, batches: batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(batches)") })
+        var records = zip(jobs, samples).map { job, samples in
             var r = job.record
             r.samples = samples
             let s = Summary(r.samples)
