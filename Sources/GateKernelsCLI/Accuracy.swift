@@ -207,7 +207,7 @@ struct Accuracy: ParsableCommand {
                 let points = (0..<bins).map { b in
                     (x: Double(lo) + (Double(hi) - Double(lo)) * (Double(b) + 0.5) / Double(bins), y: max(err[b], floor))
                 }
-                chart.series.append(.init(name: s.tier.map { "\($0)" } ?? s.name, points: points, dashed: s.tier == nil))
+                chart.series.append(.init(name: s.tier.map { "\($0)" } ?? s.name, points: points))
             }
             return chart
         }
