@@ -17,7 +17,7 @@ certs="${ACCURACY_CERTS:-$scratch/certificates}"
 swift build -c release --scratch-path "$scratch" --product gatekernels
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/gatekernels"
 
-if ! "$bin" accuracy --function all --tier all --isa all --stride "$stride" --check --certificates "$certs"; then
+if ! "$bin" accuracy --functions all --tiers all --isas all --stride "$stride" --check --certificates "$certs"; then
     echo "ci-accuracy: FAILED: a kernel breaks the accuracy contract of docs/design.md (see above)" >&2
     exit 1
 fi

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-.build/release/gatekernels}
 declare -A runs=(
     [report]="report --no-timing --stride 1000003"
-    [accuracy]="accuracy --function sigmoid --tier fast --stride 1000003"
+    [accuracy]="accuracy --functions sigmoid --tiers fast --stride 1000003"
     [bench]="bench --sizes 1K --gate-sizes 1K --kernels sigmoid,lstm --tiers fast --batches 3 --no-peers"
     [bench-gates]="bench-gates --shapes 2x512 --tiers fast --batches 3"
 )

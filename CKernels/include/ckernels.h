@@ -18,6 +18,10 @@
 
 #include <stddef.h>
 
+/* The library's version, the one place it is written: the Makefile (soname, ckernels.pc) and the
+ * `gatekernels` command read it from here. */
+#define CK_VERSION "0.1.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

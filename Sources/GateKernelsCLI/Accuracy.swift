@@ -17,26 +17,23 @@ struct Accuracy: ParsableCommand {
 
         Examples:
           gatekernels accuracy --zoo
-          gatekernels accuracy --exhaustive --isa all --check --certificates certs
-          gatekernels accuracy --function tanh --range=-10:10 --stride 1 --format json
+          gatekernels accuracy --exhaustive --isas all --check --certificates certs
+          gatekernels accuracy --functions tanh --range=-10:10 --stride 1 --format json
           gatekernels accuracy --zoo --plot error.svg --pareto pareto.svg
         """
     )
 
-    enum FunctionChoice: String, CaseIterable, ExpressibleByArgument { case sigmoid, tanh, all }
-    enum TierChoice: String, CaseIterable, ExpressibleByArgument { case precise, fast, approximate, all, none }
-    enum ISAChoice: String, CaseIterable, ExpressibleByArgument { case active, scalar, avx2, avx512, neon, best, all }
     enum Format: String, CaseIterable, ExpressibleByArgument { case table, json, csv, markdown }
     enum Metric: String, CaseIterable, ExpressibleByArgument { case abs, ulp }
 
-    @Option(help: "The function to sweep.")
-    var function: FunctionChoice = .all
+    @Option(help: "Comma-separated functions: sigmoid, tanh, or all.")
+    var functions = "all"
 
-    @Option(help: "The tier to sweep; none: the zoo alone (with --zoo).")
-    var tier: TierChoice = .all
+    @Option(help: "Comma-separated tiers: precise, fast, approximate, or all; none: the zoo alone (with --zoo).")
+    var tiers = "all"
 
-    @Option(help: "The instruction set: active is the one the kernels use (GATEKERNELS_ISA's, else the widest), best the widest this CPU has, all every one it has.")
-    var isa: ISAChoice = .active
+    @Option(help: "Comma-separated instruction sets: scalar, avx2, avx512, neon; active (the one the kernels use: GATEKERNELS_ISA's, else the widest), best (the widest this CPU has), or all (every one it has).")
+    var isas = "active"
 
     @Flag(help: "Every float: all 2^32 bit patterns (the non-NaN ones against the reference, every NaN for propagation).")
     var exhaustive = false
@@ -85,31 +82,20 @@ struct Accuracy: ParsableCommand {
     @Flag(help: "Exit with status 1 if any tier breaks its contract in docs/design.md (bound, monotonicity, range, specials, NaN, oddness, non-finite).")
     var check = false
 
-    var functions: [Function] { function == .all ? Function.allCases : [Function(rawValue: function.rawValue)!] }
-
-    var tiers: [Tier] {
-        switch tier {
-        case .all: Tier.allCases
-        case .none: []
-        case .precise: [.precise]
-        case .fast: [.fast]
-        case .approximate: [.approximate]
-        }
+    func functionList() throws -> [Function] {
+        try listChoices(functions, option: "--functions", Function.allCases.map { ($0.rawValue, $0) })
     }
 
-    func isas() throws -> [ISA] {
-        switch isa {
-        case .all: return ISA.supported
-        case .active: return [ISA.active]
-        case .best: return [ISA.best]
-        case .scalar, .avx2, .avx512, .neon:
-            let chosen = ISA.allCases.first { $0.description == isa.rawValue }!
-            guard chosen.isSupported else {
-                throw ValidationError("--isa \(isa.rawValue): not supported on this CPU (supported: "
-                    + ISA.supported.map(\.description).joined(separator: ", ") + ")")
-            }
-            return [chosen]
+    func tierList() throws -> [Tier] { tiers == "none" ? [] : try parseTiers(tiers) }
+
+    func isaList() throws -> [ISA] {
+        let chosen = try listChoices(isas, option: "--isas", [("active", ISA.active), ("best", ISA.best)]
+            + ISA.allCases.map { ($0.description, $0) }, all: ISA.supported)
+        if let missing = chosen.first(where: { !$0.isSupported }) {
+            throw ValidationError("--isas: \(missing) is not supported on this CPU (it has "
+                + ISA.supported.map(\.description).joined(separator: ", ") + ")")
         }
+        return chosen
     }
 
     static func parseRange(_ text: String, option: String) throws -> (Float, Float) {
@@ -138,43 +124,44 @@ struct Accuracy: ParsableCommand {
         }
         if let stride, stride < 1 { throw ValidationError("--stride must be at least 1, got \(stride)") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
-        if tier == .none && !zoo { throw ValidationError("--tier none leaves nothing to sweep; add --zoo") }
-        if check && tier == .none { throw ValidationError("--check needs at least one tier (it checks the contract of the tiers)") }
+        let tierList = try tierList()
+        if tierList.isEmpty && !zoo { throw ValidationError("--tiers none leaves nothing to sweep; add --zoo") }
+        if check && tierList.isEmpty { throw ValidationError("--check needs at least one tier (it checks the contract of the tiers)") }
         if let plotRange {
             let (lo, hi) = try Self.parseRange(plotRange, option: "--plot-range")
             guard lo < hi, lo.isFinite, hi.isFinite else {
                 throw ValidationError("--plot-range \(plotRange): needs finite lo < hi")
             }
         }
-        _ = try isas()
+        _ = try functionList()
+        _ = try isaList()
         _ = try inputSet()
     }
 
     func run() throws {
         let inputs = try inputSet()
-        let isaList = try isas()
+        let isaList = try isaList(), tierList = try tierList()
         var sweeps: [Sweep] = []
-        for f in functions {
-            let subjects = tiers.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
+        for f in try functionList() {
+            let subjects = tierList.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
                 + (zoo ? Subject.zoo(f) : [])
             sweeps.append(separate
-                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal)
-                : try runSweep(f, subjects, inputs: inputs, threads: threadCount, progress: ProgressLine.isTerminal))
+                ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount)
+                : try runSweep(f, subjects, inputs: inputs, threads: threadCount))
         }
-        let (version, commit) = provenance()
         let command = (["swift run -c release gatekernels"] + CommandLine.arguments.dropFirst().map(shellQuoted))
             .joined(separator: " ")
 
         if let plot { try writePlot(sweeps, to: plot) }
         if let pareto { try writePareto(sweeps, to: pareto) }
         if let certificates {
-            let paths = try writeCertificates(sweeps, to: certificates, version: version, commit: commit)
+            let paths = try writeCertificates(sweeps, to: certificates)
             note("wrote \(paths.count) certificates to \(certificates)")
         }
         let plotLink = plot.map { path in relativePath(path, from: output) }
         let report: String = switch format {
         case .table: renderText(sweeps)
-        case .json: try renderJSON(sweeps, version: version, commit: commit)
+        case .json: try renderJSON(sweeps)
         case .csv: renderCSV(sweeps)
         case .markdown: renderMarkdown(sweeps, command: command, plot: plotLink)
         }
@@ -220,7 +207,7 @@ struct Accuracy: ParsableCommand {
                 let points = (0..<bins).map { b in
                     (x: Double(lo) + (Double(hi) - Double(lo)) * (Double(b) + 0.5) / Double(bins), y: max(err[b], floor))
                 }
-                chart.series.append(.init(name: s.tier.map { "\($0)" } ?? s.name, points: points, dashed: s.tier == nil))
+                chart.series.append(.init(name: s.tier.map { "\($0)" } ?? s.name, points: points))
             }
             return chart
         }

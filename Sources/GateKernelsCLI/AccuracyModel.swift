@@ -223,11 +223,10 @@ struct Sweep {
     var results: [Result]
 
     /// One sweep per subject, each with its own reference, so that each one's wall time is its own.
-    static func separate(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int,
-                         progress: Bool) throws -> Sweep {
+    static func separate(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
         var results: [Result] = []
         for s in subjects {
-            let one = try runSweep(function, [s], inputs: inputs, threads: threads, progress: progress)
+            let one = try runSweep(function, [s], inputs: inputs, threads: threads)
             results.append(contentsOf: one.results.map { r in
                 var r = r
                 r.sweepSeconds = one.wallSeconds
@@ -239,34 +238,41 @@ struct Sweep {
     }
 }
 
-/// A progress line on standard error, rewritten in place: elapsed, rate, ETA.
+/// A progress line on standard error, rewritten in place, with the seconds elapsed. Made only when
+/// standard error is a terminal, so progress never lands in a pipe or a log file.
 final class ProgressLine {
     let title: String
     let start = Date()
-    init(title: String) { self.title = title }
 
+    private init(title: String) { self.title = title }
+
+    static func onTerminal(title: String) -> ProgressLine? {
+        isatty(STDERR_FILENO) != 0 ? ProgressLine(title: title) : nil
+    }
+
+    var elapsed: Double { Date().timeIntervalSince(start) }
+
+    func show(_ status: String) {
+        FileHandle.standardError.write(Data(String(format: "\r%@: %@  %.0f s\u{1B}[K", title, status, elapsed).utf8))
+    }
+
+    /// A sweep's progress: share done, rate and ETA.
     func update(done: UInt64, total: UInt64) {
-        let elapsed = Date().timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = total == 0 ? 100 : 100 * Double(done) / Double(total)
-        let line = String(format: "\r%@: %5.1f%%  %.0f s elapsed  %.1f M inputs/s  ETA %.0f s ",
-                          title, pct, elapsed, rate / 1e6, eta)
-        FileHandle.standardError.write(Data(line.utf8))
+        show(String(format: "%5.1f%%  %.1f M inputs/s  ETA %.0f s", pct, rate / 1e6, eta))
     }
 
     func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-
-    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 }
 
-/// Sweeps `subjects` (all of one function) over `inputs` with `threads` threads.
-func runSweep(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int,
-              progress: Bool) throws -> Sweep {
+/// Sweeps `subjects` (all of one function) over `inputs` with `threads` threads; progress on a terminal.
+func runSweep(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
     var cSubjects = subjects.map { ck_eval_subject(impl: $0.impl, ctx: $0.context) }
     var stats = [ck_eval_stats](repeating: ck_eval_stats(), count: subjects.count)
     let title = subjects.count == 1 ? "\(function) \(subjects[0].name)" : "\(function) (\(subjects.count) implementations)"
-    let line = progress ? ProgressLine(title: title) : nil
+    let line = ProgressLine.onTerminal(title: title)
     var range = ck_eval_range(first: inputs.first, last: inputs.last, stride: inputs.stride,
                               threads: Int32(threads), include_nans: 1, progress: nil, progress_ctx: nil)
     if let line {
@@ -317,22 +323,4 @@ func measureThroughput(_ subjects: [Subject], rounds: Int = 15) -> [Double] {
         }
     }
     return samples.map { $0.sorted()[$0.count / 2] }
-}
-
-/// The library version and git commit, for certificates ("unknown" outside a git checkout).
-func provenance() -> (version: String, commit: String) {
-    func git(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    return (git(["describe", "--tags", "--always", "--dirty"]) ?? "unknown", git(["rev-parse", "HEAD"]) ?? "unknown")
 }

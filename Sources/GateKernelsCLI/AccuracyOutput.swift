@@ -180,15 +180,13 @@ func jsonData(_ object: Any) throws -> Data {
     try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
 }
 
-func renderJSON(_ sweeps: [Sweep], version: String, commit: String) throws -> String {
-    let object: [String: Any] = [
-        "library_version": version, "git_commit": commit,
-        "sweeps": sweeps.map { s -> [String: Any] in
-            ["function": s.function.rawValue, "inputs": s.inputs.dictionary, "threads": s.threads,
-             "wall_seconds": s.wallSeconds, "nan_patterns": s.results.first?.stats.nan_inputs ?? 0,
-             "results": s.results.map(\.dictionary)]
-        },
-    ]
+func renderJSON(_ sweeps: [Sweep]) throws -> String {
+    let runs = sweeps.map { s -> [String: Any] in
+        ["function": s.function.rawValue, "inputs": s.inputs.dictionary, "threads": s.threads,
+         "wall_seconds": s.wallSeconds, "nan_patterns": s.results.first?.stats.nan_inputs ?? 0,
+         "results": s.results.map(\.dictionary)]
+    }
+    let object = Provenance.json.merging(["sweeps": runs]) { $1 }
     return String(decoding: try jsonData(object), as: UTF8.self) + "\n"
 }
 
@@ -219,17 +217,15 @@ func renderCSV(_ sweeps: [Sweep]) -> String {
 }
 
 /// Writes one certificate per function, tier and ISA into `directory`; returns the paths.
-func writeCertificates(_ sweeps: [Sweep], to directory: String, version: String, commit: String) throws -> [String] {
+func writeCertificates(_ sweeps: [Sweep], to directory: String) throws -> [String] {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var paths: [String] = []
     let date = ISO8601DateFormatter().string(from: Date())
     for sweep in sweeps {
         for r in sweep.results {
             guard let tier = r.subject.tier, let isa = r.subject.isa else { continue }
-            var cert = r.dictionary
+            var cert = r.dictionary.merging(Provenance.json) { $1 }
             cert["inputs_swept"] = sweep.inputs.dictionary
-            cert["library_version"] = version
-            cert["git_commit"] = commit
             cert["generated_at"] = date
             cert["sweep_wall_seconds"] = r.sweepSeconds ?? sweep.wallSeconds
             let path = (directory as NSString).appendingPathComponent("\(sweep.function)-\(tier)-\(isa).json")

@@ -20,6 +20,7 @@ struct Bench: ParsableCommand {
         Columns: "x memcpy" = this job's time / the time to copy the same bytes with as many threads \
         (1.00 = memory-bound floor); "libm/this" = libm's scalar time / this time; "x 1 thread" = the \
         one-thread time / this time. Gate sizes N are B x H hidden elements (H = --hidden).
+
         Run the release build: swift run -c release gatekernels bench
         """)
 
@@ -29,11 +30,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Comma-separated sizes B x H of the gate kernels in hidden elements (H = --hidden).")
     var gateSizes = "32K,2M"
 
-    @Option(help: "Comma-separated kernels: sigmoid, tanh, lstm, gru.")
-    var kernels = "sigmoid,tanh,lstm,gru"
+    @Option(help: "Comma-separated kernels: sigmoid, tanh, lstm, gru, or all.")
+    var kernels = "all"
 
-    @Option(help: "Comma-separated tiers.")
-    var tiers = "precise,fast,approximate"
+    @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
+    var tiers = "all"
 
     @Option(help: "Comma-separated thread counts; more than one adds the scaling table (Dispatch, automatic, OpenMP when built with the trait).")
     var threads = "1"
@@ -70,27 +71,22 @@ struct Bench: ParsableCommand {
     }
 
     func plan() throws -> Plan {
-        func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        func sizeList(_ text: String) throws -> [Int] { try list(text).map { s -> Int in
-            let scale = s.hasSuffix("K") ? 1 << 10 : s.hasSuffix("M") ? 1 << 20 : 1
-            guard let v = Int(scale == 1 ? s : String(s.dropLast())), v > 0 else {
-                throw ValidationError("bad size \(s); use e.g. 4096, 4K or 16M")
+        func sizeList(_ text: String, option: String) throws -> [Int] {
+            try listItems(text, option: option).map { s -> Int in
+                let scale = s.hasSuffix("K") ? 1 << 10 : s.hasSuffix("M") ? 1 << 20 : 1
+                guard let v = Int(scale == 1 ? s : String(s.dropLast())), v > 0 else {
+                    throw ValidationError("\(option): bad size \(s); use e.g. 4096, 4K or 16M")
+                }
+                return v * scale
             }
-            return v * scale
-        } }
-        let kernelList = list(kernels)
-        for k in kernelList where !["sigmoid", "tanh", "lstm", "gru"].contains(k) {
-            throw ValidationError("unknown kernel \(k); use sigmoid, tanh, lstm, gru")
         }
-        let tierList = try parseTiers(tiers)
-        let threadList = try list(threads).map { s -> Int in
-            guard let t = Int(s), t >= 1 else { throw ValidationError("bad thread count \(s)") }
+        let threadList = try listItems(threads, option: "--threads").map { s -> Int in
+            guard let t = Int(s), t >= 1 else { throw ValidationError("--threads: bad thread count \(s)") }
             return t
         }
-        guard !kernelList.isEmpty, !tierList.isEmpty, !threadList.isEmpty else {
-            throw ValidationError("--sizes, --kernels, --tiers and --threads need at least one value each")
-        }
-        return Plan(sizes: try sizeList(sizes), gateSizes: try sizeList(gateSizes), kernels: kernelList, tiers: tierList, threads: threadList)
+        return Plan(sizes: try sizeList(sizes, option: "--sizes"), gateSizes: try sizeList(gateSizes, option: "--gate-sizes"),
+                    kernels: try listChoices(kernels, option: "--kernels", ["sigmoid", "tanh", "lstm", "gru"].map { ($0, $0) }),
+                    tiers: try parseTiers(tiers), threads: threadList)
     }
 
     func run() throws {
@@ -104,12 +100,18 @@ struct Bench: ParsableCommand {
         #endif
         let started = now()
         var records: [Record] = []
-        for n in Set(p.sizes + p.gateSizes).sorted() {
-            records += measure(n, p, sleef: sleef)
+        let sizes = Set(p.sizes + p.gateSizes).sorted()
+        let progress = ProgressLine.onTerminal(title: "bench")
+        for (k, n) in sizes.enumerated() {
+            let done = "\(records.count) rows done"
+            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(label(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
         }
+        progress?.finish()
         if json {
-            let meta: [String: Any] = ["isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
-                                       "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary)]
+            let meta: [String: Any] = Provenance.json.merging([
+                "isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary),
+            ]) { $1 }
             let data = try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -167,7 +169,8 @@ struct Bench: ParsableCommand {
         var body: () -> Void
     }
 
-    func measure(_ n: Int, _ p: Plan, sleef: Bool) -> [Record] {
+    /// The records of every job of size `n`; `progress` hears how far the timing is.
+    func measure(_ n: Int, _ p: Plan, sleef: Bool, progress: (String) -> Void) -> [Record] {
         var jobs: [Job] = []
         var keep: [AnyObject] = [] // the buffers the jobs use, alive until they have run
         let parallel = p.threads.filter { $0 > 1 }
@@ -236,9 +239,10 @@ struct Bench: ParsableCommand {
         // core from Dispatch jobs interleaved after them: OpenMP jobs get a run of their own, with
         // the one-thread jobs timed again beside them, and a pause after it for the spin to end.
         let openMP = jobs.filter { $0.record.backend == "openmp" }
-        var records = time(jobs.filter { $0.record.backend != "openmp" })
+        var records = time(jobs.filter { $0.record.backend != "openmp" }, progress: progress)
         if !openMP.isEmpty {
-            let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP)
+            let own = time(jobs.filter { $0.record.threads == 1 && !$0.record.kernel.hasPrefix("memcpy") } + openMP,
+                           progress: { progress("OpenMP run, \($0)") })
             usleep(300_000)
             for var r in own where r.backend == "openmp" {
                 // memcpy ran in the other run: a ratio of medians, not of paired batches
@@ -262,9 +266,10 @@ struct Bench: ParsableCommand {
 
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
     /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
-    func time(_ jobs: [Job]) -> [Record] {
+    func time(_ jobs: [Job], progress: (String) -> Void) -> [Record] {
         let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: batchMilliseconds * 1e-3, $0.body) }
-        var records = zip(jobs, interleavedTimes(timed, batches: batches)).map { job, samples in
+        let samples = interleavedTimes(timed, batches: batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(batches)") })
+        var records = zip(jobs, samples).map { job, samples in
             var r = job.record
             r.samples = samples
             let s = Summary(r.samples)

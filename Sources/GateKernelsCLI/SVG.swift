@@ -6,7 +6,6 @@ struct SVGChart {
     struct Series {
         var name: String
         var points: [(x: Double, y: Double)]
-        var dashed = false
         /// Draw each point as a labelled dot instead of joining them with a line.
         var scatter = false
     }
@@ -23,6 +22,20 @@ struct SVGChart {
     private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                                   "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#ad494a", "#637939", "#e7969c",
                                   "#6b6ecf", "#8ca252", "#bd9e39", "#a55194", "#5254a3", "#843c39"]
+
+    /// Line styles by series index: the first solid and widest, drawn at the bottom; each later one
+    /// narrower and dashed with a pattern of its own, so that lines lying on each other all stay
+    /// visible (a lower one shows through the gaps and at the edges of those above it). The periods
+    /// (13, 5, 23, 9, 17, 19, 4, 11, 29) are pairwise coprime: two dashed lines' gaps drift apart.
+    private static let lineStyles: [(dashes: String?, width: Double)] = [
+        (nil, 3.5), ("9,4", 2.6), ("2,3", 2.4), ("12,3,4,4", 2.2), ("5,4", 2.0), ("13,4", 1.8),
+        ("3,3,9,4", 1.7), ("1,3", 1.6), ("6,5", 1.5), ("20,3,3,3", 1.4),
+    ]
+
+    private static func lineStyle(_ index: Int) -> String {
+        let style = lineStyles[index % lineStyles.count]
+        return "stroke-width=\"\(style.width)\"" + (style.dashes.map { " stroke-dasharray=\"\($0)\"" } ?? "")
+    }
 
     private var plotW: Double { Self.width - Self.left - Self.right }
     private var plotH: Double { Self.height - Self.top - Self.bottom }
@@ -85,52 +98,69 @@ struct SVGChart {
         s += "<text x=\"\(Self.left + plotW / 2)\" y=\"\(Self.height - 12)\" text-anchor=\"middle\" font-size=\"13\">\(esc(xLabel))</text>\n"
         s += "<text transform=\"translate(18,\(Self.top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(esc(yLabel))</text>\n"
         s += "<clipPath id=\"clip\(Int(offset))\"><rect x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(plotW)\" height=\"\(plotH)\"/></clipPath>\n"
-        var taken: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
-        // the first series (the tiers) drawn last, on top; the legend keeps the given order
-        for (i, ser) in series.enumerated().reversed() {
-            let color = Self.palette[i % Self.palette.count]
-            let pts = ser.points.filter { $0.x.isFinite && $0.y.isFinite && (!xLog || $0.x > 0) && (!yLog || $0.y > 0) }
-            if ser.scatter {
-                for p in pts {
-                    s += "<circle cx=\"\(px(p.x))\" cy=\"\(py(p.y))\" r=\"5\" fill=\"\(color)\"/>\n"
-                    let (lx, ly) = place(ser.name, near: (px(p.x), py(p.y)), avoiding: &taken)
-                    s += "<text x=\"\(lx)\" y=\"\(ly)\" font-size=\"11\" fill=\"\(color)\">\(esc(ser.name))</text>\n"
-                }
-            } else {
-                let path = pts.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }.joined(separator: " ")
-                let dash = ser.dashed ? " stroke-dasharray=\"6,3\"" : ""
-                s += "<polyline clip-path=\"url(#clip\(Int(offset)))\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash)/>\n"
-            }
+        let plotted = series.map { ser in
+            ser.points.filter { $0.x.isFinite && $0.y.isFinite && (!xLog || $0.x > 0) && (!yLog || $0.y > 0) }
+                .map { (x: px($0.x), y: py($0.y)) }
+        }
+        for (i, (ser, pts)) in zip(series, plotted).enumerated() where !ser.scatter {
+            let path = pts.map { String(format: "%.1f,%.1f", $0.x, $0.y) }.joined(separator: " ")
+            s += "<polyline clip-path=\"url(#clip\(Int(offset)))\" points=\"\(path)\" fill=\"none\" stroke=\"\(Self.palette[i % Self.palette.count])\" \(Self.lineStyle(i))/>\n"
+        }
+        // every dot before any label, so that labels can keep clear of all of them
+        let dots = zip(series, plotted).enumerated().filter { $0.element.0.scatter }
+            .flatMap { i, sp in sp.1.map { (series: i, point: $0) } }
+        for d in dots {
+            s += "<circle cx=\"\(d.point.x)\" cy=\"\(d.point.y)\" r=\"\(Self.dotRadius)\" fill=\"\(Self.palette[d.series % Self.palette.count])\"/>\n"
+        }
+        var taken = dots.map { d in
+            Box(x0: d.point.x - Self.dotRadius - 1, y0: d.point.y - Self.dotRadius - 1,
+                x1: d.point.x + Self.dotRadius + 1, y1: d.point.y + Self.dotRadius + 1)
+        }
+        for d in dots {
+            let name = series[d.series].name
+            let (lx, ly) = place(name, near: d.point, avoiding: &taken)
+            s += "<text x=\"\(lx)\" y=\"\(ly)\" font-size=\"11\" fill=\"\(Self.palette[d.series % Self.palette.count])\">\(esc(name))</text>\n"
         }
         for (i, ser) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             let ly = Self.top + 10 + Double(i) * 20, lx = Self.left + plotW + 16
             if ser.scatter {
-                s += "<circle cx=\"\(lx + 12)\" cy=\"\(ly)\" r=\"5\" fill=\"\(color)\"/>\n"
+                s += "<circle cx=\"\(lx + 12)\" cy=\"\(ly)\" r=\"\(Self.dotRadius)\" fill=\"\(color)\"/>\n"
             } else {
-                let dash = ser.dashed ? " stroke-dasharray=\"6,3\"" : ""
-                s += "<line x1=\"\(lx)\" y1=\"\(ly)\" x2=\"\(lx + 24)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+                s += "<line x1=\"\(lx)\" y1=\"\(ly)\" x2=\"\(lx + 24)\" y2=\"\(ly)\" stroke=\"\(color)\" \(Self.lineStyle(i))/>\n"
             }
             s += "<text x=\"\(lx + 30)\" y=\"\(ly + 4)\" font-size=\"12\">\(esc(ser.name))</text>\n"
         }
         return s + "</g>\n"
     }
 
-    /// Where a point's label goes: right of the point, moved up or down in steps until it overlaps
-    /// no label placed before (greedy, good enough for a few dozen points).
-    private func place(_ text: String, near p: (x: Double, y: Double),
-                       avoiding taken: inout [(x0: Double, y0: Double, x1: Double, y1: Double)]) -> (Double, Double) {
+    private static let dotRadius = 5.0
+
+    /// A rectangle in SVG coordinates (y grows downwards).
+    private struct Box {
+        var x0, y0, x1, y1: Double
+        func overlaps(_ o: Box) -> Bool { x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1 }
+    }
+
+    /// Where a dot's label goes: right of the dot, else left of it, each moved up or down in steps,
+    /// at the first place inside the plot that overlaps no dot and no label placed before (greedy,
+    /// good enough for a few dozen dots). Falls back to right of the dot.
+    private func place(_ text: String, near p: (x: Double, y: Double), avoiding taken: inout [Box]) -> (Double, Double) {
         let w = 6.3 * Double(text.count), h = 12.0
+        let plot = Box(x0: Self.left, y0: Self.top, x1: Self.left + plotW, y1: Self.top + plotH)
         for step in 0..<40 {
             let dy = Double((step + 1) / 2) * 13 * (step % 2 == 0 ? 1 : -1)
-            let x = p.x + 8, y = p.y + 4 + dy
-            let box = (x0: x, y0: y - h + 2, x1: x + w, y1: y + 2)
-            if !taken.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) {
-                taken.append(box)
-                return (x, y)
+            for x in [p.x + Self.dotRadius + 3, p.x - Self.dotRadius - 3 - w] {
+                let y = p.y + 4 + dy
+                let box = Box(x0: x, y0: y - h + 2, x1: x + w, y1: y + 2)
+                let inside = box.x0 >= plot.x0 && box.x1 <= plot.x1 && box.y0 >= plot.y0 && box.y1 <= plot.y1
+                if inside && !taken.contains(where: box.overlaps) {
+                    taken.append(box)
+                    return (x, y)
+                }
             }
         }
-        return (p.x + 8, p.y + 4)
+        return (p.x + Self.dotRadius + 3, p.y + 4)
     }
 
     /// A standalone SVG document with `charts` one under the other.

@@ -102,8 +102,10 @@ struct TimedJob {
 /// job 2, job 3, ..., job 1, ...) so that drift and neighbours hit every job alike; each round
 /// starts one job later, so no job always runs first, after the others (e.g. the first OpenMP job
 /// after one-thread jobs, whose worker may have lost its core). A hot job is warmed right before
-/// each of its batches. Returns, per job, the seconds per call of each batch, read from `clock`.
-func interleavedTimes(_ jobs: [TimedJob], batches: Int, clock: () -> Double = now) -> [[Double]] {
+/// each of its batches. Returns, per job, the seconds per call of each batch, read from `clock`;
+/// `roundDone` hears of each finished round (for progress).
+func interleavedTimes(_ jobs: [TimedJob], batches: Int, clock: () -> Double = now,
+                      roundDone: (_ round: Int) -> Void = { _ in }) -> [[Double]] {
     var times = [[Double]](repeating: [], count: jobs.count)
     for round in 0..<batches {
         for i in jobs.indices {
@@ -113,6 +115,7 @@ func interleavedTimes(_ jobs: [TimedJob], batches: Int, clock: () -> Double = no
             for _ in 0..<job.callsPerBatch { job.call() }
             times[k].append((clock() - t0) / Double(job.callsPerBatch))
         }
+        roundDone(round)
     }
     return times
 }
@@ -136,16 +139,5 @@ func uniformInputs(_ count: Int, _ lo: Float = -10, _ hi: Float = 10, seed: UInt
     return (0..<count).map { _ in
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return lo + (hi - lo) * Float(state >> 40) / Float(1 << 24)
-    }
-}
-
-/// The tiers of a comma-separated list of names (`precise,fast`), or a usage error naming the bad one.
-func parseTiers(_ list: String) throws -> [Tier] {
-    try list.split(separator: ",").map { part in
-        let name = part.trimmingCharacters(in: .whitespaces)
-        guard let tier = Tier.allCases.first(where: { $0.description == name }) else {
-            throw ValidationError("unknown tier \(name); use precise, fast, approximate")
-        }
-        return tier
     }
 }
