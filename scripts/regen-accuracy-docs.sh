@@ -1,0 +1,28 @@
+#!/bin/sh
+# Regenerates the exhaustive accuracy documents: docs/exhaustive.md (every tier on every ISA of this
+# machine, all 2^32 inputs, with certificates), docs/accuracy.md and docs/accuracy.svg (the tiers
+# beside the approximation zoo), and README's accuracy table (the widest ISA's rows of
+# docs/exhaustive.md, spliced between its markers). About an hour on 2 cores; --check fails the
+# run if any kernel breaks the contract of docs/design.md.
+set -eu
+cd "$(dirname "$0")/.."
+swift build -c release --product gatekernels
+bin=.build/release/gatekernels
+"$bin" accuracy --exhaustive --isas all --format markdown --output docs/exhaustive.md \
+    --certificates "${TMPDIR:-/tmp}/gatekernels-certs-exhaustive" --check
+"$bin" accuracy --exhaustive --zoo --format markdown --output docs/accuracy.md --plot docs/accuracy.svg
+
+# README: one row per function and tier from the widest ISA's rows of the first table of each
+# function (columns: max ulp, ulp (frac), max abs, exact %, monotonicity, specials, contract)
+isa=$("$bin" report --no-timing --stride 1000003 | sed -n 's/^active: \([a-z0-9]*\).*/\1/p')
+rows=$(awk -v isa="$isa" -F' *\\| *' '
+  /^## / { fn = $0; sub(/^## /, "", fn); table = 0 }
+  /^\| implementation \|/ { table++ }
+  table == 1 && $2 ~ ("/" isa "$") { split($2, t, "/"); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", fn, t[1], $3, $4, $6, $10, $11, $16, $18 }
+' docs/exhaustive.md)
+[ -n "$rows" ] || { echo "regen-accuracy-docs: no $isa rows in docs/exhaustive.md" >&2; exit 1; }
+awk -v rows="$rows" '
+  /^<!-- accuracy table: scripts\/regen-accuracy-docs.sh -->$/ { print; print ""; print "| function | tier | max ulp | ulp (frac) | max abs err | exact % | monotonicity violations | specials | contract |"; print "|---|---|--:|--:|--:|--:|--:|--:|---|"; print rows; print ""; skip = 1; next }
+  /^<!-- end of accuracy table -->$/ { skip = 0 }
+  !skip { print }' README.md > README.md.new
+mv README.md.new README.md
