@@ -193,13 +193,13 @@ def exp2_table(q1):
 
 
 # The approximate tiers need only an absolute error of 2e-4, so they skip e^x and its division: a
-# cubic per piece of a = |x|, then sigmoid(-a) = 1 - sigmoid(a), tanh(-a) = -tanh(a). Piece k is
+# quadratic per piece of a = |x|, then sigmoid(-a) = 1 - sigmoid(a), tanh(-a) = -tanh(a). Piece k is
 # centred on k/scale (k = round(a*scale), looked up in tables); both functions are concave for
 # a >= 0, so each piece is written from a point R = k/scale + h at or past its right end, with h the
 # power of 2 at or above 1/(2 scale) (so that piece 0 can be exact at a = 0), and d = R - a >= 0:
-#     p = c0 - d (c1 + d (c2 + d c3)),  c1, c2, c3 >= 0
-# Every step is then monotone in float arithmetic (d falls as a grows; c2 + c3 d, c1 + d(...) and
-# d(...) rise with d and stay >= 0), and each piece starts above the function and ends below it by
+#     p = c0 - d (c1 + c2 d),  c1, c2 >= 0
+# Every step is then monotone in float arithmetic (d falls as a grows; c1 + c2 d and d (c1 + c2 d)
+# rise with d and stay >= 0), and each piece starts above the function and ends below it by
 # PIECE_STEP, so the pieces meet in an upward step: the result is monotone, provably. Piece 0 gives
 # exactly f(0) at a = 0 (sigmoid 1/2, tanh 0, so also for denormal a), and the piece at
 # round(clamp*scale) is the constant 1: saturation, reached exactly.
@@ -212,15 +212,14 @@ PIECE_STEP = 2e-6
 
 
 def piece_value(c, d):
-    """p(d) as the kernel computes it, in float arithmetic (numpy float32 FMAs emulated exactly)"""
-    r = f32(mp.mpf(c[2]) + mp.mpf(c[3]) * mp.mpf(d))
-    v = f32(mp.mpf(c[1]) + mp.mpf(d) * mp.mpf(r))
+    """p(d) as the kernel computes it: two FMAs, each rounded once to float"""
+    v = f32(mp.mpf(c[1]) + mp.mpf(c[2]) * mp.mpf(d))
     return f32(mp.mpf(c[0]) - mp.mpf(d) * mp.mpf(v))
 
 
 def fit_pieces(f, scale, clamp, grid=400):
-    """Per piece, the cubic with the least maximum error under the constraints above (a linear
-    program). Returns the 4 x PIECE_COUNT table and the maximum error, saturation included."""
+    """Per piece, the quadratic with the least maximum error under the constraints above (a linear
+    program). Returns the 3 x PIECE_COUNT table and the maximum error, saturation included."""
     inv, h = f32(1 / scale), half_inv_scale(scale)  # as the kernel has them: d = k*inv + (h - a)
     saturated = round(clamp * scale)
     cols, worst = [], 0.0
@@ -228,7 +227,7 @@ def fit_pieces(f, scale, clamp, grid=400):
         right = k * inv + h
         ds = np.linspace(float(right - (k + 0.5) / scale), h if k == 0 else float(right - (k - 0.5) / scale), grid)
         F = np.array([float(f(mp.mpf(right) - mp.mpf(d))) for d in ds])
-        V = np.stack([np.ones(grid), -ds, -ds ** 2, -ds ** 3], axis=1)  # p = V . (c0, c1, c2, c3)
+        V = np.stack([np.ones(grid), -ds, -ds ** 2], axis=1)  # p = V . (c0, c1, c2)
         ones = np.ones((grid, 1))
         A = [np.hstack([V, -ones]), np.hstack([-V, -ones]), np.append(V[0], 0.0)[None, :]]
         b = [F, -F, [F[0] - PIECE_STEP]]  # within t of f; the right end below f
@@ -238,19 +237,19 @@ def fit_pieces(f, scale, clamp, grid=400):
         else:  # the left end above f
             A.append(np.append(-V[-1], 0.0)[None, :])
             b.append([-F[-1] - PIECE_STEP])
-        res = linprog(np.r_[np.zeros(4), 1.0], A_ub=np.vstack(A) * 1e4, b_ub=np.concatenate(b) * 1e4,
+        res = linprog(np.r_[np.zeros(3), 1.0], A_ub=np.vstack(A) * 1e4, b_ub=np.concatenate(b) * 1e4,
                       A_eq=None if A_eq is None else A_eq * 1e4, b_eq=None if b_eq is None else np.array(b_eq) * 1e4,
-                      bounds=[(None, None)] + [(0, None)] * 3 + [(0, None)], method="highs")
+                      bounds=[(None, None)] + [(0, None)] * 2 + [(0, None)], method="highs")
         if not res.success:
             sys.exit("piece fit failed: " + res.message)
-        c = [f32(v) for v in res.x[:4]]
+        c = [f32(v) for v in res.x[:3]]
         if k == 0:
             c = exact_at_zero(c, float(f(0)), h)
         worst = max(worst, max(abs(piece_value(c, d) - y) for d, y in zip(ds, F)))
         cols.append(c)
     worst = max(worst, float(1 - f((mp.mpf(saturated) - 0.5) / scale)))  # the saturated piece
-    cols += [[1.0, 0.0, 0.0, 0.0]] * (PIECE_COUNT - saturated)
-    return [[col[j] for col in cols] for j in range(4)], worst
+    cols += [[1.0, 0.0, 0.0]] * (PIECE_COUNT - saturated)
+    return [[col[j] for col in cols] for j in range(3)], worst
 
 
 def half_inv_scale(scale):
@@ -262,11 +261,10 @@ def exact_at_zero(c, f0, h):
     of 2), then c0 = f0 + h*v(h) exactly, so that p(h) = c0 - h*v(h) = f0 with no rounding."""
     for nudge in range(64):
         c1 = float(np.float32(c[1]) + np.float32(nudge) * np.spacing(np.float32(c[1])))
-        r = f32(mp.mpf(c[2]) + mp.mpf(c[3]) * h)
-        v = f32(mp.mpf(c1) + h * mp.mpf(r))
+        v = f32(mp.mpf(c1) + mp.mpf(c[2]) * h)
         c0 = f0 + h * v
         if f32(c0) == c0:
-            return [c0, c1, c[2], c[3]]
+            return [c0, c1, c[2]]
     sys.exit("no exact piece 0")
 
 
@@ -331,7 +329,7 @@ def camel(name):
 
 def describe(t):
     if "pieces" in t:
-        return (f"{PIECE_COUNT}-entry tables of cubics in |x|, pieces of width 1/{t['scale']:g} from their right ends, saturated "
+        return (f"{PIECE_COUNT}-entry tables of quadratics in |x|, pieces of width 1/{t['scale']:g} from their right ends, saturated "
                 f"from {(round(t['clamp'] * t['scale']) - 0.5) / t['scale']:.6g}: absolute error {t['err']:.3e}")
     if t.get("table"):
         return (f"c = {t['c']}, 32-entry table of 2^(j/32), |r| <= {t['h']:.6f}, e^-r ~ 1 + r (q1 + q2 r): "
@@ -350,10 +348,10 @@ def emit_c(d):
     p("#define CK_MAX_DEGREE 5")
     p(f"#define CK_PIECE_COUNT {PIECE_COUNT}")
     p("/* The piecewise form (approximate tiers): a = min(|x|, clamp), k = round(a * scale),")
-    p(" * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + d (c[2][k] + d c[3][k])) */")
+    p(" * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + c[2][k] d) */")
     p("typedef struct {")
     p("    float scale, inv_scale, half_inv_scale, clamp;")
-    p("    float c[4][CK_PIECE_COUNT];")
+    p("    float c[3][CK_PIECE_COUNT];")
     p("} ck_pieces;")
     p("")
     p("/* One tier of one function: the exp form (pieces == NULL) or the piecewise form. */")
@@ -397,15 +395,15 @@ def emit_swift(d):
     p("// Regenerate: python3 scripts/fit_coefficients.py --swift > Sources/GateKernels/Coefficients.swift")
     p("")
     p("/// The piecewise form of the approximate tiers: a = min(|x|, clamp), k = round(a * scale),")
-    p("/// d = k * invScale + (halfInvScale - a), p = c0[k] - d (c1[k] + d (c2[k] + d c3[k])).")
+    p("/// d = k * invScale + (halfInvScale - a) >= 0, p = c0[k] - d (c1[k] + c2[k] d).")
     p("@usableFromInline")
     p("struct Pieces: Sendable {")
     p("    @usableFromInline let scale: Float, invScale: Float, halfInvScale: Float, clamp: Float")
-    p("    @usableFromInline let c0: [Float], c1: [Float], c2: [Float], c3: [Float]")
+    p("    @usableFromInline let c0: [Float], c1: [Float], c2: [Float]")
     p("    @inlinable init(scale: Float, invScale: Float, halfInvScale: Float, clamp: Float,")
-    p("                    _ c0: [Float], _ c1: [Float], _ c2: [Float], _ c3: [Float]) {")
+    p("                    _ c0: [Float], _ c1: [Float], _ c2: [Float]) {")
     p("        self.scale = scale; self.invScale = invScale; self.halfInvScale = halfInvScale; self.clamp = clamp")
-    p("        self.c0 = c0; self.c1 = c1; self.c2 = c2; self.c3 = c3")
+    p("        self.c0 = c0; self.c1 = c1; self.c2 = c2")
     p("    }")
     p("}")
     p("")

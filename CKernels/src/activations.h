@@ -11,7 +11,7 @@
  * and the denominator never increases as x grows): that is what makes the results monotone.
  * The fast sigmoid takes e^-x from a 32-entry table of 2^(j/32) and a degree-2 polynomial instead
  * (ck_exp_neg_table); its monotonicity is not argued step by step but proven by the exhaustive sweep.
- * The approximate tiers need no e^x: a cubic per piece of |x| (ck_piecewise_abs). */
+ * The approximate tiers need no e^x: a quadratic per piece of |x| (ck_piecewise_abs). */
 #ifndef CK_ACTIVATIONS_H
 #define CK_ACTIVATIONS_H
 #include "coefficients.h"
@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_exp_neg_table(vf x,
     return vf_scale_pow2_floor(p, n, t);
 }
 
-/* The approximate tiers: a cubic per piece of a = |x| (coefficients by table lookup), no division.
+/* The approximate tiers: a quadratic per piece of a = |x| (coefficients by table lookup), no division.
  * Each step is monotone and the pieces meet in upward steps (scripts/fit_coefficients.py), so the
  * results are monotone. */
 static inline __attribute__((always_inline)) CK_TARGET vf ck_piecewise_abs(vf x, const ck_pieces *P)
@@ -57,8 +57,7 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_piecewise_abs(vf x,
     vf a = vf_min(vf_abs(x), vf_set(P->clamp));
     vf t = vf_fma(a, vf_set(P->scale), magic);
     vf d = vf_fma(vf_sub(t, magic), vf_set(P->inv_scale), vf_sub(vf_set(P->half_inv_scale), a)); /* >= 0 */
-    vf r = vf_fma(vf_lookup32(P->c[3], t), d, vf_lookup32(P->c[2], t));
-    vf v = vf_fma(r, d, vf_lookup32(P->c[1], t));
+    vf v = vf_fma(vf_lookup32(P->c[2], t), d, vf_lookup32(P->c[1], t));
     return vf_fnma(v, d, vf_lookup32(P->c[0], t));
 }
 

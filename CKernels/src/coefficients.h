@@ -6,10 +6,10 @@
 #define CK_MAX_DEGREE 5
 #define CK_PIECE_COUNT 32
 /* The piecewise form (approximate tiers): a = min(|x|, clamp), k = round(a * scale),
- * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + d (c[2][k] + d c[3][k])) */
+ * d = k * inv_scale + (half_inv_scale - a) >= 0, p = c[0][k] - d (c[1][k] + c[2][k] d) */
 typedef struct {
     float scale, inv_scale, half_inv_scale, clamp;
-    float c[4][CK_PIECE_COUNT];
+    float c[3][CK_PIECE_COUNT];
 } ck_pieces;
 
 /* One tier of one function: the exp form (pieces == NULL) or the piecewise form. */
@@ -43,47 +43,39 @@ static const float CK_EXP2_TABLE[64] = {
 static const ck_tier_params CK_SIGMOID_PRECISE = { 0x1.8000fep+23f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 4, { -0x1.fffffap-2f, 0x1.55547cp-3f, -0x1.555a94p-5f, 0x1.124a3p-7f, -0x1.68ec74p-10f, 0x0p+0f }, 0, 0 };
 /* c = -1, 32-entry table of 2^(j/32), |r| <= 0.010830, e^-r ~ 1 + r (q1 + q2 r): relative error 8.150e-08 (1.367 x 2^-24) */
 static const ck_tier_params CK_SIGMOID_FAST = { 0x1.801fcp+18f, -0x1.715476p+0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, 1, { -0x1.000148p+0f, 0x1.0001ecp-1f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f }, CK_EXP2_TABLE, 0 };
-/* 32-entry tables of cubics in |x|, pieces of width 1/3 from their right ends, saturated from 9.83333: absolute error 5.363e-05 */
+/* 32-entry tables of quadratics in |x|, pieces of width 1/3 from their right ends, saturated from 9.83333: absolute error 5.363e-05 */
 static const ck_pieces CK_PIECES_SIGMOID_APPROXIMATE = { 0x1.8p+1f, 0x1.555556p-2f, 0x1p-2f, 0x1.4p+3f, {
-      { 0x1.1fddeap-1f, 0x1.48b252p-1f, 0x1.6dcdeap-1f, 0x1.8dff6p-1f, 0x1.a8c9c4p-1f, 0x1.be554ap-1f, 0x1.cf2bd2p-1f, 0x1.dc09f8p-1f,
-        0x1.e5b51ep-1f, 0x1.ece156p-1f, 0x1.f226b6p-1f, 0x1.f5ff72p-1f, 0x1.f8ca6ep-1f, 0x1.facfa6p-1f, 0x1.fc4502p-1f, 0x1.fd5206p-1f,
+      { 0x1.1fddeap-1f, 0x1.48b252p-1f, 0x1.6dcdeap-1f, 0x1.8dff6p-1f, 0x1.a8c9c4p-1f, 0x1.be51a4p-1f, 0x1.cf256p-1f, 0x1.dc02e2p-1f,
+        0x1.e5aeb4p-1f, 0x1.ecdc32p-1f, 0x1.f22302p-1f, 0x1.f5fd14p-1f, 0x1.f8c932p-1f, 0x1.facf5p-1f, 0x1.fc4502p-1f, 0x1.fd5206p-1f,
         0x1.fe138p-1f, 0x1.fe9e8p-1f, 0x1.ff024ep-1f, 0x1.ff49ecp-1f, 0x1.ff7d4ep-1f, 0x1.ffa226p-1f, 0x1.ffbc94p-1f, 0x1.ffcf86p-1f,
         0x1.ffdd1ap-1f, 0x1.ffe6d6p-1f, 0x1.ffeddp-1f, 0x1.fff2cep-1f, 0x1.fff664p-1f, 0x1.fff8f4p-1f, 0x1p+0f, 0x1p+0f },
-      { 0x1.fb1902p-3f, 0x1.dc8454p-3f, 0x1.a59c8p-3f, 0x1.63faep-3f, 0x1.20fc04p-3f, 0x1.c859dep-4f, 0x1.6002b4p-4f, 0x1.0a471p-4f,
-        0x1.8cd58p-5f, 0x1.244d76p-5f, 0x1.aac502p-6f, 0x1.35540ep-6f, 0x1.bdb856p-7f, 0x1.3f5c18p-7f, 0x1.c93adp-8f, 0x1.47866cp-8f,
-        0x1.d446d6p-9f, 0x1.4e1982p-9f, 0x1.dbc07ep-10f, 0x1.51f05ap-10f, 0x1.debf2p-11f, 0x1.51eb6p-11f, 0x1.dadc4ep-12f, 0x1.4b5f1cp-12f,
-        0x1.c91d4ep-13f, 0x1.35b82ap-13f, 0x1.982b78p-14f, 0x1.00c3e2p-14f, 0x1.2889f2p-15f, 0x1.1a1824p-16f, 0x0p+0f, 0x0p+0f },
-      { 0x1.62cf68p-8f, 0x1.470896p-6f, 0x1.25a64ep-5f, 0x1.72918cp-5f, 0x1.88e2acp-5f, 0x1.645a3cp-5f, 0x1.2a3f5cp-5f, 0x1.dfaa26p-6f,
-        0x1.778e7p-6f, 0x1.21349ep-6f, 0x1.b9962ap-7f, 0x1.507148p-7f, 0x1.014e4ep-7f, 0x1.8d307ap-8f, 0x1.2af314p-8f, 0x1.b541dcp-9f,
-        0x1.3f6dfep-9f, 0x1.d2b6a6p-10f, 0x1.55458ap-10f, 0x1.f3f45ap-11f, 0x1.6f1c46p-11f, 0x1.0e6a24p-11f, 0x1.8fe7ccp-12f, 0x1.298af2p-12f,
-        0x1.c0088p-13f, 0x1.5697a6p-13f, 0x1.0afd06p-13f, 0x1.a994e4p-14f, 0x1.5be1d4p-14f, 0x1.24315ep-14f, 0x0p+0f, 0x0p+0f },
-      { 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.5e89a4p-9f, 0x1.35abfp-8f, 0x1.5464d8p-8f,
-        0x1.3416ep-8f, 0x1.ed0614p-9f, 0x1.638ddp-9f, 0x1.c71dd4p-10f, 0x1.dbdd8ep-11f, 0x1.fcd24cp-13f, 0x0p+0f, 0x0p+0f,
-        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
-        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } } };
+      { 0x1.fb1902p-3f, 0x1.dc8454p-3f, 0x1.a59c8p-3f, 0x1.63faep-3f, 0x1.20fc04p-3f, 0x1.c686b4p-4f, 0x1.5cc8f2p-4f, 0x1.06bb58p-4f,
+        0x1.866a5cp-5f, 0x1.1f2acp-5f, 0x1.a35cc2p-6f, 0x1.30966cp-6f, 0x1.b8c36p-7f, 0x1.3e08ep-7f, 0x1.c93adp-8f, 0x1.47866cp-8f,
+        0x1.d446d6p-9f, 0x1.4e1982p-9f, 0x1.dbc07ep-10f, 0x1.51f05ap-10f, 0x1.debf2p-11f, 0x1.51eb6p-11f, 0x1.dadc42p-12f, 0x1.4b5f1cp-12f,
+        0x1.c91d72p-13f, 0x1.35b81ep-13f, 0x1.982b5ap-14f, 0x1.00c43ap-14f, 0x1.288a8cp-15f, 0x1.1a1884p-16f, 0x0p+0f, 0x0p+0f },
+      { 0x1.62cf68p-8f, 0x1.470896p-6f, 0x1.25a64ep-5f, 0x1.72918cp-5f, 0x1.88e2acp-5f, 0x1.74c83p-5f, 0x1.47476ap-5f, 0x1.0fbe88p-5f,
+        0x1.b152c8p-6f, 0x1.4f6d34p-6f, 0x1.fc40cap-7f, 0x1.7b1c22p-7f, 0x1.179cb4p-7f, 0x1.991d72p-8f, 0x1.2af314p-8f, 0x1.b541dcp-9f,
+        0x1.3f6dfep-9f, 0x1.d2b6a6p-10f, 0x1.55458ap-10f, 0x1.f3f45ap-11f, 0x1.6f1c46p-11f, 0x1.0e6a24p-11f, 0x1.8fe7e4p-12f, 0x1.298af4p-12f,
+        0x1.c00836p-13f, 0x1.5697bcp-13f, 0x1.0afd24p-13f, 0x1.a99434p-14f, 0x1.5be13ap-14f, 0x1.24312ep-14f, 0x0p+0f, 0x0p+0f } } };
 static const ck_tier_params CK_SIGMOID_APPROXIMATE = { .pieces = &CK_PIECES_SIGMOID_APPROXIMATE };
 /* c = -2, |r| <= 0.173287, degree 7 in all: relative error of w 2.153e-09, of e 6.306e-10 (0.011 x 2^-24) */
 static const ck_tier_params CK_TANH_PRECISE = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 5, { -0x1p+0f, 0x1.555554p-1f, -0x1.5554bp-2f, 0x1.1111c2p-3f, -0x1.6d7346p-5f, 0x1.9fd3c8p-7f }, 0, 0 };
 /* c = -2, |r| <= 0.173287, degree 6 in all: relative error of w 1.928e-08, of e 5.004e-09 (0.084 x 2^-24) */
 static const ck_tier_params CK_TANH_FAST = { 0x1.8001p+23f, -0x1.715476p+1f, 0x1.62e43p-2f, 0x0p+0f, 4, { -0x1.fffffep-1f, 0x1.55549ap-1f, -0x1.5558aap-2f, 0x1.123936p-3f, -0x1.69c354p-5f, 0x0p+0f }, 0, 0 };
-/* 32-entry tables of cubics in |x|, pieces of width 1/6 from their right ends, saturated from 4.91667: absolute error 1.073e-04 */
+/* 32-entry tables of quadratics in |x|, pieces of width 1/6 from their right ends, saturated from 4.91667: absolute error 1.073e-04 */
 static const ck_pieces CK_PIECES_TANH_APPROXIMATE = { 0x1.8p+2f, 0x1.555556p-3f, 0x1p-3f, 0x1.4p+2f, {
-      { 0x1.fde6cap-4f, 0x1.22ca0ep-2f, 0x1.b7386ep-2f, 0x1.1bff2p-1f, 0x1.5193ecp-1f, 0x1.7cacfcp-1f, 0x1.9e5a02p-1f, 0x1.b8164ep-1f,
-        0x1.cb6c9ap-1f, 0x1.d9c508p-1f, 0x1.e44fcap-1f, 0x1.ec0142p-1f, 0x1.f1973ap-1f, 0x1.f5a1a8p-1f, 0x1.f88bf4p-1f, 0x1.faa556p-1f,
+      { 0x1.fde6cap-4f, 0x1.22ca0ep-2f, 0x1.b7386ep-2f, 0x1.1bff2p-1f, 0x1.5193ecp-1f, 0x1.7ca34ap-1f, 0x1.9e4abep-1f, 0x1.b805c2p-1f,
+        0x1.cb5d66p-1f, 0x1.d9b866p-1f, 0x1.e44604p-1f, 0x1.ebfa26p-1f, 0x1.f19262p-1f, 0x1.f59eap-1f, 0x1.f88a56p-1f, 0x1.faa4cap-1f,
         0x1.fc27e6p-1f, 0x1.fd3dd4p-1f, 0x1.fe056p-1f, 0x1.fe948ep-1f, 0x1.fefb44p-1f, 0x1.ff44eep-1f, 0x1.ff79cp-1f, 0x1.ff9f9ep-1f,
         0x1.ffbac4p-1f, 0x1.ffce3ap-1f, 0x1.ffdc2ep-1f, 0x1.ffe62cp-1f, 0x1.ffed56p-1f, 0x1.fff278p-1f, 0x1p+0f, 0x1p+0f },
-      { 0x1.fb304cp-1f, 0x1.dc876p-1f, 0x1.a59f7p-1f, 0x1.63fd92p-1f, 0x1.20ff1p-1f, 0x1.c8f404p-2f, 0x1.609a2cp-2f, 0x1.0ade1p-2f,
-        0x1.8e03fap-3f, 0x1.257c4cp-3f, 0x1.ad22a8p-4f, 0x1.37b15p-4f, 0x1.c27206p-5f, 0x1.44151cp-5f, 0x1.d0849p-6f, 0x1.4b9878p-6f,
+      { 0x1.fb304cp-1f, 0x1.dc876p-1f, 0x1.a59f7p-1f, 0x1.63fd92p-1f, 0x1.20ff1p-1f, 0x1.c686b4p-2f, 0x1.5cc8f2p-2f, 0x1.06bb58p-2f,
+        0x1.866a5cp-3f, 0x1.1f2acp-3f, 0x1.a35cc2p-4f, 0x1.30966cp-4f, 0x1.b8c36p-5f, 0x1.3e08ep-5f, 0x1.ca0d96p-6f, 0x1.496404p-6f,
         0x1.d8b6a8p-7f, 0x1.5201a2p-7f, 0x1.e2a7eap-8f, 0x1.5810bp-8f, 0x1.e9ac64p-9f, 0x1.5bb7d2p-9f, 0x1.ec8a5p-10f, 0x1.5bac62p-10f,
-        0x1.e8ad56p-11f, 0x1.5536e6p-11f, 0x1.d72db2p-12f, 0x1.3fc6aep-12f, 0x1.a68f92p-13f, 0x1.0b112p-13f, 0x0p+0f, 0x0p+0f },
-      { 0x1.5b3f0ep-5f, 0x1.470a26p-3f, 0x1.25a7f6p-2f, 0x1.72952cp-2f, 0x1.88e378p-2f, 0x1.5eebdep-2f, 0x1.24ebc2p-2f, 0x1.d50c0ap-3f,
-        0x1.6cec08p-3f, 0x1.168eeep-3f, 0x1.a44aeep-4f, 0x1.3b2994p-4f, 0x1.d814eap-5f, 0x1.62aef4p-5f, 0x1.0c757ep-5f, 0x1.9b27fap-6f,
+        0x1.e8ad56p-11f, 0x1.5536e4p-11f, 0x1.d72ddp-12f, 0x1.3fc6a6p-12f, 0x1.a68f66p-13f, 0x1.0b114p-13f, 0x0p+0f, 0x0p+0f },
+      { 0x1.5b3f0ep-5f, 0x1.470a26p-3f, 0x1.25a7f6p-2f, 0x1.72952cp-2f, 0x1.88e378p-2f, 0x1.74c83p-2f, 0x1.47476ap-2f, 0x1.0fbe88p-2f,
+        0x1.b152c8p-3f, 0x1.4f6d34p-3f, 0x1.fc40cap-4f, 0x1.7b1c22p-4f, 0x1.179cb4p-4f, 0x1.991d72p-5f, 0x1.298d0ap-5f, 0x1.af001cp-6f,
         0x1.382102p-6f, 0x1.c63b7p-7f, 0x1.4a9c04p-7f, 0x1.e1bd9ap-8f, 0x1.5f8c5cp-8f, 0x1.011bdep-8f, 0x1.792104p-9f, 0x1.1585a2p-9f,
-        0x1.9a12e6p-10f, 0x1.30c4a2p-10f, 0x1.ca4a86p-11f, 0x1.5de436p-11f, 0x1.10312p-11f, 0x1.b1027ap-12f, 0x0p+0f, 0x0p+0f },
-      { 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x1.d28358p-5f, 0x1.6e7e86p-4f, 0x1.8d056p-4f,
-        0x1.6ccdf4p-4f, 0x1.2f4b7ep-4f, 0x1.d51e12p-5f, 0x1.550ccap-5f, 0x1.d0c1bap-6f, 0x1.224cep-6f, 0x1.36501ap-7f, 0x1.a757d2p-9f,
-        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f,
-        0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f } } };
+        0x1.9a12e6p-10f, 0x1.30c4a6p-10f, 0x1.ca4a48p-11f, 0x1.5de446p-11f, 0x1.10314cp-11f, 0x1.b1023cp-12f, 0x0p+0f, 0x0p+0f } } };
 static const ck_tier_params CK_TANH_APPROXIMATE = { .pieces = &CK_PIECES_TANH_APPROXIMATE };
 
 #endif

@@ -59,22 +59,20 @@ func expNegTable<V: FloatVector>(_ x: V, _ p: TierParams, _ table: [Float]) -> V
     return poly * V(bitPattern: (bits &<< 18) & V.Bits(repeating: 0x7f80_0000))
 }
 
-/// The piecewise form of the approximate tiers (`ck_piecewise_abs`): a cubic per piece of |x|.
+/// The piecewise form of the approximate tiers (`ck_piecewise_abs`): a quadratic per piece of |x|.
 @inlinable
 func piecewiseAbs<V: FloatVector>(_ x: V, _ p: Pieces) -> V {
     let magic = V(repeating: 0x1.8p23) // t = a*scale + magic rounds to k, held in t's low bits
     let a = minPropagatingNaN(V(bitPattern: x.bitPattern & V.Bits(repeating: 0x7fff_ffff)), p.clamp)
     let t = magic.addingProduct(a, V(repeating: p.scale))
     let d = (V(repeating: p.halfInvScale) - a).addingProduct(t - magic, V(repeating: p.invScale))
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    var c0 = V(), c1 = V(), c2 = V()
     let bits = t.bitPattern
     for lane in 0..<V.scalarCount {
         let k = Int(bits[lane] & 31)
-        c0[lane] = p.c0[k]; c1[lane] = p.c1[k]; c2[lane] = p.c2[k]; c3[lane] = p.c3[k]
+        c0[lane] = p.c0[k]; c1[lane] = p.c1[k]; c2[lane] = p.c2[k]
     }
-    let r = c2.addingProduct(c3, d)
-    let v = c1.addingProduct(r, d)
-    return c0.addingProduct(-v, d)
+    return c0.addingProduct(-c1.addingProduct(c2, d), d)
 }
 
 /// min(a, c), but NaN when `a` is NaN
