@@ -1,3 +1,8 @@
+// Functions take the buffers they read as `any FloatBuffer` and those they write as
+// `inout some MutableFloatBuffer`. A generic input given `[Double]` makes Swift 6.3 report "failed
+// to produce diagnostic" (swiftlang/swift#89934); an existential gets the normal conformance error,
+// and the optimizer opens it at no cost where the caller's type is known (the functions are inlinable).
+
 /// Contiguous `Float` storage a kernel can read: arrays, slices, unsafe buffers (the shape of
 /// Accelerate's `AccelerateBuffer`).
 public protocol FloatBuffer {

@@ -44,8 +44,8 @@ public struct GRUCell: Sendable, Hashable {
     /// no workspace. The batch size B is `previousHidden.count / hiddenSize`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
-                        previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer) {
+    public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
+                        previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer) {
         inputProjections.withUnsafeBufferPointer { x in
             hiddenProjections.withUnsafeBufferPointer { hg in
                 previousHidden.withUnsafeBufferPointer { hp in
@@ -58,8 +58,8 @@ public struct GRUCell: Sendable, Hashable {
     /// Training step: `forward(inputProjections:hiddenProjections:previousHidden:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
     @inlinable
-    public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
-                        previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer,
+    public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
+                        previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer,
                         workspace: inout some MutableFloatBuffer) {
         inputProjections.withUnsafeBufferPointer { x in
             hiddenProjections.withUnsafeBufferPointer { hg in
@@ -116,7 +116,7 @@ public struct GRUCell: Sendable, Hashable {
     /// Derivatives use the saved activations (σ' = s(1 − s), tanh' = 1 − t²).
     /// - Precondition: the sizes above hold.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, workspace: some FloatBuffer, previousHidden: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, workspace: any FloatBuffer, previousHidden: any FloatBuffer,
                          inputProjectionGradient: inout some MutableFloatBuffer,
                          hiddenProjectionGradient: inout some MutableFloatBuffer,
                          previousHiddenGradient: inout some MutableFloatBuffer) {

@@ -85,8 +85,8 @@ public struct LSTMCell: Sendable, Hashable {
     ///   - hidden: receives `h[B][H]`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
-                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+    public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer) {
         preactivations.withUnsafeBufferPointer { z in
             withOptionalBuffer(bias) { b in
@@ -102,8 +102,8 @@ public struct LSTMCell: Sendable, Hashable {
     /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
     @inlinable
-    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
-                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+    public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer, workspace: inout some MutableFloatBuffer) {
         preactivations.withUnsafeBufferPointer { z in
             withOptionalBuffer(bias) { b in
@@ -180,8 +180,8 @@ public struct LSTMCell: Sendable, Hashable {
     ///   - previousCellGradient: receives `dc_prev[B][H]`.
     /// - Precondition: the sizes above hold.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
-                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: any FloatBuffer, previousCell: any FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer) {
         backwardOnStorage(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
@@ -192,8 +192,8 @@ public struct LSTMCell: Sendable, Hashable {
     /// also adding the batch sum of `dZ` to `biasGradient` (4H elements, `+=`). The sum has one fixed
     /// order (groups of `CK_GATES_DB_ROWS` rows), so it is bitwise identical for every `parallelism`.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
-                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: any FloatBuffer, previousCell: any FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer,
                          biasGradient: inout some MutableFloatBuffer) {
