@@ -9,12 +9,14 @@ public protocol FloatBuffer {
     /// The number of elements.
     var count: Int { get }
     /// Calls `body` with a pointer to the elements, contiguous in memory.
+    /// - Parameter body: Reads the elements; the pointer is valid only during the call.
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
 }
 
 /// Contiguous `Float` storage a kernel can write (Accelerate's `AccelerateMutableBuffer`).
 public protocol MutableFloatBuffer: FloatBuffer {
     /// Calls `body` with a mutable pointer to the elements, contiguous in memory.
+    /// - Parameter body: Reads and writes the elements; the pointer is valid only during the call.
     mutating func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R
 }
 
@@ -23,15 +25,18 @@ extension ContiguousArray: FloatBuffer, MutableFloatBuffer where Element == Floa
 extension ArraySlice: FloatBuffer, MutableFloatBuffer where Element == Float {}
 
 extension UnsafeBufferPointer: FloatBuffer where Element == Float {
+    /// Calls `body` with this buffer.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(self)
     }
 }
 
 extension UnsafeMutableBufferPointer: FloatBuffer, MutableFloatBuffer where Element == Float {
+    /// Calls `body` with this buffer, read-only.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(self))
     }
+    /// Calls `body` with this buffer.
     public mutating func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         var copy = self
         return try body(&copy)

@@ -6,6 +6,7 @@ public protocol FloatVector: SIMD where Scalar == Float {
     /// The IEEE 754 bits of each lane.
     var bitPattern: Bits { get }
     /// Creates a vector whose lanes have these IEEE 754 bits.
+    /// - Parameter bitPattern: The bits of each lane.
     init(bitPattern: Bits)
 }
 
@@ -34,17 +35,23 @@ extension FloatVector {
 }
 
 extension SIMD4: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD4<UInt32> { unsafeBitCast(self, to: SIMD4<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD4<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
 extension SIMD8: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD8<UInt32> { unsafeBitCast(self, to: SIMD8<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD8<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
 extension SIMD16: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD16<UInt32> { unsafeBitCast(self, to: SIMD16<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD16<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
