@@ -117,7 +117,7 @@ func minPropagatingNaN<V: FloatVector>(_ a: V, _ c: Float) -> V {
     a.replacing(with: c, where: a .> c)
 }
 
-/// `FloatVector.sigmoid(_:tier:)`
+/// The body of `FloatVector.sigmoid(_:tier:)`, one generic function for every vector width.
 @inlinable
 func sigmoidLanes<V: FloatVector>(_ x: V, tier: Tier) -> V {
     let p = switch tier {
@@ -142,7 +142,7 @@ func sigmoidLanes<V: FloatVector>(_ x: V, tier: Tier) -> V {
     return (one / den).replacing(with: 0, where: x .< Constants.sigmoidFlushBelow)
 }
 
-/// `FloatVector.tanh(_:tier:)`
+/// The body of `FloatVector.tanh(_:tier:)`, one generic function for every vector width.
 @inlinable
 func tanhLanes<V: FloatVector>(_ x: V, tier: Tier) -> V {
     let p = switch tier {
