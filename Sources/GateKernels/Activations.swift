@@ -43,60 +43,102 @@ func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y:
     }
 }
 
-// MARK: - sigmoid
-
-/// Computes `result[i] = 1 / (1 + e^-x[i])`.
+/// Sigmoid and tanh over `Float` buffers, in a caseless namespace as Accelerate's `vForce`.
 ///
-/// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
-/// where the result is a normal float; below x = -87.34 the result is 0). Monotone, in [0, 1].
-/// - Precondition: `x` and `result` have the same number of elements.
-@inlinable
-public func sigmoid(_ x: some FloatBuffer, result: inout some MutableFloatBuffer,
-                    tier: Tier = .fast, parallelism: Parallelism = .serial) {
-    apply(ck_sigmoid_f32, "sigmoid", x, &result, tier, parallelism)
-}
+/// Each function takes any contiguous storage (``FloatBuffer``, ``MutableFloatBuffer``), an accuracy
+/// ``Tier`` and a ``Parallelism``. The results are bitwise identical for every ISA and every
+/// `parallelism`. For lanes of a `SIMD` vector inside your own vector code, use the vector type's
+/// static functions instead: ``FloatVector/sigmoid(_:tier:)`` and ``FloatVector/tanh(_:tier:)``.
+public enum Activation {
+    // MARK: sigmoid
 
-/// Replaces every element of `x` by its sigmoid, with the bounds of `sigmoid(_:result:tier:parallelism:)`.
-@inlinable
-public func sigmoidInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) {
-    x.withUnsafeMutableBufferPointer { b in
-        run(ck_sigmoid_f32, "sigmoid", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+    /// Computes `result[i] = 1 / (1 + e^-x[i])`.
+    ///
+    /// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
+    /// where the result is a normal float; below x = -87.34 the result is 0). Monotone, in [0, 1].
+    /// - Parameters:
+    ///   - x: The input elements.
+    ///   - result: Receives the sigmoid of each element of `x`; as many elements as `x`.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    /// - Precondition: `x` and `result` have the same number of elements.
+    @inlinable
+    public static func sigmoid(_ x: any FloatBuffer, result: inout some MutableFloatBuffer,
+                               tier: Tier = .fast, parallelism: Parallelism = .serial) {
+        apply(ck_sigmoid_f32, "sigmoid", x, &result, tier, parallelism)
     }
-}
 
-/// Returns the sigmoid of every element of `x`, with the bounds of `sigmoid(_:result:tier:parallelism:)`.
-@inlinable
-public func sigmoid(_ x: some FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
-    var result = [Float](repeating: 0, count: x.count)
-    sigmoid(x, result: &result, tier: tier, parallelism: parallelism)
-    return result
-}
-
-// MARK: - tanh
-
-/// Computes `result[i] = tanh(x[i])`.
-///
-/// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
-/// where the result is a normal float). Monotone, in [-1, 1], exactly odd: `tanh(-x) == -tanh(x)`.
-/// - Precondition: `x` and `result` have the same number of elements.
-@inlinable
-public func tanh(_ x: some FloatBuffer, result: inout some MutableFloatBuffer,
-                 tier: Tier = .fast, parallelism: Parallelism = .serial) {
-    apply(ck_tanh_f32, "tanh", x, &result, tier, parallelism)
-}
-
-/// Replaces every element of `x` by its tanh, with the bounds of `tanh(_:result:tier:parallelism:)`.
-@inlinable
-public func tanhInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) {
-    x.withUnsafeMutableBufferPointer { b in
-        run(ck_tanh_f32, "tanh", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+    /// Replaces every element of `x` by its sigmoid, with the bounds of
+    /// ``sigmoid(_:result:tier:parallelism:)``.
+    /// - Parameters:
+    ///   - x: The elements to replace.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    @inlinable
+    public static func sigmoidInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast,
+                                      parallelism: Parallelism = .serial) {
+        x.withUnsafeMutableBufferPointer { b in
+            run(ck_sigmoid_f32, "sigmoid", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+        }
     }
-}
 
-/// Returns the tanh of every element of `x`, with the bounds of `tanh(_:result:tier:parallelism:)`.
-@inlinable
-public func tanh(_ x: some FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
-    var result = [Float](repeating: 0, count: x.count)
-    tanh(x, result: &result, tier: tier, parallelism: parallelism)
-    return result
+    /// Returns the sigmoid of every element of `x`, with the bounds of
+    /// ``sigmoid(_:result:tier:parallelism:)``.
+    /// - Parameters:
+    ///   - x: The input elements.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    /// - Returns: A new array with as many elements as `x`.
+    @inlinable
+    public static func sigmoid(_ x: any FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
+        var result = [Float](repeating: 0, count: x.count)
+        sigmoid(x, result: &result, tier: tier, parallelism: parallelism)
+        return result
+    }
+
+    // MARK: tanh
+
+    /// Computes `result[i] = tanh(x[i])`.
+    ///
+    /// Error bound by tier: `.precise` 2 ulp, `.fast` 4 ulp, `.approximate` 2e-4 absolute (ulp bounds
+    /// where the result is a normal float). Monotone, in [-1, 1], exactly odd: `tanh(-x) == -tanh(x)`.
+    /// - Parameters:
+    ///   - x: The input elements.
+    ///   - result: Receives the tanh of each element of `x`; as many elements as `x`.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    /// - Precondition: `x` and `result` have the same number of elements.
+    @inlinable
+    public static func tanh(_ x: any FloatBuffer, result: inout some MutableFloatBuffer,
+                            tier: Tier = .fast, parallelism: Parallelism = .serial) {
+        apply(ck_tanh_f32, "tanh", x, &result, tier, parallelism)
+    }
+
+    /// Replaces every element of `x` by its tanh, with the bounds of
+    /// ``tanh(_:result:tier:parallelism:)``.
+    /// - Parameters:
+    ///   - x: The elements to replace.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    @inlinable
+    public static func tanhInPlace(_ x: inout some MutableFloatBuffer, tier: Tier = .fast,
+                                   parallelism: Parallelism = .serial) {
+        x.withUnsafeMutableBufferPointer { b in
+            run(ck_tanh_f32, "tanh", b.baseAddress, b.baseAddress, b.count, tier, parallelism)
+        }
+    }
+
+    /// Returns the tanh of every element of `x`, with the bounds of
+    /// ``tanh(_:result:tier:parallelism:)``.
+    /// - Parameters:
+    ///   - x: The input elements.
+    ///   - tier: The accuracy tier.
+    ///   - parallelism: How many threads the call may use.
+    /// - Returns: A new array with as many elements as `x`.
+    @inlinable
+    public static func tanh(_ x: any FloatBuffer, tier: Tier = .fast, parallelism: Parallelism = .serial) -> [Float] {
+        var result = [Float](repeating: 0, count: x.count)
+        tanh(x, result: &result, tier: tier, parallelism: parallelism)
+        return result
+    }
 }

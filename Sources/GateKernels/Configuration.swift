@@ -13,6 +13,7 @@ public enum Tier: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// At most 2e-4 absolute error: inference and experiments.
     case approximate = 2
 
+    /// The tier's name: `precise`, `fast` or `approximate`.
     public var description: String {
         switch self {
         case .precise: "precise"
@@ -24,7 +25,8 @@ public enum Tier: Int32, Sendable, CaseIterable, CustomStringConvertible {
     @usableFromInline var c: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
 }
 
-/// How many threads a buffer function may use. The results are bitwise identical for every choice.
+/// How many threads a buffer function or a cell may use. The results are bitwise identical for every
+/// choice.
 public enum Parallelism: Sendable, Hashable {
     /// The calling thread only.
     case serial
@@ -41,7 +43,14 @@ public enum Parallelism: Sendable, Hashable {
 
 /// An instruction set the kernels can run on.
 public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
-    case scalar, avx2, avx512, neon
+    /// Portable C, one lane at a time: every CPU.
+    case scalar
+    /// AVX2 with FMA, 8 lanes.
+    case avx2
+    /// AVX-512 (F, DQ, BW, VL), 16 lanes.
+    case avx512
+    /// NEON, 4 lanes: every AArch64 CPU.
+    case neon
 
     @usableFromInline var c: ck_isa {
         switch self {
@@ -57,6 +66,7 @@ public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
         self = found
     }
 
+    /// The name `GATEKERNELS_ISA` takes: `scalar`, `avx2`, `avx512` or `neon`.
     public var description: String { String(cString: ck_isa_name(c)) }
 
     /// Whether this CPU (and this build) can run the instruction set.
@@ -94,6 +104,7 @@ public enum GateKernelsError: Error, Equatable, CustomStringConvertible {
     /// A configuration value is out of range; the message says which.
     case invalidConfiguration(String)
 
+    /// A message for people.
     public var description: String {
         switch self {
         case .unsupportedISA(let name): "instruction set \(name) is not supported on this CPU"

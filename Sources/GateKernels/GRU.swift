@@ -23,6 +23,11 @@ public struct GRUCell: Sendable, Hashable {
     public var isa: ISA?
 
     /// Creates a cell configuration.
+    /// - Parameters:
+    ///   - hiddenSize: H, at least 1.
+    ///   - tier: The activations' accuracy tier.
+    ///   - parallelism: How many threads a call may use.
+    ///   - isa: `nil` for the process-wide instruction set, or one to run on instead.
     /// - Throws: `GateKernelsError.invalidConfiguration` if `hiddenSize < 1`, the ISA is not
     ///   supported, or `.threads(n)` has `n < 1`.
     public init(hiddenSize: Int, tier: Tier = .fast, parallelism: Parallelism = .serial, isa: ISA? = nil) throws(GateKernelsError) {
@@ -38,14 +43,20 @@ public struct GRUCell: Sendable, Hashable {
 
     /// The number of `Float`s of workspace a training `forward` writes for `batch` rows: `4 · batch · H`
     /// (the activated r, z, n, then hn).
+    /// - Parameter batch: B, the number of batch rows.
     public func workspaceCount(batch: Int) -> Int { 4 * batch * hiddenSize }
 
     /// Inference step: `hidden = h[B][H]` from `X[B][3H]`, `Hg[B][3H]` and `h_prev[B][H]`, writing
     /// no workspace. The batch size B is `previousHidden.count / hiddenSize`.
+    /// - Parameters:
+    ///   - inputProjections: `X[B][3H]`, blocks r, z, n, each with its input bias added.
+    ///   - hiddenProjections: `Hg[B][3H]`, blocks r, z, n, each with its hidden bias added.
+    ///   - previousHidden: `h_prev[B][H]`.
+    ///   - hidden: receives `h[B][H]`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
-                        previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer) {
+    public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
+                        previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer) {
         inputProjections.withUnsafeBufferPointer { x in
             hiddenProjections.withUnsafeBufferPointer { hg in
                 previousHidden.withUnsafeBufferPointer { hp in
@@ -57,9 +68,16 @@ public struct GRUCell: Sendable, Hashable {
 
     /// Training step: `forward(inputProjections:hiddenProjections:previousHidden:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
+    /// - Parameters:
+    ///   - inputProjections: `X[B][3H]`, blocks r, z, n, each with its input bias added.
+    ///   - hiddenProjections: `Hg[B][3H]`, blocks r, z, n, each with its hidden bias added.
+    ///   - previousHidden: `h_prev[B][H]`.
+    ///   - hidden: receives `h[B][H]`.
+    ///   - workspace: receives `workspaceCount(batch: B)` elements for `backward`.
+    /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(inputProjections: some FloatBuffer, hiddenProjections: some FloatBuffer,
-                        previousHidden: some FloatBuffer, hidden: inout some MutableFloatBuffer,
+    public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
+                        previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer,
                         workspace: inout some MutableFloatBuffer) {
         inputProjections.withUnsafeBufferPointer { x in
             hiddenProjections.withUnsafeBufferPointer { hg in
@@ -114,9 +132,16 @@ public struct GRUCell: Sendable, Hashable {
     /// the matching `forward` and `h_prev`, computes `dX[B][3H]`, `dHg[B][3H]` and the direct part
     /// of `dh_prev[B][H]` (`z ⊙ dh`; the trainer adds `dHg`'s GEMM).
     /// Derivatives use the saved activations (σ' = s(1 − s), tanh' = 1 − t²).
+    /// - Parameters:
+    ///   - hiddenGradient: `dh[B][H]`, the whole gradient reaching `h`.
+    ///   - workspace: what the training `forward` wrote.
+    ///   - previousHidden: the `h_prev` given to that `forward`.
+    ///   - inputProjectionGradient: receives `dX[B][3H]`.
+    ///   - hiddenProjectionGradient: receives `dHg[B][3H]`.
+    ///   - previousHiddenGradient: receives the direct part of `dh_prev[B][H]`, `z ⊙ dh`.
     /// - Precondition: the sizes above hold.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, workspace: some FloatBuffer, previousHidden: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, workspace: any FloatBuffer, previousHidden: any FloatBuffer,
                          inputProjectionGradient: inout some MutableFloatBuffer,
                          hiddenProjectionGradient: inout some MutableFloatBuffer,
                          previousHiddenGradient: inout some MutableFloatBuffer) {

@@ -43,6 +43,14 @@ public struct LSTMCell: Sendable, Hashable {
     public var isa: ISA?
 
     /// Creates a cell configuration.
+    /// - Parameters:
+    ///   - hiddenSize: H, at least 1.
+    ///   - gateOrder: The order of the four gate blocks in the preactivations and what follows them.
+    ///   - forgetBias: Added to the forget gate's preactivation inside the kernel.
+    ///   - cellClip: `nil`, or the positive bound that `c` is clipped to.
+    ///   - tier: The activations' accuracy tier.
+    ///   - parallelism: How many threads a call may use.
+    ///   - isa: `nil` for the process-wide instruction set, or one to run on instead.
     /// - Throws: `GateKernelsError.invalidConfiguration` if `hiddenSize < 1`, `forgetBias` is NaN,
     ///   `cellClip` is not a positive number, the ISA is not supported, or `.threads(n)` has `n < 1`.
     public init(hiddenSize: Int, gateOrder: LSTMGateOrder = .ifgo, forgetBias: Float = 0, cellClip: Float? = nil,
@@ -66,6 +74,7 @@ public struct LSTMCell: Sendable, Hashable {
 
     /// The number of `Float`s of workspace a training `forward` writes for `batch` rows: `5 · batch · H`
     /// (the activated gates, then tanh(c)).
+    /// - Parameter batch: B, the number of batch rows.
     public func workspaceCount(batch: Int) -> Int { 5 * batch * hiddenSize }
 
     func desc(batch: Int, zRowStride: Int) -> ck_lstm_desc {
@@ -79,14 +88,16 @@ public struct LSTMCell: Sendable, Hashable {
     /// The batch size B is `previousCell.count / hiddenSize`.
     /// - Parameters:
     ///   - preactivations: `Z`, B rows of `zRowStride` elements (default 4H) of which the first 4H are used.
+    ///   - zRowStride: `nil` (4H), or the distance between rows of `Z` when it is a GEMM output with a
+    ///     larger leading dimension (at least 4H).
     ///   - bias: `nil`, or 4H elements added to every row of `Z`.
     ///   - previousCell: `c_prev[B][H]`.
     ///   - cell: receives `c[B][H]`.
     ///   - hidden: receives `h[B][H]`.
     /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
-                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+    public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer) {
         preactivations.withUnsafeBufferPointer { z in
             withOptionalBuffer(bias) { b in
@@ -101,9 +112,18 @@ public struct LSTMCell: Sendable, Hashable {
 
     /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
+    /// - Parameters:
+    ///   - preactivations: `Z`, B rows of `zRowStride` elements (default 4H) of which the first 4H are used.
+    ///   - zRowStride: `nil` (4H), or the distance between rows of `Z` (at least 4H).
+    ///   - bias: `nil`, or 4H elements added to every row of `Z`.
+    ///   - previousCell: `c_prev[B][H]`.
+    ///   - cell: receives `c[B][H]`.
+    ///   - hidden: receives `h[B][H]`.
+    ///   - workspace: receives `workspaceCount(batch: B)` elements for `backward`.
+    /// - Precondition: the sizes above hold (the message names both sizes when they do not).
     @inlinable
-    public func forward(preactivations: some FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
-                        previousCell: some FloatBuffer, cell: inout some MutableFloatBuffer,
+    public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
+                        previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer, workspace: inout some MutableFloatBuffer) {
         preactivations.withUnsafeBufferPointer { z in
             withOptionalBuffer(bias) { b in
@@ -180,8 +200,8 @@ public struct LSTMCell: Sendable, Hashable {
     ///   - previousCellGradient: receives `dc_prev[B][H]`.
     /// - Precondition: the sizes above hold.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
-                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: any FloatBuffer, previousCell: any FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer) {
         backwardOnStorage(hiddenGradient, nextCellGradient, workspace, previousCell, &preactivationGradient,
@@ -191,9 +211,18 @@ public struct LSTMCell: Sendable, Hashable {
     /// `backward(hiddenGradient:nextCellGradient:workspace:previousCell:preactivationGradient:previousCellGradient:)`,
     /// also adding the batch sum of `dZ` to `biasGradient` (4H elements, `+=`). The sum has one fixed
     /// order (groups of `CK_GATES_DB_ROWS` rows), so it is bitwise identical for every `parallelism`.
+    /// - Parameters:
+    ///   - hiddenGradient: `dh[B][H]`.
+    ///   - nextCellGradient: `nil` (zero), or `dc_next[B][H]`, the gradient reaching `c` from step t + 1.
+    ///   - workspace: what the training `forward` wrote.
+    ///   - previousCell: the `c_prev` given to that `forward`.
+    ///   - preactivationGradient: receives `dZ[B][4H]`.
+    ///   - previousCellGradient: receives `dc_prev[B][H]`.
+    ///   - biasGradient: `db[4H]`, to which the batch sum of `dZ` is added.
+    /// - Precondition: the sizes above hold.
     @inlinable
-    public func backward(hiddenGradient: some FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
-                         workspace: some FloatBuffer, previousCell: some FloatBuffer,
+    public func backward(hiddenGradient: any FloatBuffer, nextCellGradient: (any FloatBuffer)? = nil,
+                         workspace: any FloatBuffer, previousCell: any FloatBuffer,
                          preactivationGradient: inout some MutableFloatBuffer,
                          previousCellGradient: inout some MutableFloatBuffer,
                          biasGradient: inout some MutableFloatBuffer) {

@@ -1,23 +1,57 @@
 /// A `SIMD` vector of `Float` whose lanes can be read as bit patterns: `SIMD4`, `SIMD8`,
-/// `SIMD16<Float>`. The SIMD overloads of `sigmoid` and `tanh` take these.
+/// `SIMD16<Float>`, the vectors with ``sigmoid(_:tier:)`` and ``tanh(_:tier:)``.
 public protocol FloatVector: SIMD where Scalar == Float {
+    /// The vector of `UInt32` with as many lanes.
     associatedtype Bits: SIMD where Bits.Scalar == UInt32
+    /// The IEEE 754 bits of each lane.
     var bitPattern: Bits { get }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
+    /// - Parameter bitPattern: The bits of each lane.
     init(bitPattern: Bits)
 }
 
+// Static on the vector type, as swift-numerics puts `Float.tanh` on `Float`: generic vector code
+// reads `V.tanh(x)`, and nothing joins Foundation's module-scope `tanh` in overload resolution.
+extension FloatVector {
+    /// Sigmoid of every lane: `1 / (1 + e^-x)`.
+    ///
+    /// The same algorithm and bounds as the buffer functions (`.precise` 2 ulp, `.fast` 4 ulp,
+    /// `.approximate` 2e-4 absolute), and lane for lane the same bits as the C kernels.
+    /// - Parameters:
+    ///   - x: The lanes.
+    ///   - tier: The accuracy tier.
+    @inlinable
+    public static func sigmoid(_ x: Self, tier: Tier = .fast) -> Self { sigmoidLanes(x, tier: tier) }
+
+    /// tanh of every lane, exactly odd.
+    ///
+    /// The same algorithm and bounds as the buffer functions (`.precise` 2 ulp, `.fast` 4 ulp,
+    /// `.approximate` 2e-4 absolute), and lane for lane the same bits as the C kernels.
+    /// - Parameters:
+    ///   - x: The lanes.
+    ///   - tier: The accuracy tier.
+    @inlinable
+    public static func tanh(_ x: Self, tier: Tier = .fast) -> Self { tanhLanes(x, tier: tier) }
+}
+
 extension SIMD4: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD4<UInt32> { unsafeBitCast(self, to: SIMD4<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD4<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
 extension SIMD8: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD8<UInt32> { unsafeBitCast(self, to: SIMD8<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD8<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
 extension SIMD16: FloatVector where Scalar == Float {
+    /// The IEEE 754 bits of each lane.
     @inlinable public var bitPattern: SIMD16<UInt32> { unsafeBitCast(self, to: SIMD16<UInt32>.self) }
+    /// Creates a vector whose lanes have these IEEE 754 bits.
     @inlinable public init(bitPattern: SIMD16<UInt32>) { self = unsafeBitCast(bitPattern, to: Self.self) }
 }
 
@@ -81,12 +115,9 @@ func minPropagatingNaN<V: FloatVector>(_ a: V, _ c: Float) -> V {
     a.replacing(with: c, where: a .> c)
 }
 
-/// Sigmoid of every lane: `1 / (1 + e^-x)`.
-///
-/// The same algorithm and bounds as the buffer functions (`.precise` 2 ulp, `.fast` 4 ulp,
-/// `.approximate` 2e-4 absolute), and lane for lane the same bits as the C kernels.
+/// The body of `FloatVector.sigmoid(_:tier:)`, one generic function for every vector width.
 @inlinable
-public func sigmoid<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
+func sigmoidLanes<V: FloatVector>(_ x: V, tier: Tier) -> V {
     let p = switch tier {
     case .precise: Constants.sigmoidPrecise
     case .fast: Constants.sigmoidFast
@@ -109,12 +140,9 @@ public func sigmoid<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
     return (one / den).replacing(with: 0, where: x .< Constants.sigmoidFlushBelow)
 }
 
-/// tanh of every lane, exactly odd.
-///
-/// The same algorithm and bounds as the buffer functions (`.precise` 2 ulp, `.fast` 4 ulp,
-/// `.approximate` 2e-4 absolute), and lane for lane the same bits as the C kernels.
+/// The body of `FloatVector.tanh(_:tier:)`, one generic function for every vector width.
 @inlinable
-public func tanh<V: FloatVector>(_ x: V, tier: Tier = .fast) -> V {
+func tanhLanes<V: FloatVector>(_ x: V, tier: Tier) -> V {
     let p = switch tier {
     case .precise: Constants.tanhPrecise
     case .fast: Constants.tanhFast

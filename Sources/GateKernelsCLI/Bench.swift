@@ -200,8 +200,8 @@ struct Bench: ParsableCommand {
             job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
         }
         for name in activations {
-            let f = name == "sigmoid" ? GateKernels.sigmoid(_:result:tier:parallelism:) as UnaryFunction
-                                      : GateKernels.tanh(_:result:tier:parallelism:) as UnaryFunction
+            let f = name == "sigmoid" ? Activation.sigmoid(_:result:tier:parallelism:) as UnaryFunction
+                                      : Activation.tanh(_:result:tier:parallelism:) as UnaryFunction
             for tier in p.tiers {
                 let xb = UnsafeBufferPointer(start: x, count: n)
                 job(name, "\(tier)", "serial", 1, bytes: 8 * n) {

@@ -93,12 +93,12 @@ struct BenchGates: ParsableCommand {
                 lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
             }),
             ("LSTM separate passes (baseline)", 12, 1, { // z, the four gates, c_prev, c, tanh c, h
-                sigmoid(zi, result: &gi, tier: tier)
-                sigmoid(zf, result: &gf, tier: tier)
-                tanh(zg, result: &gg, tier: tier)
-                sigmoid(zo, result: &go, tier: tier)
+                Activation.sigmoid(zi, result: &gi, tier: tier)
+                Activation.sigmoid(zf, result: &gf, tier: tier)
+                Activation.tanh(zg, result: &gg, tier: tier)
+                Activation.sigmoid(zo, result: &go, tier: tier)
                 cellUpdate(gi, gf, gg, cp, &c)
-                tanh(c, result: &tc, tier: tier)
+                Activation.tanh(c, result: &tc, tier: tier)
                 multiply(go, tc, &h)
             }),
             ("LSTM backward (+db)", gateTraffic["lstm-bwd"]!, 1, {

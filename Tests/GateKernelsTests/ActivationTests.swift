@@ -232,24 +232,24 @@ struct BufferTests {
     func inPlaceAndOverloads(_ tier: Tier) {
         let x = BufferTests.inputs
         var y = [Float](repeating: 0, count: x.count)
-        sigmoid(x, result: &y, tier: tier)
+        Activation.sigmoid(x, result: &y, tier: tier)
         var z = x
-        sigmoidInPlace(&z, tier: tier)
+        Activation.sigmoidInPlace(&z, tier: tier)
         #expect(z.elementsEqualBitwise(y))
-        #expect(sigmoid(x, tier: tier).elementsEqualBitwise(y))
-        #expect(sigmoid(x[100..<300], tier: tier).elementsEqualBitwise(y[100..<300]))
-        tanh(x, result: &y, tier: tier)
+        #expect(Activation.sigmoid(x, tier: tier).elementsEqualBitwise(y))
+        #expect(Activation.sigmoid(x[100..<300], tier: tier).elementsEqualBitwise(y[100..<300]))
+        Activation.tanh(x, result: &y, tier: tier)
         z = x
-        tanhInPlace(&z, tier: tier)
+        Activation.tanhInPlace(&z, tier: tier)
         #expect(z.elementsEqualBitwise(y))
         var slice = x[1..<4001]
-        tanhInPlace(&slice, tier: tier)
+        Activation.tanhInPlace(&slice, tier: tier)
         #expect(slice.elementsEqualBitwise(y[1..<4001]))
         x.withUnsafeBufferPointer { xb in
             var out = [Float](repeating: 0, count: x.count)
             out.withUnsafeMutableBufferPointer { ob in
                 var ob = ob
-                tanh(xb, result: &ob, tier: tier)
+                Activation.tanh(xb, result: &ob, tier: tier)
             }
             #expect(out.elementsEqualBitwise(y))
         }
@@ -258,23 +258,23 @@ struct BufferTests {
     @Test("every parallelism gives the same bits", arguments: [Parallelism.serial, .automatic, .threads(1), .threads(2), .threads(3), .threads(7)])
     func parallelism(_ p: Parallelism) {
         let big = (0..<300_001).map { Float(sin(Double($0) * 0.001) * 12) }
-        let serial = sigmoid(big, tier: .fast, parallelism: .serial)
-        #expect(sigmoid(big, tier: .fast, parallelism: p).elementsEqualBitwise(serial))
-        let serialTanh = tanh(big, tier: .precise, parallelism: .serial)
-        #expect(tanh(big, tier: .precise, parallelism: p).elementsEqualBitwise(serialTanh))
-        #expect(sigmoid(Array(big[0..<5]), parallelism: p).elementsEqualBitwise(Array(serial[0..<5])))
+        let serial = Activation.sigmoid(big, tier: .fast, parallelism: .serial)
+        #expect(Activation.sigmoid(big, tier: .fast, parallelism: p).elementsEqualBitwise(serial))
+        let serialTanh = Activation.tanh(big, tier: .precise, parallelism: .serial)
+        #expect(Activation.tanh(big, tier: .precise, parallelism: p).elementsEqualBitwise(serialTanh))
+        #expect(Activation.sigmoid(Array(big[0..<5]), parallelism: p).elementsEqualBitwise(Array(serial[0..<5])))
     }
 
     @Test("many threads calling at once get identical results")
     func concurrentCalls() async {
         let x = BufferTests.inputs
-        let expected = tanh(x, tier: .fast)
+        let expected = Activation.tanh(x, tier: .fast)
         await withTaskGroup(of: Bool.self) { group in
             for k in 0..<16 {
                 group.addTask {
                     var ok = true
                     for _ in 0..<50 {
-                        let y = k.isMultiple(of: 2) ? tanh(x, tier: .fast) : tanh(x, tier: .fast, parallelism: .threads(2))
+                        let y = k.isMultiple(of: 2) ? Activation.tanh(x, tier: .fast) : Activation.tanh(x, tier: .fast, parallelism: .threads(2))
                         ok = ok && y.elementsEqualBitwise(expected)
                     }
                     return ok
@@ -290,7 +290,7 @@ struct BufferTests {
         // so calls meet every state of the pool; two tasks make one of them fall back to
         // concurrentPerform while the other holds the workers.
         let x = (0..<200_003).map { Float(sin(Double($0) * 0.0007) * 15) }
-        let expected = sigmoid(x, tier: .fast)
+        let expected = Activation.sigmoid(x, tier: .fast)
         await withTaskGroup(of: Bool.self) { group in
             for task in 0..<2 {
                 group.addTask {
@@ -298,7 +298,7 @@ struct BufferTests {
                     for k in 0..<60 {
                         usleep(UInt32((k * 37 + task * 101) % 5 * 100))
                         let p: Parallelism = k % 3 == 0 ? .threads(3) : .threads(2)
-                        ok = ok && sigmoid(x, tier: .fast, parallelism: p).elementsEqualBitwise(expected)
+                        ok = ok && Activation.sigmoid(x, tier: .fast, parallelism: p).elementsEqualBitwise(expected)
                     }
                     return ok
                 }
@@ -347,20 +347,20 @@ struct PreconditionTests {
     func mismatchedLengths() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             var y = [Float](repeating: 0, count: 3)
-            sigmoid([1, 2, 3, 4] as [Float], result: &y)
+            Activation.sigmoid([1, 2, 3, 4] as [Float], result: &y)
         }
         let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
         #expect(message.contains("sigmoid: the input has 4 elements but the result has 3"))
         await #expect(processExitsWith: .failure) {
             var y = [Float](repeating: 0, count: 5)
-            tanh([1, 2, 3, 4] as [Float], result: &y)
+            Activation.tanh([1, 2, 3, 4] as [Float], result: &y)
         }
     }
 
     @Test("a thread count below 1")
     func badThreadCount() async {
         await #expect(processExitsWith: .failure) {
-            _ = sigmoid([Float](repeating: 1, count: 10), parallelism: .threads(0))
+            _ = Activation.sigmoid([Float](repeating: 1, count: 10), parallelism: .threads(0))
         }
     }
 
@@ -370,7 +370,7 @@ struct PreconditionTests {
             let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: 64)
             p.initialize(repeating: 1)
             var out = UnsafeMutableBufferPointer(rebasing: p[8..<40])
-            tanh(UnsafeBufferPointer(rebasing: p[0..<32]), result: &out)
+            Activation.tanh(UnsafeBufferPointer(rebasing: p[0..<32]), result: &out)
         }
     }
 }
@@ -396,19 +396,19 @@ struct ISASelectionTests {
     }
 }
 
-@Suite("SIMD overloads")
+@Suite("SIMD vectors")
 struct SIMDTests {
     @Test("SIMD4/8/16 give the C kernels' bits", arguments: Tier.allCases)
     func matchesBuffers(_ tier: Tier) {
         let x = BufferTests.inputs + [0, -0.0, .infinity, -.infinity, -87.34, -87.33, 19, 11, .leastNonzeroMagnitude]
         let n16 = x.count / 16 * 16
         let xs = Array(x[0..<n16])
-        let s = sigmoid(xs, tier: tier), t = tanh(xs, tier: tier)
+        let s = Activation.sigmoid(xs, tier: tier), t = Activation.tanh(xs, tier: tier)
         for i in stride(from: 0, to: n16, by: 16) {
             let v16 = SIMD16<Float>(xs[i..<(i + 16)])
-            let s16 = sigmoid(v16, tier: tier), t16 = tanh(v16, tier: tier)
+            let s16 = SIMD16.sigmoid(v16, tier: tier), t16 = SIMD16.tanh(v16, tier: tier)
             let v8 = SIMD8<Float>(xs[i..<(i + 8)]), v4 = SIMD4<Float>(xs[(i + 8)..<(i + 12)])
-            let s8 = sigmoid(v8, tier: tier), t4 = tanh(v4, tier: tier)
+            let s8 = SIMD8.sigmoid(v8, tier: tier), t4 = SIMD4.tanh(v4, tier: tier)
             for j in 0..<16 {
                 #expect(s16[j].sameResult(s[i + j]), "sigmoid x = \(xs[i + j])")
                 #expect(t16[j].sameResult(t[i + j]), "tanh x = \(xs[i + j])")

@@ -140,9 +140,9 @@ func checkLSTM(_ k: LSTMCase, _ r: LSTMResult, tier: Tier) -> Mismatches {
             let at = b * H + j, g0 = b * 4 * H + j
             // forward against the exact functions at the kernel's float preactivations
             let i = sigmoidD(Double(k.pre(b, off.i, j, forget: false))), f = sigmoidD(Double(k.pre(b, off.f, j, forget: true)))
-            let g = Foundation.tanh(Double(k.pre(b, off.g, j, forget: false))), o = sigmoidD(Double(k.pre(b, off.o, j, forget: false)))
+            let g = tanh(Double(k.pre(b, off.g, j, forget: false))), o = sigmoidD(Double(k.pre(b, off.o, j, forget: false)))
             let cp = Double(k.cp[at])
-            let cu = f * cp + i * g, c = min(max(cu, -clip), clip), tc = Foundation.tanh(c), h = o * tc
+            let cu = f * cp + i * g, c = min(max(cu, -clip), clip), tc = tanh(c), h = o * tc
             let dc = Swift.abs(cp) * e.of(f) + Swift.abs(g) * e.of(i) + Swift.abs(i) * e.of(g) + e.of(i) * e.of(g)
                 + 2 * u * (Swift.abs(f * cp) + Swift.abs(i * g))
             let dtc = e.of(tc) + dc
@@ -152,7 +152,7 @@ func checkLSTM(_ k: LSTMCase, _ r: LSTMResult, tier: Tier) -> Mismatches {
             m.check("ws.f", g0 + off.f, r.ws[g0 + off.f], f, e.of(f))
             m.check("ws.g", g0 + off.g, r.ws[g0 + off.g], g, e.of(g))
             m.check("ws.o", g0 + off.o, r.ws[g0 + off.o], o, e.of(o))
-            m.check("ws.tanh(c)", at, r.ws[4 * k.B * H + at], Foundation.tanh(Double(r.c[at])), e.of(tc))
+            m.check("ws.tanh(c)", at, r.ws[4 * k.B * H + at], tanh(Double(r.c[at])), e.of(tc))
             // backward from the kernel's own workspace: only the backward's rounding remains
             let wi = r.ws[g0 + off.i], wf = r.ws[g0 + off.f], wg = r.ws[g0 + off.g], wo = r.ws[g0 + off.o]
             let wt = Double(r.ws[4 * k.B * H + at])
@@ -277,9 +277,9 @@ func lstmStepD(_ z: [Double], _ bias: [Double], _ cp: [Double], H: Int, order: L
     for b in 0..<B {
         for j in 0..<H {
             let p = { (o: Int) in z[b * 4 * H + o + j] + bias[o + j] }
-            let i = sigmoidD(p(off.i)), f = sigmoidD(p(off.f) + fb), g = Foundation.tanh(p(off.g)), o = sigmoidD(p(off.o))
+            let i = sigmoidD(p(off.i)), f = sigmoidD(p(off.f) + fb), g = tanh(p(off.g)), o = sigmoidD(p(off.o))
             c[b * H + j] = min(max(f * cp[b * H + j] + i * g, -clip), clip)
-            h[b * H + j] = o * Foundation.tanh(c[b * H + j])
+            h[b * H + j] = o * tanh(c[b * H + j])
         }
     }
     return (c, h)
@@ -424,7 +424,7 @@ func checkGRU(_ k: GRUCase, _ r: GRUResult, tier: Tier) -> Mismatches {
             let at = b * H + j, g0 = b * 3 * H + j
             let rr = sigmoidD(Double(k.x[g0] + k.hg[g0])), z = sigmoidD(Double(k.x[g0 + H] + k.hg[g0 + H]))
             let xn = Double(k.x[g0 + 2 * H]), hn = Double(k.hg[g0 + 2 * H]), hp = Double(k.hp[at])
-            let n = Foundation.tanh(xn + rr * hn), h = (1 - z) * n + z * hp
+            let n = tanh(xn + rr * hn), h = (1 - z) * n + z * hp
             let dn = e.of(n) + Swift.abs(hn) * e.of(rr) + u * Swift.abs(xn + rr * hn)
             m.check("h", at, r.h[at], h, Swift.abs(hp - n) * e.of(z) + Swift.abs(1 - z) * dn + e.of(z) * dn
                     + 3 * u * (Swift.abs(z * hp) + Swift.abs(n - z * n)))
@@ -477,7 +477,7 @@ func gruMatchesReferenceOnEveryISA(tier: Tier) throws {
             for j in 0..<H {
                 let g0 = b * 3 * H + j
                 let r = sigmoidD(x[g0] + hg[g0]), z = sigmoidD(x[g0 + H] + hg[g0 + H])
-                let n = Foundation.tanh(x[g0 + 2 * H] + r * hg[g0 + 2 * H])
+                let n = tanh(x[g0 + 2 * H] + r * hg[g0 + 2 * H])
                 l += Double(k.dh[b * H + j]) * ((1 - z) * n + z * hp[b * H + j])
             }
         }

@@ -46,14 +46,14 @@ private func firstDifferences(_ a: [[UInt32]], _ b: [[UInt32]]) -> [Int?] {
         for n in [0, 1, 63, 4 * Int(CK_OMP_GRAIN) + 17, (1 << 20) + 5] {
             let x = inputs(n)
             for threads in [1, 2, 3] {
-                #expect(bits(sigmoid(x, tier: tier, parallelism: .openMP(threads))) == bits(sigmoid(x, tier: tier)),
+                #expect(bits(Activation.sigmoid(x, tier: tier, parallelism: .openMP(threads))) == bits(Activation.sigmoid(x, tier: tier)),
                         "sigmoid \(tier) n=\(n) threads=\(threads)")
-                #expect(bits(tanh(x, tier: tier, parallelism: .openMP(threads))) == bits(tanh(x, tier: tier)),
+                #expect(bits(Activation.tanh(x, tier: tier, parallelism: .openMP(threads))) == bits(Activation.tanh(x, tier: tier)),
                         "tanh \(tier) n=\(n) threads=\(threads)")
             }
             var inPlace = x
-            sigmoidInPlace(&inPlace, tier: tier, parallelism: .openMP(2))
-            #expect(bits(inPlace) == bits(sigmoid(x, tier: tier)), "in place, n=\(n)")
+            Activation.sigmoidInPlace(&inPlace, tier: tier, parallelism: .openMP(2))
+            #expect(bits(inPlace) == bits(Activation.sigmoid(x, tier: tier)), "in place, n=\(n)")
         }
     }
 

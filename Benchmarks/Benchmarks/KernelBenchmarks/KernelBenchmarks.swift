@@ -65,11 +65,11 @@ let benchmarks: @Sendable () -> Void = {
         for tier in Tier.allCases {
             throughput("sigmoid \(tier) N=\(label(n))", elements: n) {
                 var out = y.buffer
-                sigmoid(x.read, result: &out, tier: tier)
+                Activation.sigmoid(x.read, result: &out, tier: tier)
             }
             throughput("tanh \(tier) N=\(label(n))", elements: n) {
                 var out = y.buffer
-                tanh(x.read, result: &out, tier: tier)
+                Activation.tanh(x.read, result: &out, tier: tier)
             }
         }
     }

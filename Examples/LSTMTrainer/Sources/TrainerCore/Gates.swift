@@ -28,7 +28,7 @@ public enum GateBackend: Sendable, Hashable, CustomStringConvertible, CaseIterab
 /// The libm reference gate updates, with the same formulas, gate order (i, f, g, o for LSTM; r, z, n
 /// for GRU) and workspace sizes as GateKernels' cells, written as plain scalar loops.
 enum ReferenceGates {
-    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
     /// Workspace: gates i, f, g, o activated (`B×4H`), then tanh(c) (`B×H`).
     static func lstmForward(batch B: Int, hidden H: Int, forgetBias: Float, z: UnsafePointer<Float>,
@@ -40,10 +40,10 @@ enum ReferenceGates {
             for k in 0..<H {
                 let i = sigmoid(zr[k] + bias[k])
                 let f = sigmoid(zr[H + k] + bias[H + k] + forgetBias)
-                let g = Foundation.tanh(zr[2 * H + k] + bias[2 * H + k])
+                let g = tanh(zr[2 * H + k] + bias[2 * H + k])
                 let o = sigmoid(zr[3 * H + k] + bias[3 * H + k])
                 let cell = f * cPrev[r * H + k] + i * g
-                let t = Foundation.tanh(cell)
+                let t = tanh(cell)
                 (a[k], a[H + k], a[2 * H + k], a[3 * H + k]) = (i, f, g, o)
                 c[r * H + k] = cell
                 tc[r * H + k] = t
@@ -84,7 +84,7 @@ enum ReferenceGates {
                 let r = sigmoid(xr[k] + hr[k])
                 let z = sigmoid(xr[H + k] + hr[H + k])
                 let hn = hr[2 * H + k]
-                let cand = Foundation.tanh(xr[2 * H + k] + r * hn)
+                let cand = tanh(xr[2 * H + k] + r * hn)
                 (ws[e], ws[n + e], ws[2 * n + e], ws[3 * n + e]) = (r, z, cand, hn)
                 h[e] = (1 - z) * cand + z * hPrev[e]
             }

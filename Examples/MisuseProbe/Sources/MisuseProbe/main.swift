@@ -5,7 +5,7 @@ switch CommandLine.arguments.dropFirst().first {
 case "activation":
     let x = [Float](repeating: 0.5, count: 2048)
     var short = [Float](repeating: 0, count: 2047)
-    sigmoid(x, result: &short)
+    Activation.sigmoid(x, result: &short)
 case "lstm":
     // B = 64 rows of 4H = 32 preactivations need 2048 elements; one is missing.
     let cell = try LSTMCell(hiddenSize: 8)
