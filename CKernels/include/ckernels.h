@@ -123,7 +123,8 @@ size_t ck_lstm_workspace_floats(const ck_lstm_desc *d);
  *   i, f, o = sigmoid(.), g = tanh(.) of (z + bias) (+ forget_bias for f), in float;
  *   c = clip(f c_prev + i g), h = o tanh(c).
  * workspace: NULL for inference, else ck_lstm_workspace_floats(d) floats, written for the backward.
- * Exact aliasing allowed: c == c_prev. */
+ * Exact aliasing allowed: c == c_prev, and workspace == z when Z is dense (z_stride 0 or 4H): a
+ * trainer that writes Z into the workspace's gate section streams one buffer less per step. */
 ck_status ck_lstm_forward(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
                           float *c, float *h, float *workspace);
 

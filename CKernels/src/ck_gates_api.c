@@ -95,8 +95,11 @@ ck_status ck_lstm_forward_rows(const ck_lstm_desc *d, size_t row_begin, size_t r
     const size_t BH = d->batch * d->hidden;
     span s[] = { { c, BH }, { h, BH }, { workspace, 5 * BH },
                  { z, lstm_z_floats(d) }, { bias, bias ? 4 * d->hidden : 0 }, { c_prev, BH } };
-    const float *alias[] = { c, c_prev };
-    st = check_spans(s, sizeof s / sizeof s[0], 3, alias, 2);
+    /* the workspace may start at Z when Z is dense: its gate section has Z's layout, and each
+     * element is read before it is overwritten */
+    const int dense = d->z_stride == 0 || d->z_stride == 4 * d->hidden;
+    const float *alias[] = { c, c_prev, workspace, dense ? z : NULL };
+    st = check_spans(s, sizeof s / sizeof s[0], 3, alias, 4);
     if (st == CK_OK && row_begin < row_end)
         t->lstm_forward[d->tier](d, row_begin, row_end, z, bias, c_prev, c, h, workspace);
     return st;

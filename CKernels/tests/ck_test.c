@@ -688,6 +688,9 @@ static void test_gate_status_codes(void)
     check(ck_lstm_forward(&d, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT, "LSTM: tier 3");
     check(ck_lstm_forward(&ok, z, NULL, cp, c, c + 1, ws) == CK_ERR_OVERLAP, "LSTM: h overlaps c");
     check(ck_lstm_forward(&ok, z, NULL, cp, cp, h, ws) == CK_OK, "LSTM: c == c_prev is allowed");
+    check(ck_lstm_forward(&ok, ws, NULL, cp, c, h, ws) == CK_OK, "LSTM: workspace == z is allowed (dense Z)");
+    d = ok, d.z_stride = 4 * H + 1;
+    check(ck_lstm_forward(&d, ws, NULL, cp, c, h, ws) == CK_ERR_OVERLAP, "LSTM: workspace == z, strided Z");
     check(ck_lstm_forward_rows(&ok, 1, 3, CK_ISA_SCALAR, z, NULL, cp, c, h, ws) == CK_ERR_INVALID_ARGUMENT,
           "LSTM: rows beyond the batch");
     for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)

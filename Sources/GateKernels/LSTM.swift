@@ -138,6 +138,44 @@ public struct LSTMCell: Sendable, Hashable {
         }
     }
 
+    /// Training step with the preactivations in the workspace: the caller writes `Z` (dense: B rows
+    /// of 4H) into the first `4 · B · H` elements of `workspace`, typically as the output of its GEMM,
+    /// and the step replaces them with the activated gates that `backward` reads. The same results
+    /// as `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:workspace:)` with one
+    /// buffer less to stream per step.
+    /// - Parameters:
+    ///   - workspace: `workspaceCount(batch: B)` elements, `Z` in the first `4 · B · H`; receives what
+    ///     `backward` reads.
+    ///   - bias: `nil`, or 4H elements added to every row of `Z`.
+    ///   - previousCell: `c_prev[B][H]`.
+    ///   - cell: receives `c[B][H]`.
+    ///   - hidden: receives `h[B][H]`.
+    /// - Precondition: the sizes above hold (the message names both sizes when they do not).
+    @inlinable
+    public func forward(preactivationsInWorkspace workspace: inout some MutableFloatBuffer,
+                        bias: (any FloatBuffer)? = nil, previousCell: any FloatBuffer,
+                        cell: inout some MutableFloatBuffer, hidden: inout some MutableFloatBuffer) {
+        withOptionalBuffer(bias) { b in
+            previousCell.withUnsafeBufferPointer { cp in
+                cell.withUnsafeMutableBufferPointer { c in
+                    hidden.withUnsafeMutableBufferPointer { h in
+                        workspace.withUnsafeMutableBufferPointer { ws in forwardInWorkspace(ws, b, cp, c, h) }
+                    }
+                }
+            }
+        }
+    }
+
+    @usableFromInline
+    func forwardInWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, _ bias: UnsafeBufferPointer<Float>?,
+                            _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
+                            _ h: UnsafeMutableBufferPointer<Float>) {
+        let B = batchSize(cPrev.count, "previousCell")
+        require(ws.count == workspaceCount(batch: B),
+                "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        forward(UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)]), nil, bias, cPrev, c, h, ws)
+    }
+
     private func batchSize(_ count: Int, _ name: String) -> Int {
         require(count > 0 && count % hiddenSize == 0,
                 "LSTMCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")

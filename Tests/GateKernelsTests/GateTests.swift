@@ -242,6 +242,27 @@ func lstmLargeInfiniteAndNaNInputs(tier: Tier) throws {
     #expect(sameBits(Array(ws[0..<1400]), train.dz) && sameBits(dcp, train.dcp) && sameBits(db, train.db))
 }
 
+@Test func lstmPreactivationsInWorkspaceGiveTheSameBits() throws {
+    let k = LSTMCase(B: 9, H: 37, order: .icfo, bias: true, fb: 1, clip: 2, seed: 12)
+    for tier in Tier.allCases {
+        let cell = try LSTMCell(hiddenSize: 37, gateOrder: .icfo, forgetBias: 1, cellClip: 2, tier: tier,
+                                parallelism: .threads(2))
+        let apart = try runLSTM(k, tier: tier, isa: nil)
+        var ws = k.z + [Float](repeating: .nan, count: cell.workspaceCount(batch: 9) - k.z.count)
+        var c = [Float](repeating: 0, count: 9 * 37), h = c
+        cell.forward(preactivationsInWorkspace: &ws, bias: k.bias, previousCell: k.cp, cell: &c, hidden: &h)
+        #expect(sameBits(ws, apart.ws) && sameBits(c, apart.c) && sameBits(h, apart.h), "\(tier)")
+    }
+    // through the C API a strided Z may not be the workspace
+    var d = ck_lstm_desc(batch: 9, hidden: 37, z_stride: 4 * 37 + 1, order: CK_GATES_IFGO, forget_bias: 0,
+                         cell_clip: 0, tier: CK_FAST)
+    var ws = [Float](repeating: 0, count: 5 * 9 * 37 + 8), c = [Float](repeating: 0, count: 9 * 37), h = c
+    let st = ws.withUnsafeMutableBufferPointer { wb in
+        ck_lstm_forward(&d, wb.baseAddress, nil, k.cp, &c, &h, wb.baseAddress)
+    }
+    #expect(st == CK_ERR_OVERLAP)
+}
+
 @Test func lstmThreadCountsGiveTheSameBits() throws {
     // 45 rows: 6 row groups, the last partial; H = 37: tails
     let k = LSTMCase(B: 45, H: 37, order: .icfo, bias: true, fb: 1, clip: 2, seed: 11)
