@@ -1,9 +1,10 @@
 #!/bin/sh
 # Regenerates the measured speed documents: docs/threads.md (one thread against Dispatch and OpenMP
 # with two, 1K to 64M elements), docs/gates.md (the fused gate updates), docs/peers.md (SLEEF, XNNPACK
-# and Eigen against ours in one process, scripts/bench-peers.sh), and README's scaling table
-# (the speed-up pivot at the end of docs/threads.md, spliced between its markers). Each document
-# keeps its text above "<!-- generated below -->" and states the load average of its run.
+# and Eigen against ours in one process, scripts/bench-peers.sh), and README's scaling table (the
+# speed-up pivot at the end of docs/threads.md) and peers table (docs/peers.md's), spliced between
+# their markers. Each document keeps its text above "<!-- generated below -->" and states the load
+# average of its run.
 #
 # On a shared machine run it as root: the benches get their own session at autogroup nice -20 so
 # that neighbours' builds do not take the second core in the middle of a batch.
@@ -28,10 +29,15 @@ mv docs/gates.md.new docs/gates.md
 } > docs/peers.md.new
 mv docs/peers.md.new docs/peers.md
 
-# README: the pivot table (the rows under "Speed-up over one thread ...") between the markers
-pivot=$(sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | grep '^|')
-awk -v pivot="$pivot" '
-  /^<!-- scaling table: scripts\/regen-speed-docs.sh -->$/ { print; print ""; print pivot; print ""; skip = 1; next }
-  /^<!-- end of scaling table -->$/ { skip = 0 }
-  !skip { print }' README.md > README.md.new
-mv README.md.new README.md
+# README: a table between the markers "<!-- NAME: scripts/regen-speed-docs.sh -->" and
+# "<!-- end of NAME -->"
+splice() { # name, table rows
+    awk -v name="$1" -v rows="$2" '
+      $0 == "<!-- " name ": scripts/regen-speed-docs.sh -->" { print; print ""; print rows; print ""; skip = 1; next }
+      $0 == "<!-- end of " name " -->" { skip = 0 }
+      !skip { print }' README.md > README.md.new
+    mv README.md.new README.md
+}
+# the speed-up pivot (the rows under "Speed-up over one thread ...") and the peers table
+splice "scaling table" "$(sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | grep '^|')"
+splice "peers table" "$(sed -n '/^<!-- generated below -->$/,$p' docs/peers.md | grep '^|')"
