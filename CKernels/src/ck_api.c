@@ -19,11 +19,12 @@ int ck_isa_supported(ck_isa isa)
         return 1;
 #if CK_X86
     case CK_ISA_AVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        /* F16C for the binary16 conversions: every CPU with AVX2 and FMA has it */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case CK_ISA_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("fma");
+               __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 #endif
 #if CK_ARM64
     case CK_ISA_NEON:
@@ -120,6 +121,16 @@ const ck_kernel_table *ck_table(ck_isa isa)
     return (unsigned)isa <= CK_ISA_NEON && ck_isa_supported(isa) ? table_for(isa) : NULL;
 }
 
+const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
+{
+    const ck_kernel_table *t = ck_table(isa);
+#if CK_X86
+    if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
+        return &ck_bf16_avx512_native;
+#endif
+    return t ? &t->bf16 : NULL;
+}
+
 const char *ck_isa_name(ck_isa isa)
 {
     switch (isa) {
@@ -146,16 +157,9 @@ const char *ck_status_string(ck_status s)
 
 /* ---- argument checks --------------------------------------------------------------------- */
 
-/* [a, a+na) and [b, b+nb) in floats: overlapping unless disjoint or identical */
-static int partly_overlap(const float *a, size_t na, const float *b, size_t nb)
-{
-    uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
-    if (pa == pb && na == nb)
-        return 0;
-    return pa < pb + nb * sizeof(float) && pb < pa + na * sizeof(float);
-}
-
-ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier tier)
+/* The checks of a unary call on n elements of `size` bytes each; x and y overlap unless disjoint
+ * or identical */
+static ck_status check_unary(const void *x, const void *y, size_t n, size_t size, ck_tier tier)
 {
     if ((unsigned)tier > CK_APPROXIMATE)
         return CK_ERR_INVALID_ARGUMENT;
@@ -163,11 +167,22 @@ ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier t
         return CK_OK;
     if (!x || !y)
         return CK_ERR_NULL_POINTER;
-    if (n > (UINTPTR_MAX - (uintptr_t)x) / sizeof(float) || n > (UINTPTR_MAX - (uintptr_t)y) / sizeof(float))
+    uintptr_t px = (uintptr_t)x, py = (uintptr_t)y;
+    if (n > (UINTPTR_MAX - px) / size || n > (UINTPTR_MAX - py) / size)
         return CK_ERR_INVALID_ARGUMENT;
-    if (partly_overlap(x, n, y, n))
+    if (px != py && px < py + n * size && py < px + n * size)
         return CK_ERR_OVERLAP;
     return CK_OK;
+}
+
+ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier tier)
+{
+    return check_unary(x, y, n, sizeof(float), tier);
+}
+
+ck_status ck_check_unary_half(const uint16_t *x, const uint16_t *y, size_t n, ck_tier tier)
+{
+    return check_unary(x, y, n, sizeof(uint16_t), tier);
 }
 
 static ck_status run_unary(int is_tanh, const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
@@ -197,4 +212,61 @@ ck_status ck_sigmoid_f32(const float *x, float *y, size_t n, ck_tier tier)
 ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier)
 {
     return ck_tanh_f32_isa(x, y, n, tier, CK_ISA_AUTO);
+}
+
+/* ---- half-format storage ------------------------------------------------------------------ */
+
+static ck_status run_half(const ck_half_kernels *k, int is_tanh, const uint16_t *x, uint16_t *y, size_t n,
+                          ck_tier tier)
+{
+    ck_status st = k ? ck_check_unary_half(x, y, n, tier) : CK_ERR_UNSUPPORTED;
+    if (st == CK_OK && n)
+        (is_tanh ? k->tanh : k->sigmoid)[tier](x, y, n);
+    return st;
+}
+
+static const ck_half_kernels *f16_kernels(ck_isa isa)
+{
+    const ck_kernel_table *t = ck_table(isa);
+    return t ? &t->f16 : NULL;
+}
+
+ck_status ck_sigmoid_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return run_half(ck_bf16_kernels(isa), 0, x, y, n, tier);
+}
+
+ck_status ck_tanh_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return run_half(ck_bf16_kernels(isa), 1, x, y, n, tier);
+}
+
+ck_status ck_sigmoid_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return run_half(f16_kernels(isa), 0, x, y, n, tier);
+}
+
+ck_status ck_tanh_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
+{
+    return run_half(f16_kernels(isa), 1, x, y, n, tier);
+}
+
+ck_status ck_sigmoid_bf16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)
+{
+    return ck_sigmoid_bf16_isa(x, y, n, tier, CK_ISA_AUTO);
+}
+
+ck_status ck_tanh_bf16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)
+{
+    return ck_tanh_bf16_isa(x, y, n, tier, CK_ISA_AUTO);
+}
+
+ck_status ck_sigmoid_f16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)
+{
+    return ck_sigmoid_f16_isa(x, y, n, tier, CK_ISA_AUTO);
+}
+
+ck_status ck_tanh_f16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)
+{
+    return ck_tanh_f16_isa(x, y, n, tier, CK_ISA_AUTO);
 }

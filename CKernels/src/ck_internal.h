@@ -2,6 +2,7 @@
 #ifndef CK_INTERNAL_H
 #define CK_INTERNAL_H
 #include <stddef.h>
+#include <stdint.h>
 #include "ckernels.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -16,6 +17,13 @@
 #endif
 
 typedef void (*ck_unary_fn)(const float *x, float *y, size_t n);
+
+/* The same on half-format bit patterns (bf16 or IEEE binary16), computed in float. */
+typedef void (*ck_half_fn)(const uint16_t *x, uint16_t *y, size_t n);
+typedef struct {
+    ck_half_fn sigmoid[3];
+    ck_half_fn tanh[3];
+} ck_half_kernels;
 
 /* Gate kernels over rows [r0, r1) of the batch that d describes; arguments already checked. */
 typedef void (*ck_lstm_forward_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
@@ -36,12 +44,16 @@ typedef struct {
     ck_lstm_backward_fn lstm_backward; /* tier-independent: it uses the saved activations */
     ck_gru_forward_fn gru_forward[3];
     ck_gru_backward_fn gru_backward;
+    ck_half_kernels bf16, f16;
 } ck_kernel_table;
 
 extern const ck_kernel_table ck_table_scalar;
 #if CK_X86
 extern const ck_kernel_table ck_table_avx2;
 extern const ck_kernel_table ck_table_avx512;
+/* The AVX-512 bf16 kernels narrowing with AVX512-BF16's vcvtneps2bf16 (the table's use integer
+ * rounding); the same bits, for CPUs that have it (ck_bf16_kernels chooses). */
+extern const ck_half_kernels ck_bf16_avx512_native;
 #endif
 #if CK_ARM64
 extern const ck_kernel_table ck_table_neon;
@@ -50,5 +62,9 @@ extern const ck_kernel_table ck_table_neon;
 /* The kernels of `isa` (CK_ISA_AUTO: the active ISA, chosen on first use), or NULL if this CPU or
  * build lacks it. */
 const ck_kernel_table *ck_table(ck_isa isa);
+
+/* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa run for `isa` (CK_ISA_AUTO: the active
+ * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native). */
+const ck_half_kernels *ck_bf16_kernels(ck_isa isa);
 
 #endif

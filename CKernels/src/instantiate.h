@@ -1,6 +1,7 @@
 /* Included once per ISA after that ISA's vector layer: instantiates every algorithm and exports the
  * ISA's kernel table, ck_table_<isa>. */
 #include "activations.h"
+#include "activations_half.h"
 #include "gates.h"
 
 #define CK_CAT2(a, b) a##b
@@ -13,4 +14,6 @@ const ck_kernel_table CK_CAT(ck_table_, CK_ISA_SUFFIX) = {
     .lstm_backward = lstm_backward,
     .gru_forward = { gru_forward_precise, gru_forward_fast, gru_forward_approximate },
     .gru_backward = gru_backward,
+    .bf16 = CK_HALF_TABLE(bf16),
+    .f16 = CK_HALF_TABLE(f16),
 };

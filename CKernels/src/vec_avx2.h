@@ -3,6 +3,7 @@
 #define CK_VEC_H
 #include <immintrin.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CK_TARGET __attribute__((target("avx2,fma")))
 #define CK_ISA_SUFFIX avx2
@@ -52,5 +53,44 @@ static inline CK_TARGET vf vf_scale_pow2_floor(vf p, vf n, vf t) {
 static inline CK_TARGET vf vf_reflect_where_negative(vf p, vf x, float c) {
     return _mm256_blendv_ps(p, _mm256_sub_ps(_mm256_set1_ps(c), p), x);
 }
+
+/* ---- half-format storage (bf16, IEEE binary16 as uint16_t bit patterns) --------------------
+ * f16 through F16C (vcvtph2ps, vcvtps2ph rounding to nearest even); bf16 widens by a shift and
+ * narrows by the integer round-to-nearest-even of vec_scalar.h's ck_bf16_round, lane for lane.
+ * There are no 16-bit masked loads: tails go through a zero-padded copy on the stack. */
+#define CK_HALF_TARGET __attribute__((target("avx2,fma,f16c")))
+
+static inline CK_HALF_TARGET vf vf_load_bf16(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+static inline CK_HALF_TARGET void vf_store_bf16(uint16_t *p, vf v) {
+    __m256i u = _mm256_castps_si256(v);
+    __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    __m256i rounded = _mm256_add_epi32(u, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff)));
+    __m256i quiet = _mm256_or_si256(u, _mm256_set1_epi32(0x400000));
+    __m256i r = _mm256_srli_epi32(
+        _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q))), 16);
+    _mm_storeu_si128((__m128i *)p, _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));
+}
+static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+static inline CK_HALF_TARGET void vf_store_f16(uint16_t *p, vf v) {
+    _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+#define CK_HALF_TAILS(fmt)                                                                        \
+    static inline CK_HALF_TARGET vf vf_load_##fmt##_tail(const uint16_t *p, size_t k) {            \
+        uint16_t b[VL] = { 0 };                                                                   \
+        memcpy(b, p, k * sizeof *p);                                                              \
+        return vf_load_##fmt(b);                                                                  \
+    }                                                                                             \
+    static inline CK_HALF_TARGET void vf_store_##fmt##_tail(uint16_t *p, vf v, size_t k) {         \
+        uint16_t b[VL];                                                                           \
+        vf_store_##fmt(b, v);                                                                     \
+        memcpy(p, b, k * sizeof *p);                                                              \
+    }
+CK_HALF_TAILS(bf16)
+CK_HALF_TAILS(f16)
+#undef CK_HALF_TAILS
 
 #endif

@@ -49,4 +49,60 @@ static inline CK_TARGET vf vf_reflect_where_negative(vf p, vf x, float c) {
     return _mm512_mask_sub_ps(p, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(c), p);
 }
 
+/* ---- half-format storage (bf16, IEEE binary16 as uint16_t bit patterns) --------------------
+ * f16 through F16C's 512-bit forms; bf16 widens by a shift and narrows by the integer
+ * round-to-nearest-even of vec_scalar.h's ck_bf16_round, lane for lane. Where the CPU has
+ * AVX512-BF16, isa_avx512.c instantiates the bf16 kernels again with vf_store_bf16_native. Tails
+ * through 16-bit masked loads and stores (AVX512BW). */
+#define CK_HALF_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,f16c")))
+#define CK_BF16_NATIVE_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,f16c,avx512bf16")))
+
+static inline CK_HALF_TARGET vf ck_widen_bf16(__m256i h) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+static inline CK_HALF_TARGET __m256i ck_round_bf16(vf v) {
+    __m512i u = _mm512_castps_si512(v);
+    __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff)));
+    r = _mm512_mask_or_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), u, _mm512_set1_epi32(0x400000));
+    return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+}
+static inline CK_HALF_TARGET vf vf_load_bf16(const uint16_t *p) {
+    return ck_widen_bf16(_mm256_loadu_si256((const __m256i *)p));
+}
+static inline CK_HALF_TARGET vf vf_load_bf16_tail(const uint16_t *p, size_t k) {
+    return ck_widen_bf16(_mm256_maskz_loadu_epi16(ck_tail_mask(k), p));
+}
+static inline CK_HALF_TARGET void vf_store_bf16(uint16_t *p, vf v) {
+    _mm256_storeu_si256((__m256i *)p, ck_round_bf16(v));
+}
+static inline CK_HALF_TARGET void vf_store_bf16_tail(uint16_t *p, vf v, size_t k) {
+    _mm256_mask_storeu_epi16(p, ck_tail_mask(k), ck_round_bf16(v));
+}
+/* vcvtneps2bf16 rounds to nearest even and quiets NaN as ck_round_bf16 does, but flushes subnormal
+ * results to zero; the rare vector holding one (tanh of a subnormal) takes the integer rounding. */
+static inline CK_BF16_NATIVE_TARGET __m256i ck_round_bf16_native(vf v) {
+    __m256i r = (__m256i)_mm512_cvtneps_pbh(v);
+    __mmask16 subnormal = _mm512_fpclass_ps_mask(v, 0x20);
+    return __builtin_expect(subnormal != 0, 0) ? _mm256_mask_mov_epi16(r, subnormal, ck_round_bf16(v)) : r;
+}
+static inline CK_BF16_NATIVE_TARGET void vf_store_bf16_native(uint16_t *p, vf v) {
+    _mm256_storeu_si256((__m256i *)p, ck_round_bf16_native(v));
+}
+static inline CK_BF16_NATIVE_TARGET void vf_store_bf16_native_tail(uint16_t *p, vf v, size_t k) {
+    _mm256_mask_storeu_epi16(p, ck_tail_mask(k), ck_round_bf16_native(v));
+}
+static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+static inline CK_HALF_TARGET vf vf_load_f16_tail(const uint16_t *p, size_t k) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(ck_tail_mask(k), p));
+}
+static inline CK_HALF_TARGET void vf_store_f16(uint16_t *p, vf v) {
+    _mm256_storeu_si256((__m256i *)p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+static inline CK_HALF_TARGET void vf_store_f16_tail(uint16_t *p, vf v, size_t k) {
+    _mm256_mask_storeu_epi16(p, ck_tail_mask(k), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
 #endif

@@ -77,4 +77,38 @@ static inline vf vf_reflect_where_negative(vf p, vf x, float c)
     return vbslq_f32(negative, vsubq_f32(vdupq_n_f32(c), p), p);
 }
 
+/* ---- half-format storage (bf16, IEEE binary16 as uint16_t bit patterns) --------------------
+ * f16 through FCVTL/FCVTN (every AArch64 CPU; rounding to nearest even under the default FPCR);
+ * bf16 widens by a shift and narrows by the integer round-to-nearest-even of vec_scalar.h's
+ * ck_bf16_round (BFCVTN needs FEAT_BF16 and a feature check; the integer form is a few
+ * instructions). Tails through a zero-padded copy on the stack, as for floats. */
+#define CK_HALF_TARGET
+
+static inline vf vf_load_bf16(const uint16_t *p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+static inline void vf_store_bf16(uint16_t *p, vf v)
+{
+    uint32x4_t u = vreinterpretq_u32_f32(v);
+    uint32x4_t rounded = vaddq_u32(u, vsraq_n_u32(vdupq_n_u32(0x7fff), vshlq_n_u32(u, 15), 31));
+    uint32x4_t quiet = vorrq_u32(u, vdupq_n_u32(0x400000));
+    vst1_u16(p, vshrn_n_u32(vbslq_u32(vceqq_f32(v, v), rounded, quiet), 16));
+}
+static inline vf vf_load_f16(const uint16_t *p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+static inline void vf_store_f16(uint16_t *p, vf v) { vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
+#define CK_HALF_TAILS(fmt)                                                                        \
+    static inline vf vf_load_##fmt##_tail(const uint16_t *p, size_t k)                            \
+    {                                                                                             \
+        uint16_t b[VL] = { 0 };                                                                   \
+        memcpy(b, p, k * sizeof *p);                                                              \
+        return vf_load_##fmt(b);                                                                  \
+    }                                                                                             \
+    static inline void vf_store_##fmt##_tail(uint16_t *p, vf v, size_t k)                         \
+    {                                                                                             \
+        uint16_t b[VL];                                                                           \
+        vf_store_##fmt(b, v);                                                                     \
+        memcpy(p, b, k * sizeof *p);                                                              \
+    }
+CK_HALF_TAILS(bf16)
+CK_HALF_TAILS(f16)
+#undef CK_HALF_TAILS
+
 #endif

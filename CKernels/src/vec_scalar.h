@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define CK_TARGET
+#define CK_HALF_TARGET
 #define CK_ISA_SUFFIX scalar
 #define VL 1
 
@@ -41,5 +42,51 @@ static inline vf vf_lookup32(const float *table, vf t) { return table[ck_bits(t)
 static inline vf vf_scale_pow2_floor(vf p, vf n, vf t) { (void)n; return p * ck_float((ck_bits(t) << 18) & 0x7f800000u); }
 /* c - p where x has its sign bit set, p elsewhere */
 static inline vf vf_reflect_where_negative(vf p, vf x, float c) { return ck_bits(x) >> 31 ? c - p : p; }
+
+/* ---- half-format storage: bf16 and IEEE binary16 bit patterns ------------------------------
+ * Widening is exact. Narrowing rounds to nearest even, keeps subnormal results, and turns NaN into
+ * a quiet NaN with the top payload bits: bit for bit what F16C, NEON's FCVTN and AVX512-BF16's
+ * vcvtneps2bf16 (with the subnormal fix-up of vec_avx512.h) produce, so every ISA agrees. */
+static inline uint16_t ck_bf16_round(uint32_t u)
+{
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x40u);
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+static inline float ck_f16_widen(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 0x1f) /* inf, or NaN made quiet as the hardware conversions do */
+        return ck_float(sign | 0x7f800000u | (m << 13) | (m ? 0x400000u : 0u));
+    if (e == 0) /* zero or subnormal: m 2^-24, exact (a normal float) */
+        return ck_float(sign | ck_bits((float)m * 0x1p-24f));
+    return ck_float(sign | ((e + 112u) << 23) | (m << 13));
+}
+static inline uint16_t ck_f16_round(float f)
+{
+    uint32_t u = ck_bits(f), sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    if (a > 0x7f800000u)
+        return (uint16_t)(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
+    if (a >= 0x477ff000u) /* 65520 and above round to inf */
+        return (uint16_t)(sign | 0x7c00u);
+    if (a >= 0x38800000u) { /* a normal half: rebias the exponent, round off 13 bits */
+        uint32_t r = a - 0x38000000u;
+        return (uint16_t)(sign | ((r + 0xfffu + ((r >> 13) & 1u)) >> 13));
+    }
+    if (a <= 0x33000000u) /* at most 2^-25, half the smallest subnormal: the even neighbour is 0 */
+        return (uint16_t)sign;
+    uint32_t m = (a & 0x7fffffu) | 0x800000u, s = 126u - (a >> 23); /* a = m 2^-s in units of 2^-24 */
+    uint32_t q = m >> s, rest = m & ((1u << s) - 1u), half = 1u << (s - 1u);
+    return (uint16_t)(sign | (q + (rest > half || (rest == half && (q & 1u)))));
+}
+
+static inline vf vf_load_bf16(const uint16_t *p) { return ck_float((uint32_t)*p << 16); }
+static inline vf vf_load_bf16_tail(const uint16_t *p, size_t k) { (void)k; return vf_load_bf16(p); }
+static inline void vf_store_bf16(uint16_t *p, vf v) { *p = ck_bf16_round(ck_bits(v)); }
+static inline void vf_store_bf16_tail(uint16_t *p, vf v, size_t k) { (void)k; vf_store_bf16(p, v); }
+static inline vf vf_load_f16(const uint16_t *p) { return ck_f16_widen(*p); }
+static inline vf vf_load_f16_tail(const uint16_t *p, size_t k) { (void)k; return vf_load_f16(p); }
+static inline void vf_store_f16(uint16_t *p, vf v) { *p = ck_f16_round(v); }
+static inline void vf_store_f16_tail(uint16_t *p, vf v, size_t k) { (void)k; vf_store_f16(p, v); }
 
 #endif

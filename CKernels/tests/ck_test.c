@@ -32,6 +32,8 @@
 #include "ck_eval.h"
 #include "ckernels.h"
 #include "ckernels_omp.h"
+/* the kernel tables, to run both bf16 narrowings on AVX-512 CPUs with AVX512-BF16 */
+#include "../src/ck_internal.h"
 
 /* ---- bookkeeping --------------------------------------------------------------------------- */
 
@@ -392,6 +394,374 @@ static void test_tails(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
+/* ---- half-format storage: every bf16 and binary16 input ------------------------------------
+ *
+ * For each format x function x tier x path (each ISA's kernels; on AVX-512 CPUs with AVX512-BF16
+ * both bf16 narrowings, vcvtneps2bf16 and the integer rounding), over all 65,536 bit patterns: the
+ * distance in ulps of the format to the correctly rounded result of the exact function (the double
+ * reference rounded to the format here, independently of the library's conversions), the share
+ * correctly rounded, monotonicity, range, specials, NaN -> quiet NaN, oddness and bitwise equality
+ * with the scalar path, NaNs included. Then the public entry points on every ISA, tails, in place,
+ * guard pages, FTZ/DAZ, status codes, the OpenMP driver, and a digest per format, function and
+ * tier that scripts/ci-c.sh compares across machines. */
+
+typedef enum { FMT_BF16, FMT_F16 } half_format;
+static const char *const format_names[] = { "bf16", "f16" };
+#define HALF_COUNT 65536u
+
+typedef struct {
+    char name[24];
+    ck_isa isa;
+    const ck_half_kernels *k;
+} half_path;
+
+static uint16_t half_inf(half_format f) { return f == FMT_BF16 ? 0x7f80u : 0x7c00u; }
+static uint16_t half_quiet_bit(half_format f) { return f == FMT_BF16 ? 0x40u : 0x200u; }
+static int half_is_nan(half_format f, uint16_t h) { return (h & 0x7fffu) > half_inf(f); }
+
+/* the exact value of a bit pattern, decoded here rather than by the library */
+static double half_value(half_format f, uint16_t h)
+{
+    if (f == FMT_BF16)
+        return (double)from_bits((uint32_t)h << 16);
+    double sign = h & 0x8000u ? -1.0 : 1.0;
+    unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 31)
+        return m ? NAN : sign * INFINITY;
+    return sign * (e ? ldexp(1024.0 + m, (int)e - 25) : ldexp(m, -24));
+}
+
+/* a position along the line of the format's values (both zeros at 0): ulps apart = difference */
+static long half_ordered(uint16_t h) { return h & 0x8000u ? -(long)(h & 0x7fffu) : (long)h; }
+
+/* the gap between the magnitude m and its upper neighbour (the lower one's at the top) */
+static double half_gap_above(half_format f, unsigned m)
+{
+    return m + 1 < half_inf(f) ? half_value(f, (uint16_t)(m + 1)) - half_value(f, (uint16_t)m)
+                               : half_value(f, (uint16_t)m) - half_value(f, (uint16_t)(m - 1));
+}
+
+/* r rounded to nearest even in the format; *near_tie counts an r so close to a midpoint that the
+ * double reference's own error (below 2^-50 relative) could decide the rounding */
+static uint16_t half_round(half_format f, double r, unsigned *near_tie)
+{
+    uint16_t sign = signbit(r) ? 0x8000u : 0;
+    double a = fabs(r);
+    unsigned lo = 0, hi = half_inf(f); /* the largest magnitude whose value is <= a */
+    while (lo < hi) {
+        unsigned mid = (lo + hi + 1) / 2;
+        if (half_value(f, (uint16_t)mid) <= a)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    if (lo == half_inf(f))
+        return sign | half_inf(f);
+    double mid = half_value(f, (uint16_t)lo) + half_gap_above(f, lo) / 2;
+    if (a != 0 && fabs(a - mid) <= a * 0x1p-50)
+        ++*near_tie;
+    unsigned k = a < mid ? lo : a > mid ? lo + 1 : lo + (lo & 1);
+    return (uint16_t)(sign | k);
+}
+
+static size_t half_paths(half_format f, half_path *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nisas; ++i) {
+        const ck_kernel_table *t = ck_table(isas[i]);
+        out[n] = (half_path){ "", isas[i], f == FMT_BF16 ? &t->bf16 : &t->f16 };
+        snprintf(out[n++].name, sizeof out->name, "%s", ck_isa_name(isas[i]));
+#if CK_X86
+        if (f == FMT_BF16 && isas[i] == CK_ISA_AVX512 && ck_bf16_kernels(CK_ISA_AVX512) == &ck_bf16_avx512_native) {
+            snprintf(out[n - 1].name, sizeof out->name, "avx512 integer");
+            out[n] = (half_path){ "avx512 vcvtneps2bf16", CK_ISA_AVX512, &ck_bf16_avx512_native };
+            ++n;
+        }
+#endif
+    }
+    return n;
+}
+
+static ck_half_fn half_kernel(const half_path *p, ck_func f, int t)
+{
+    return (f == CK_FUNC_SIGMOID ? p->k->sigmoid : p->k->tanh)[t];
+}
+
+static ck_status half_api(half_format fmt, ck_func f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
+                          ck_isa isa)
+{
+    if (fmt == FMT_BF16)
+        return (f == CK_FUNC_SIGMOID ? ck_sigmoid_bf16_isa : ck_tanh_bf16_isa)(x, y, n, tier, isa);
+    return (f == CK_FUNC_SIGMOID ? ck_sigmoid_f16_isa : ck_tanh_f16_isa)(x, y, n, tier, isa);
+}
+
+static uint64_t digest16(const uint16_t *y, size_t n)
+{
+    uint64_t h = DIGEST_SEED;
+    for (size_t i = 0; i < n; ++i)
+        for (int b = 0; b < 2; ++b) {
+            h ^= (y[i] >> (8 * b)) & 0xffu;
+            h *= 0x100000001b3ull;
+        }
+    return h;
+}
+
+/* The certificate of one format x function x tier x path over every input. */
+static void half_certificate(half_format fmt, ck_func f, int t, const half_path *p, const uint16_t *x,
+                             const uint16_t *ref, const double *exact, const uint16_t *scalar_y)
+{
+    uint16_t *y = xmalloc(HALF_COUNT * sizeof *y);
+    half_kernel(p, f, t)(x, y, HALF_COUNT);
+    const char *fmtn = format_names[fmt], *fn = func_names[f], *tier = tier_names[t];
+    unsigned max_ulp = 0, correct = 0, finite = 0, flushed = 0, out_of_range = 0, bad_nan = 0, not_odd = 0;
+    unsigned over_abs = 0, differ = 0;
+    uint16_t max_ulp_x = 0, over_abs_x = 0, differ_x = 0;
+    double max_abs = 0;
+    const double lo = f == CK_FUNC_SIGMOID ? 0.0 : -1.0, normal_min = fmt == FMT_BF16 ? 0x1p-126 : 0x1p-14;
+    for (uint32_t i = 0; i < HALF_COUNT; ++i) {
+        if (y[i] != scalar_y[i] && differ++ == 0)
+            differ_x = (uint16_t)i;
+        if (half_is_nan(fmt, x[i])) {
+            bad_nan += !half_is_nan(fmt, y[i]) || !(y[i] & half_quiet_bit(fmt));
+            continue;
+        }
+        double v = half_value(fmt, y[i]), err = fabs(v - exact[i]);
+        out_of_range += !(v >= lo && v <= 1.0);
+        if (f == CK_FUNC_TANH)
+            not_odd += y[i ^ 0x8000u] != (y[i] ^ 0x8000u);
+        /* bf16 sigmoid below the flush point: 0 where the true result is below the normal range */
+        if (fmt == FMT_BF16 && f == CK_FUNC_SIGMOID && exact[i] < normal_min && y[i] == 0) {
+            ++flushed;
+            continue;
+        }
+        ++finite;
+        unsigned d = (unsigned)labs(half_ordered(y[i]) - half_ordered(ref[i]));
+        correct += d == 0;
+        if (d > max_ulp)
+            max_ulp = d, max_ulp_x = (uint16_t)i;
+        if (err > max_abs)
+            max_abs = err;
+        unsigned m = y[i] & 0x7fffu;
+        double gap = fmax(half_gap_above(fmt, m), m ? half_value(fmt, (uint16_t)m) - half_value(fmt, (uint16_t)(m - 1)) : 0);
+        if (err > 2e-4 + gap / 2 && over_abs++ == 0)
+            over_abs_x = (uint16_t)i;
+    }
+    /* monotone along the line: magnitudes down through the negatives, then up through the positives */
+    unsigned not_monotone = 0;
+    double prev = -INFINITY;
+    for (long k = -(long)half_inf(fmt); k <= (long)half_inf(fmt); ++k) {
+        uint16_t h = (uint16_t)(k < 0 ? 0x8000u | (unsigned)-k : (unsigned)k);
+        double v = half_value(fmt, y[h]);
+        not_monotone += v < prev;
+        prev = v;
+    }
+    /* specials: +-0, +-inf */
+    uint16_t inf = half_inf(fmt), one = fmt == FMT_BF16 ? 0x3f80u : 0x3c00u;
+    uint16_t want0 = f == CK_FUNC_SIGMOID ? (fmt == FMT_BF16 ? 0x3f00u : 0x3800u) : 0;
+    int specials = f == CK_FUNC_SIGMOID
+                       ? y[0] == want0 && y[0x8000u] == want0 && y[inf] == one && y[0x8000u | inf] == 0
+                       : y[0] == 0 && y[0x8000u] == 0x8000u && y[inf] == one && y[0x8000u | inf] == (0x8000u | one);
+    double share = 100.0 * correct / finite;
+    const char *where = p->name;
+    if (t == CK_APPROXIMATE)
+        check(over_abs == 0, "%s %s %s %s: %u results beyond 2e-4 + half an ulp, first x=0x%04x", fmtn, fn, tier, where,
+              over_abs, over_abs_x);
+    else
+        check(max_ulp <= 1 && correct * 1000ull >= finite * 999ull,
+              "%s %s %s %s: max %u ulp at x=0x%04x, %.3f%% correctly rounded", fmtn, fn, tier, where, max_ulp, max_ulp_x,
+              share);
+    check(not_monotone == 0, "%s %s %s %s: %u monotonicity violations", fmtn, fn, tier, where, not_monotone);
+    check(out_of_range == 0, "%s %s %s %s: %u results out of range", fmtn, fn, tier, where, out_of_range);
+    check(bad_nan == 0, "%s %s %s %s: %u NaN inputs without a quiet NaN result", fmtn, fn, tier, where, bad_nan);
+    check(not_odd == 0, "%s %s %s %s: tanh(-x) != -tanh(x) at %u inputs", fmtn, fn, tier, where, not_odd);
+    check(specials, "%s %s %s %s: special values (+-0, +-inf)", fmtn, fn, tier, where);
+    check(differ == 0, "%s %s %s %s: %u results differ from scalar, first x=0x%04x: 0x%04x vs 0x%04x", fmtn, fn, tier,
+          where, differ, differ_x, y[differ_x], scalar_y[differ_x]);
+    printf("  %-4s %-7s %-11s %-20s max %u ulp  correctly rounded %5u/%5u (%7.3f%%)  max abs %.2e  flushed %u  "
+           "monotone %s  odd %s  NaN->qNaN %s\n",
+           fmtn, fn, tier, where, max_ulp, correct, finite, share, max_abs, flushed, not_monotone ? "NO" : "yes",
+           f == CK_FUNC_TANH ? (not_odd ? "NO" : "yes") : "-", bad_nan ? "NO" : "yes");
+    free(y);
+}
+
+static void test_half_exhaustive(void)
+{
+    uint16_t *x = xmalloc(HALF_COUNT * sizeof *x), *ref = xmalloc(HALF_COUNT * sizeof *ref);
+    uint16_t *scalar_y = xmalloc(HALF_COUNT * sizeof *scalar_y), *y = xmalloc(HALF_COUNT * sizeof *y);
+    double *exact = xmalloc(HALF_COUNT * sizeof *exact);
+    for (uint32_t i = 0; i < HALF_COUNT; ++i)
+        x[i] = (uint16_t)i;
+    printf("half formats, every input (ulps of the format to the correctly rounded exact result):\n");
+    for (int fm = 0; fm < 2; ++fm)
+        for (int fi = 0; fi < NFUNCS; ++fi) {
+            half_format fmt = (half_format)fm;
+            ck_func f = funcs[fi];
+            unsigned near_ties = 0;
+            for (uint32_t i = 0; i < HALF_COUNT; ++i) {
+                double v = half_value(fmt, x[i]);
+                exact[i] = f == CK_FUNC_SIGMOID ? 1.0 / (1.0 + exp(-v)) : tanh(v);
+                ref[i] = v != v ? 0 : half_round(fmt, exact[i], &near_ties);
+            }
+            check(near_ties == 0, "%s %s: %u references too close to a rounding midpoint to decide", format_names[fm],
+                  func_names[fi], near_ties);
+            half_path paths[8];
+            size_t np = half_paths(fmt, paths);
+            for (int t = 0; t < NTIERS; ++t) {
+                half_kernel(&paths[0], f, t)(x, scalar_y, HALF_COUNT);
+                for (size_t p = 0; p < np; ++p)
+                    half_certificate(fmt, f, t, &paths[p], x, ref, exact, scalar_y);
+                /* the public entry points: each ISA, and the active one */
+                for (size_t i = 0; i <= nisas; ++i) {
+                    ck_isa isa = i < nisas ? isas[i] : CK_ISA_AUTO;
+                    ck_status s = half_api(fmt, f, x, y, HALF_COUNT, tiers[t], isa);
+                    check(s == CK_OK && memcmp(y, scalar_y, HALF_COUNT * sizeof *y) == 0,
+                          "ck_%s_%s_isa %s %s: status %d or bits differ from scalar", func_names[fi], format_names[fm],
+                          tier_names[t], ck_isa_name(isa), s);
+                }
+                printf("digest %s %s %s %016" PRIx64 "\n", format_names[fm], func_names[fi], tier_names[t],
+                       digest16(scalar_y, HALF_COUNT));
+            }
+        }
+    free(x), free(ref), free(scalar_y), free(y), free(exact);
+}
+
+/* Lengths 0..64 at offsets 0..3, in place, and buffers ending at an unmapped page, on every path. */
+static void test_half_tails(void)
+{
+    uint16_t data[MAXN], expect[MAXN], xbuf[MAXN + PAD], ybuf[MAXN + PAD];
+    signal(SIGSEGV, on_segv);
+    void *xmap, *ymap;
+    size_t xlen, ylen;
+    /* MAXN floats end at the page: the last MAXN halves of them do too */
+    uint16_t *gx = (uint16_t *)(guarded(MAXN, &xmap, &xlen) + MAXN) - MAXN;
+    uint16_t *gy = (uint16_t *)(guarded(MAXN, &ymap, &ylen) + MAXN) - MAXN;
+    char label[96];
+    for (int fm = 0; fm < 2; ++fm) {
+        half_format fmt = (half_format)fm;
+        for (size_t i = 0; i < MAXN; ++i) /* [-20, 20] from the float generator, then as bits */
+            data[i] = fmt == FMT_BF16 ? (uint16_t)(bits(uniform(-20.0f, 20.0f)) >> 16)
+                                      : (uint16_t)(rng_state >> 48 & 0x7fffu) % 0x4d00u | (i & 1 ? 0x8000u : 0);
+        data[5] = (uint16_t)(half_inf(fmt) | 1u); /* a signalling NaN */
+        data[17] = half_inf(fmt);
+        data[30] = 0x8000u;
+        half_path paths[8];
+        size_t np = half_paths(fmt, paths);
+        for (size_t p = 0; p < np; ++p)
+            for (int fi = 0; fi < NFUNCS; ++fi)
+                for (int t = 0; t < NTIERS; ++t) {
+                    ck_half_fn kernel = half_kernel(&paths[p], funcs[fi], t);
+                    const char *fn = func_names[fi], *tier = tier_names[t], *where = paths[p].name;
+                    for (size_t k = 0; k < MAXN; ++k)
+                        half_kernel(&paths[0], funcs[fi], t)(data + k, expect + k, 1);
+                    size_t bad_values = 0, bad_writes = 0, bad_inplace = 0;
+                    for (size_t off = 0; off < 4; ++off)
+                        for (size_t n = 0; n <= MAXN - off; ++n) {
+                            for (size_t k = 0; k < MAXN + PAD; ++k)
+                                ybuf[k] = 0xbeefu;
+                            memcpy(xbuf + off, data, n * sizeof *data);
+                            kernel(xbuf + off, ybuf + off, n);
+                            for (size_t k = 0; k < MAXN + PAD; ++k) {
+                                int inside = k >= off && k < off + n;
+                                bad_values += inside && ybuf[k] != expect[k - off];
+                                bad_writes += !inside && ybuf[k] != 0xbeefu;
+                            }
+                            kernel(xbuf + off, xbuf + off, n);
+                            bad_inplace += memcmp(xbuf + off, expect, n * sizeof *data) != 0;
+                        }
+                    check(bad_values == 0 && bad_writes == 0 && bad_inplace == 0,
+                          "%s %s %s %s: %zu wrong results, %zu writes outside [y, y+n), %zu in-place calls differ "
+                          "(lengths 0..64, offsets 0..3)",
+                          format_names[fm], fn, tier, where, bad_values, bad_writes, bad_inplace);
+                    for (size_t n = 1; n <= MAXN; ++n) {
+                        snprintf(label, sizeof label, "%.4s %.7s %.11s %.23s n=%zu", format_names[fm], fn, tier, where, n);
+                        guard_case = label;
+                        memcpy(gx + MAXN - n, data, n * sizeof *data);
+                        kernel(gx + MAXN - n, gy + MAXN - n, n);
+                        check(memcmp(gy + MAXN - n, expect, n * sizeof *data) == 0, "%s: wrong results at a page end",
+                              label);
+                    }
+                }
+    }
+    guard_case = "";
+    munmap(xmap, xlen);
+    munmap(ymap, ylen);
+    signal(SIGSEGV, SIG_DFL);
+}
+
+/* FTZ/DAZ change nothing but results that are subnormal in the format or come from subnormal
+ * inputs (bf16 only: binary16's subnormals are normal floats), and the kernels leave the setting. */
+static void test_half_ftz_daz(void)
+{
+    uint16_t *x = xmalloc(HALF_COUNT * sizeof *x), *y0 = xmalloc(HALF_COUNT * sizeof *x), *y1 = xmalloc(HALF_COUNT * sizeof *x);
+    for (uint32_t i = 0; i < HALF_COUNT; ++i)
+        x[i] = (uint16_t)i;
+    unsigned saved = ck_eval_get_ftz_daz();
+    for (int fm = 0; fm < 2; ++fm) {
+        half_format fmt = (half_format)fm;
+        half_path paths[8];
+        size_t np = half_paths(fmt, paths);
+        for (size_t p = 0; p < np; ++p)
+            for (int fi = 0; fi < NFUNCS; ++fi)
+                for (int t = 0; t < NTIERS; ++t) {
+                    ck_half_fn kernel = half_kernel(&paths[p], funcs[fi], t);
+                    ck_eval_set_ftz_daz(0);
+                    kernel(x, y0, HALF_COUNT);
+                    ck_eval_set_ftz_daz(3);
+                    unsigned on = ck_eval_get_ftz_daz();
+                    kernel(x, y1, HALF_COUNT);
+                    int kept = ck_eval_get_ftz_daz() == on;
+                    ck_eval_set_ftz_daz(0);
+                    size_t bad = 0;
+                    for (uint32_t i = 0; i < HALF_COUNT; ++i) {
+                        int subnormal = fmt == FMT_BF16 && ((x[i] & 0x7f80u) == 0 || (y0[i] & 0x7f80u) == 0);
+                        bad += !subnormal && y0[i] != y1[i];
+                    }
+                    check(kept && bad == 0, "%s %s %s %s: FTZ/DAZ changed %zu results, or the kernel changed the setting",
+                          format_names[fm], func_names[fi], tier_names[t], paths[p].name, bad);
+                }
+    }
+    ck_eval_set_ftz_daz(saved);
+    free(x), free(y0), free(y1);
+}
+
+static void test_half_status_codes(void)
+{
+    uint16_t x[16] = { 0 }, y[16];
+    for (int fm = 0; fm < 2; ++fm)
+        for (int fi = 0; fi < NFUNCS; ++fi) {
+            half_format fmt = (half_format)fm;
+            ck_func f = funcs[fi];
+            const char *name = format_names[fm], *fn = func_names[fi];
+            check(half_api(fmt, f, NULL, NULL, 0, CK_FAST, CK_ISA_AUTO) == CK_OK, "%s %s: n = 0 with NULL", name, fn);
+            check(half_api(fmt, f, NULL, y, 4, CK_FAST, CK_ISA_AUTO) == CK_ERR_NULL_POINTER, "%s %s: x NULL", name, fn);
+            check(half_api(fmt, f, x, NULL, 4, CK_FAST, CK_ISA_AUTO) == CK_ERR_NULL_POINTER, "%s %s: y NULL", name, fn);
+            check(half_api(fmt, f, x, x + 1, 8, CK_FAST, CK_ISA_AUTO) == CK_ERR_OVERLAP, "%s %s: y = x + 1", name, fn);
+            check(half_api(fmt, f, x, y, 4, (ck_tier)3, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT, "%s %s: tier 3", name, fn);
+            check(half_api(fmt, f, x, y, SIZE_MAX / 2, CK_FAST, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT,
+                  "%s %s: byte size overflows", name, fn);
+            check(half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_UNSUPPORTED, "%s %s: ISA 42", name, fn);
+            check(half_api(fmt, f, x, x, 16, CK_FAST, CK_ISA_AUTO) == CK_OK, "%s %s: in place", name, fn);
+        }
+    check(ck_check_unary_half(x, x + 2, 4, CK_FAST) == CK_ERR_OVERLAP && ck_check_unary_half(x, x + 4, 4, CK_FAST) == CK_OK,
+          "ck_check_unary_half: overlap by halves, not floats");
+
+    const size_t n = 3 * CK_OMP_GRAIN + 123;
+    uint16_t *hx = xmalloc(n * sizeof *hx), *y0 = xmalloc(n * sizeof *hx), *y1 = xmalloc(n * sizeof *hx);
+    for (size_t i = 0; i < n; ++i)
+        hx[i] = (uint16_t)(i * 40503u);
+    static const ck_unary_half fns[] = { ck_sigmoid_bf16, ck_tanh_bf16, ck_sigmoid_f16, ck_tanh_f16 };
+    for (size_t k = 0; k < 4; ++k) {
+        fns[k](hx, y0, n, CK_FAST);
+        for (int threads = 0; threads <= 4; ++threads) {
+            ck_status s = ck_unary_half_omp(fns[k], hx, y1, n, CK_FAST, threads);
+            check(s == CK_OK && memcmp(y0, y1, n * sizeof *y0) == 0, "ck_unary_half_omp #%zu, %d threads: status %d or bits differ",
+                  k, threads, s);
+        }
+    }
+    check(ck_unary_half_omp(ck_tanh_f16, hx, hx + 1, n - 1, CK_FAST, 2) == CK_ERR_OVERLAP, "ck_unary_half_omp: overlap");
+    free(hx), free(y0), free(y1);
+}
+
 /* ---- gate updates ---------------------------------------------------------------------------
  *
  * Each kernel output is checked three ways: bitwise against the float formula the header documents
@@ -470,7 +840,7 @@ static void test_lstm(void)
                 fill(cp, B * H, -2.0f, 2.0f);
                 fill(dh, B * H, -1.0f, 1.0f);
                 fill(dcn, B * H, -1.0f, 1.0f);
-                char label[160];
+                char label[96];
                 snprintf(label, sizeof label, "LSTM B=%zu H=%zu %s stride=%zu bias=%d fb=%g clip=%g %s", B, H,
                          d.order == CK_GATES_ICFO ? "icfo" : "ifgo", zs, use_bias, (double)d.forget_bias,
                          (double)d.cell_clip, tier_names[t]);
@@ -1001,6 +1371,10 @@ int main(int argc, char **argv)
     test_cross_isa_and_digests(probe);
     test_ftz_daz(probe);
     free(probe);
+    test_half_exhaustive();
+    test_half_tails();
+    test_half_ftz_daz();
+    test_half_status_codes();
     test_lstm();
     test_gru();
     test_gate_status_codes();

@@ -37,6 +37,11 @@ ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, c
 ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads);
 ck_status ck_tanh_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads);
 
+/* The same for the half-format functions (ck_sigmoid_bf16, ck_tanh_f16, ...), with the checks of
+ * ck_check_unary_half. */
+typedef ck_status (*ck_unary_half)(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier);
+ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, int threads);
+
 ck_status ck_lstm_forward_omp(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
                               float *c, float *h, float *workspace, int threads);
 ck_status ck_lstm_backward_omp(const ck_lstm_desc *d, const float *dh, const float *dc_next,

@@ -49,6 +49,26 @@ ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, c
     return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
 }
 
+ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, int threads)
+{
+    if (threads < 0 || !f)
+        return threads < 0 ? CK_ERR_INVALID_ARGUMENT : CK_ERR_NULL_POINTER;
+    ck_status st = ck_check_unary_half(x, y, n, tier);
+    int team = ck_omp_team_size(n, threads);
+    if (st != CK_OK || team == 1)
+        return st == CK_OK ? f(x, y, n, tier) : st;
+    /* chunks of whole 64-element blocks, as for floats */
+    const size_t per = ((n + (size_t)team - 1) / (size_t)team + 63) & ~(size_t)63;
+    int failed = 0;
+#pragma omp parallel for schedule(static) num_threads(team) reduction(| : failed)
+    for (int k = 0; k < team; k++) {
+        size_t begin = (size_t)k * per < n ? (size_t)k * per : n;
+        size_t end = n - begin > per ? begin + per : n;
+        failed |= f(x + begin, y + begin, end - begin, tier) != CK_OK;
+    }
+    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+}
+
 ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads)
 {
     return ck_unary_f32_omp(ck_sigmoid_f32, x, y, n, tier, threads);

@@ -1,0 +1,47 @@
+/* Sigmoid and tanh on half-format storage (bf16 and IEEE binary16 bit patterns), instantiated per
+ * ISA through instantiate.h. Each block is widened to float in registers (exactly), run through
+ * the float algorithm of activations.h unchanged, and rounded back to nearest even by the vector
+ * layer's vf_store_<format>. A float result within the tier's few float ulps lands within one half
+ * ulp of the correctly rounded half result (exactly on it unless the float result straddles a
+ * rounding boundary); ck_test.c proves the bounds over all 65,536 inputs of each format. */
+#ifndef CK_ACTIVATIONS_HALF_H
+#define CK_ACTIVATIONS_HALF_H
+#include "activations.h"
+
+/* The loop of CK_UNARY_KERNEL over uint16_t storage: `load` / `store` name the conversions (with
+ * their `_tail` forms), `target` the function's target attribute (the conversions' features). */
+#define CK_HALF_KERNEL(name, fn, params, load, store, target)                                     \
+    static target void name(const uint16_t *x, uint16_t *y, size_t n)                             \
+    {                                                                                             \
+        size_t i = 0;                                                                             \
+        for (; i + 2 * VL <= n; i += 2 * VL) {                                                    \
+            vf a = load(x + i), b = load(x + i + VL);                                             \
+            store(y + i, fn(a, &params));                                                         \
+            store(y + i + VL, fn(b, &params));                                                    \
+        }                                                                                         \
+        if (i + VL <= n) {                                                                        \
+            store(y + i, fn(load(x + i), &params));                                               \
+            i += VL;                                                                              \
+        }                                                                                         \
+        if (i < n)                                                                                \
+            store##_tail(y + i, fn(load##_tail(x + i, n - i), &params), n - i);                   \
+    }
+
+/* The six kernels of one format, named <function>_<tier>_<suffix>, and their table. */
+#define CK_HALF_KERNELS(suffix, load, store, target)                                              \
+    CK_HALF_KERNEL(sigmoid_precise_##suffix, ck_sigmoid_v, CK_SIGMOID_PRECISE, load, store, target) \
+    CK_HALF_KERNEL(sigmoid_fast_##suffix, ck_sigmoid_v, CK_SIGMOID_FAST, load, store, target)     \
+    CK_HALF_KERNEL(sigmoid_approximate_##suffix, ck_sigmoid_v, CK_SIGMOID_APPROXIMATE, load, store, target) \
+    CK_HALF_KERNEL(tanh_precise_##suffix, ck_tanh_v, CK_TANH_PRECISE, load, store, target)        \
+    CK_HALF_KERNEL(tanh_fast_##suffix, ck_tanh_v, CK_TANH_FAST, load, store, target)              \
+    CK_HALF_KERNEL(tanh_approximate_##suffix, ck_tanh_v, CK_TANH_APPROXIMATE, load, store, target)
+#define CK_HALF_TABLE(suffix)                                                                     \
+    {                                                                                             \
+        { sigmoid_precise_##suffix, sigmoid_fast_##suffix, sigmoid_approximate_##suffix },        \
+        { tanh_precise_##suffix, tanh_fast_##suffix, tanh_approximate_##suffix },                 \
+    }
+
+CK_HALF_KERNELS(bf16, vf_load_bf16, vf_store_bf16, CK_HALF_TARGET)
+CK_HALF_KERNELS(f16, vf_load_f16, vf_store_f16, CK_HALF_TARGET)
+
+#endif
