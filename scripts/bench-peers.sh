@@ -55,6 +55,10 @@ int main() { return Eigen::ArrayXf::Zero(4).tanh().sum() != 0; }' $(pkg-config -
 else
     skipped+=("Eigen (needs libeigen3-dev)")
 fi
+# the conversions of "convert, float kernel, convert" (x86 intrinsics; no package)
+if [ "$(uname -m)" = x86_64 ]; then
+    $cc "${peer_flags[@]}" -c "$peers/half_peers.c" -o "$out/half_peers.o"
+fi
 $cxx "${peer_flags[@]}" "${cxx_defs[@]}" -c "$peers/cxx_peers.cpp" -o "$out/cxx_peers.o"
 $cxx "$out"/*.o -o "$out/bench_peers" "${libs[@]}" -lm -lpthread
 

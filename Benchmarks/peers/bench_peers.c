@@ -1,5 +1,6 @@
 /* GateKernels against its peers on the same inputs in one process: SLEEF, XNNPACK's sigmoid operator,
- * Eigen's tanh and logistic, Eigen array expressions of an LSTM forward step, and memcpy.
+ * Eigen's tanh and logistic, Eigen array expressions of an LSTM forward step, and memcpy; and the
+ * half-format activations against converting to float, running the float kernel and converting back.
  * One thread pinned to one CPU; in each group (one size) many short batches interleaved across all
  * its rows, so that drift and neighbours hit every row alike; medians; every ratio from the same run.
  * Each peer's results are checked against a reference first, so a wrong computation is never timed.
@@ -44,6 +45,12 @@ static void uniform(float *v, size_t n, float lo, float hi, unsigned seed)
 /* ---- what a row runs: one call on the group's buffers -------------------------------------- */
 
 typedef void (*unary)(const float *, float *, size_t);
+typedef ck_status (*half_kernel)(const uint16_t *, uint16_t *, size_t, ck_tier);
+typedef ck_status (*float_kernel)(const float *, float *, size_t, ck_tier);
+typedef struct {
+    void (*widen)(const uint16_t *, float *, size_t);
+    void (*narrow)(const float *, uint16_t *, size_t);
+} half_codec;
 typedef struct job job;
 struct job {
     const char *name;
@@ -51,6 +58,10 @@ struct job {
     ck_tier tier;
     int train; /* LSTM: 0 inference, 1 write the workspace, 2 the same with the workspace over Z */
     unary peer;
+    half_kernel half;        /* half-format groups: our kernel */
+    float_kernel f32;        /* or the float kernel between two conversions */
+    const half_codec *codec;
+    uint16_t *const *input;  /* hx_bf16 or hx_f16 */
 };
 
 static float *x, *y;                                  /* activation groups */
@@ -58,11 +69,19 @@ static size_t n;                                      /* elements of x and y */
 static float *z, *bias, *c_prev, *c, *h, *ws;          /* LSTM groups */
 static ck_lstm_desc lstm;
 static const float FORGET_BIAS = 1.0f;
+static uint16_t *hx_bf16, *hx_f16, *hy; /* half-format groups: x in each format, y as float scratch */
 
 static void run_sigmoid(const job *j) { ck_sigmoid_f32(x, y, n, j->tier); }
 static void run_tanh(const job *j) { ck_tanh_f32(x, y, n, j->tier); }
 static void run_memcpy(const job *j) { (void)j, memcpy(y, x, n * sizeof(float)); }
 static void run_peer(const job *j) { j->peer(x, y, n); }
+static void run_half(const job *j) { j->half(*j->input, hy, n, j->tier); }
+static void run_three_passes(const job *j)
+{
+    j->codec->widen(*j->input, y, n);
+    j->f32(y, y, n, j->tier);
+    j->codec->narrow(y, hy, n);
+}
 static void run_lstm(const job *j)
 {
     ck_lstm_desc d = lstm;
@@ -82,6 +101,7 @@ static int available(const job *j)
 {
     if (j->run == run_peer) return j->peer != NULL;
     if (j->run == run_eigen_lstm) return eigen_peer_lstm_forward != NULL;
+    if (j->run == run_three_passes) return j->codec->widen != NULL;
     return 1;
 }
 
@@ -109,6 +129,18 @@ static const job lstm_inf_approx = { "LSTM forward, inference, approximate", run
 static const job eigen_train = { "Eigen expressions, training (writes the 5 B H floats)", run_eigen_lstm, 0, 1, 0 };
 static const job eigen_inf = { "Eigen expressions, inference", run_eigen_lstm, 0, 0, 0 };
 
+static const half_codec bf16_codec = { bf16_to_float, float_to_bf16 }, f16_codec = { f16_to_float, float_to_f16 };
+#define HALF_JOBS(fmt, fn)                                                                                    \
+    static const job fmt##_##fn = { #fmt " " #fn " fast", run_half, CK_FAST, .half = ck_##fn##_##fmt,         \
+                                    .input = &hx_##fmt };                                                     \
+    static const job fmt##_##fn##_3 = { #fmt " -> float, ck_" #fn "_f32 fast, -> " #fmt, run_three_passes,   \
+                                        CK_FAST, .f32 = ck_##fn##_f32, .codec = &fmt##_codec,                 \
+                                        .input = &hx_##fmt };
+HALF_JOBS(bf16, sigmoid)
+HALF_JOBS(bf16, tanh)
+HALF_JOBS(f16, sigmoid)
+HALF_JOBS(f16, tanh)
+
 typedef struct { const job *ours, *peer; } pair;
 
 static const pair unary_pairs[] = {
@@ -116,6 +148,12 @@ static const pair unary_pairs[] = {
     { &sig_fast, &sleef_sig },       { &sig_approx, &sig_fast },     { &tanh_precise, &sleef_tanh10 },
     { &tanh_fast, &eigen_tanh },     { &tanh_fast, &sleef_tanh35 },  { &tanh_approx, &tanh_fast },
     { &sig_fast, &copy },            { &tanh_fast, &copy },
+};
+/* the half-format kernel against the three passes, and against the float kernel on as many elements */
+static const pair half_pairs[] = {
+    { &bf16_sigmoid, &bf16_sigmoid_3 }, { &bf16_tanh, &bf16_tanh_3 }, { &f16_sigmoid, &f16_sigmoid_3 },
+    { &f16_tanh, &f16_tanh_3 },         { &bf16_sigmoid, &sig_fast },  { &bf16_tanh, &tanh_fast },
+    { &f16_sigmoid, &sig_fast },        { &f16_tanh, &tanh_fast },
 };
 static const pair lstm_pairs[] = {
     { &lstm_train_fast, &eigen_train }, { &lstm_train_approx, &eigen_train },
@@ -183,6 +221,37 @@ static void check_eigen_lstm(void)
         }
     }
     free(rc), free(rh), free(rws);
+}
+
+/* x in both half formats, truncated (a benchmark's inputs need no rounding); |x| < 2^-14 is 0 in f16 */
+static void half_inputs(void)
+{
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t u;
+        memcpy(&u, x + i, 4);
+        uint32_t e = (u >> 23) & 0xffu;
+        hx_bf16[i] = (uint16_t)(u >> 16);
+        hx_f16[i] = (uint16_t)((u >> 16 & 0x8000u) | (e > 112 ? (e - 112) << 10 | (u & 0x7fffffu) >> 13 : 0));
+    }
+}
+
+/* The three passes give our half kernels' bits on the benchmark's inputs (no NaN or subnormal). */
+static void check_half_baselines(void)
+{
+    uint16_t *want = malloc(n * sizeof *want);
+    if (!want) fail("out of memory");
+    for (size_t p = 0; p < 4; ++p) {
+        const job *ours = half_pairs[p].ours, *peer = half_pairs[p].peer;
+        if (!available(peer)) continue;
+        ours->run(ours);
+        memcpy(want, hy, n * sizeof *want);
+        peer->run(peer);
+        if (memcmp(want, hy, n * sizeof *want) != 0) {
+            fprintf(stderr, "bench_peers: %s differs from %s\n", peer->name, ours->name);
+            exit(1);
+        }
+    }
+    free(want);
 }
 
 /* ---- timing ---------------------------------------------------------------------------------- */
@@ -256,7 +325,8 @@ static void run_group(const pair *pairs, int npairs, const char *label, size_t b
             if (jobs[k] == pairs[p].peer) mp = med[k];
         }
         const job *pj = pairs[p].peer;
-        int ours = pj->run == run_sigmoid || pj->run == run_tanh; /* approximate against our fast tier */
+        /* approximate against our fast tier, half formats against the float kernel */
+        int ours = pj->run == run_sigmoid || pj->run == run_tanh;
         printf("| %s | %s | %s | %.3f | %s%s | %.3f | %.2fx |\n", label, regime(bytes), pairs[p].ours->name, mo,
                ours ? "ours, " : "", pj->name, mp, mp / mo);
     }
@@ -322,6 +392,13 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "N = %zu", n);
         run_group(unary_pairs, sizeof unary_pairs / sizeof *unary_pairs, label, 2 * n * sizeof(float), batches,
                   batch_s, (double)n);
+        hx_bf16 = malloc(n * sizeof *hx_bf16), hx_f16 = malloc(n * sizeof *hx_f16), hy = malloc(n * sizeof *hy);
+        if (!hx_bf16 || !hx_f16 || !hy) fail("out of memory");
+        half_inputs();
+        check_half_baselines();
+        run_group(half_pairs, sizeof half_pairs / sizeof *half_pairs, label, 2 * n * sizeof(uint16_t), batches,
+                  batch_s, (double)n);
+        free(hx_bf16), free(hx_f16), free(hy);
         free(x), free(y);
     }
     for (int s = 0; s < ngroups; ++s) {

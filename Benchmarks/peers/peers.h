@@ -2,6 +2,7 @@
  * (scripts/bench-peers.sh decides); the declarations are weak, so a group left out reads as NULL
  * and its rows are skipped. */
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,12 @@ PEER void eigen_peer_tanh(const float *x, float *y, size_t n);
 PEER void eigen_peer_logistic(const float *x, float *y, size_t n);
 PEER void eigen_peer_lstm_forward(size_t B, size_t H, const float *z, const float *bias, float forget_bias,
                                   const float *c_prev, float *c, float *h, float *ws);
+
+/* half_peers.c (x86, no package): whole-buffer conversions, for "convert, float kernel, convert" */
+PEER void bf16_to_float(const uint16_t *h, float *f, size_t n);
+PEER void float_to_bf16(const float *f, uint16_t *h, size_t n);
+PEER void f16_to_float(const uint16_t *h, float *f, size_t n);
+PEER void float_to_f16(const float *f, uint16_t *h, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* Sigmoid and tanh on half-format storage (bf16 and IEEE binary16 bit patterns), instantiated per
  * ISA through instantiate.h. Each block is widened to float in registers (exactly), run through
  * the float algorithm of activations.h unchanged, and rounded back to nearest even by the vector
- * layer's vf_store_<format>. A float result within the tier's few float ulps lands within one half
+ * layer's vf_store_<format>; a NaN result is the NaN input, quieted (the same bits on every ISA). A float result within the tier's few float ulps lands within one half
  * ulp of the correctly rounded half result (exactly on it unless the float result straddles a
  * rounding boundary); ck_test.c proves the bounds over all 65,536 inputs of each format. */
 #ifndef CK_ACTIVATIONS_HALF_H
@@ -16,15 +16,18 @@
         size_t i = 0;                                                                             \
         for (; i + 2 * VL <= n; i += 2 * VL) {                                                    \
             vf a = load(x + i), b = load(x + i + VL);                                             \
-            store(y + i, fn(a, &params));                                                         \
-            store(y + i + VL, fn(b, &params));                                                    \
+            store(y + i, vf_nan_to_input(fn(a, &params), a));                                     \
+            store(y + i + VL, vf_nan_to_input(fn(b, &params), b));                                \
         }                                                                                         \
         if (i + VL <= n) {                                                                        \
-            store(y + i, fn(load(x + i), &params));                                               \
+            vf a = load(x + i);                                                                   \
+            store(y + i, vf_nan_to_input(fn(a, &params), a));                                     \
             i += VL;                                                                              \
         }                                                                                         \
-        if (i < n)                                                                                \
-            store##_tail(y + i, fn(load##_tail(x + i, n - i), &params), n - i);                   \
+        if (i < n) {                                                                              \
+            vf a = load##_tail(x + i, n - i);                                                     \
+            store##_tail(y + i, vf_nan_to_input(fn(a, &params), a), n - i);                       \
+        }                                                                                         \
     }
 
 /* The six kernels of one format, named <function>_<tier>_<suffix>, and their table. */

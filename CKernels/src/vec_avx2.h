@@ -78,6 +78,8 @@ static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
 static inline CK_HALF_TARGET void vf_store_f16(uint16_t *p, vf v) {
     _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
+/* y, with x in the lanes where y is NaN (see vec_scalar.h) */
+static inline CK_HALF_TARGET vf vf_nan_to_input(vf y, vf x) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(y, y, _CMP_UNORD_Q)); }
 #define CK_HALF_TAILS(fmt)                                                                        \
     static inline CK_HALF_TARGET vf vf_load_##fmt##_tail(const uint16_t *p, size_t k) {            \
         uint16_t b[VL] = { 0 };                                                                   \

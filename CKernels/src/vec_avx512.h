@@ -104,5 +104,7 @@ static inline CK_HALF_TARGET void vf_store_f16(uint16_t *p, vf v) {
 static inline CK_HALF_TARGET void vf_store_f16_tail(uint16_t *p, vf v, size_t k) {
     _mm256_mask_storeu_epi16(p, ck_tail_mask(k), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
+/* y, with x in the lanes where y is NaN (see vec_scalar.h) */
+static inline CK_HALF_TARGET vf vf_nan_to_input(vf y, vf x) { return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, y, _CMP_UNORD_Q), x); }
 
 #endif

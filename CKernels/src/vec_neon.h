@@ -94,6 +94,8 @@ static inline void vf_store_bf16(uint16_t *p, vf v)
 }
 static inline vf vf_load_f16(const uint16_t *p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
 static inline void vf_store_f16(uint16_t *p, vf v) { vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
+/* y, with x in the lanes where y is NaN (see vec_scalar.h; FMLS flips a NaN's sign, FNMADD does not) */
+static inline vf vf_nan_to_input(vf y, vf x) { return vbslq_f32(vceqq_f32(y, y), y, x); }
 #define CK_HALF_TAILS(fmt)                                                                        \
     static inline vf vf_load_##fmt##_tail(const uint16_t *p, size_t k)                            \
     {                                                                                             \

@@ -88,5 +88,8 @@ static inline vf vf_load_f16(const uint16_t *p) { return ck_f16_widen(*p); }
 static inline vf vf_load_f16_tail(const uint16_t *p, size_t k) { (void)k; return vf_load_f16(p); }
 static inline void vf_store_f16(uint16_t *p, vf v) { *p = ck_f16_round(v); }
 static inline void vf_store_f16_tail(uint16_t *p, vf v, size_t k) { (void)k; vf_store_f16(p, v); }
+/* y, with x in the lanes where y is NaN: the half kernels' NaN results are their NaN inputs (quieted
+ * by the narrowing), whichever NaN the float algorithm propagated (that differs between ISAs) */
+static inline vf vf_nan_to_input(vf y, vf x) { return y != y ? x : y; }
 
 #endif
