@@ -69,7 +69,7 @@ public enum Activation {
     }
 
     /// Replaces every element of `x` by its sigmoid, with the bounds of
-    /// ``sigmoid(_:result:tier:parallelism:)``.
+    /// ``sigmoid(_:result:tier:parallelism:)-(FloatBuffer,_,_,_)``.
     /// - Parameters:
     ///   - x: The elements to replace.
     ///   - tier: The accuracy tier.
@@ -83,7 +83,7 @@ public enum Activation {
     }
 
     /// Returns the sigmoid of every element of `x`, with the bounds of
-    /// ``sigmoid(_:result:tier:parallelism:)``.
+    /// ``sigmoid(_:result:tier:parallelism:)-(FloatBuffer,_,_,_)``.
     /// - Parameters:
     ///   - x: The input elements.
     ///   - tier: The accuracy tier.
@@ -115,7 +115,7 @@ public enum Activation {
     }
 
     /// Replaces every element of `x` by its tanh, with the bounds of
-    /// ``tanh(_:result:tier:parallelism:)``.
+    /// ``tanh(_:result:tier:parallelism:)-(FloatBuffer,_,_,_)``.
     /// - Parameters:
     ///   - x: The elements to replace.
     ///   - tier: The accuracy tier.
@@ -129,7 +129,7 @@ public enum Activation {
     }
 
     /// Returns the tanh of every element of `x`, with the bounds of
-    /// ``tanh(_:result:tier:parallelism:)``.
+    /// ``tanh(_:result:tier:parallelism:)-(FloatBuffer,_,_,_)``.
     /// - Parameters:
     ///   - x: The input elements.
     ///   - tier: The accuracy tier.

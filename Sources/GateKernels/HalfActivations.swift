@@ -191,7 +191,7 @@ extension Activation {
     }
 
     /// Replaces every element of `x` by its sigmoid, with the bounds of
-    /// the half-format `sigmoid(_:result:tier:parallelism:)`.
+    /// ``sigmoid(_:result:tier:parallelism:)-(HalfBuffer,_,_,_)``.
     /// - Parameters:
     ///   - x: The elements to replace.
     ///   - tier: The accuracy tier.
