@@ -46,7 +46,21 @@ static ck_status check_spans(const span *s, size_t ns, size_t nout, const float 
     return overlapping(s, ns, nout, alias, nalias) ? CK_ERR_OVERLAP : CK_OK;
 }
 
-static int valid_rows(size_t batch, size_t r0, size_t r1) { return r0 <= r1 && r1 <= batch; }
+/* The checks every gate entry point starts with, in the order of their statuses: the descriptor
+ * (`desc`, its check's status), the required buffers (`required`: all non-NULL), the row range,
+ * the ISA. On CK_OK, *t is the ISA's kernel table. */
+static ck_status prologue(ck_status desc, int required, size_t batch, size_t row_begin, size_t row_end, ck_isa isa,
+                          const ck_kernel_table **t)
+{
+    if (desc != CK_OK)
+        return desc;
+    if (!required)
+        return CK_ERR_NULL_POINTER;
+    if (!(row_begin <= row_end && row_end <= batch))
+        return CK_ERR_INVALID_ARGUMENT;
+    *t = ck_table(isa);
+    return *t ? CK_OK : CK_ERR_UNSUPPORTED;
+}
 
 /* ---- LSTM -------------------------------------------------------------------------------------- */
 
@@ -82,16 +96,10 @@ ck_status ck_lstm_forward_rows(const ck_lstm_desc *d, size_t row_begin, size_t r
                                const float *z, const float *bias, const float *c_prev, float *c, float *h,
                                float *workspace)
 {
-    ck_status st = check_lstm_desc(d);
+    const ck_kernel_table *t;
+    ck_status st = prologue(check_lstm_desc(d), z && c_prev && c && h, d ? d->batch : 0, row_begin, row_end, isa, &t);
     if (st != CK_OK)
         return st;
-    if (!z || !c_prev || !c || !h)
-        return CK_ERR_NULL_POINTER;
-    if (!valid_rows(d->batch, row_begin, row_end))
-        return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = ck_table(isa);
-    if (!t)
-        return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
     span s[] = { { c, BH }, { h, BH }, { workspace, 5 * BH },
                  { z, lstm_z_floats(d) }, { bias, bias ? 4 * d->hidden : 0 }, { c_prev, BH } };
@@ -115,16 +123,11 @@ ck_status ck_lstm_backward_rows(const ck_lstm_desc *d, size_t row_begin, size_t 
                                 const float *dh, const float *dc_next, const float *workspace,
                                 const float *c_prev, float *dz, float *dc_prev, float *db)
 {
-    ck_status st = check_lstm_desc(d);
+    const ck_kernel_table *t;
+    ck_status st = prologue(check_lstm_desc(d), dh && workspace && c_prev && dz && dc_prev, d ? d->batch : 0,
+                            row_begin, row_end, isa, &t);
     if (st != CK_OK)
         return st;
-    if (!dh || !workspace || !c_prev || !dz || !dc_prev)
-        return CK_ERR_NULL_POINTER;
-    if (!valid_rows(d->batch, row_begin, row_end))
-        return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = ck_table(isa);
-    if (!t)
-        return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
     /* dz == workspace covers only the gate section: compare dz with that section */
     span s[] = { { dz, 4 * BH }, { dc_prev, BH }, { db, db ? 4 * d->hidden : 0 },
@@ -164,16 +167,10 @@ size_t ck_gru_workspace_floats(const ck_gru_desc *d)
 ck_status ck_gru_forward_rows(const ck_gru_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
                               const float *x, const float *hg, const float *h_prev, float *h, float *workspace)
 {
-    ck_status st = check_gru_desc(d);
+    const ck_kernel_table *t;
+    ck_status st = prologue(check_gru_desc(d), x && hg && h_prev && h, d ? d->batch : 0, row_begin, row_end, isa, &t);
     if (st != CK_OK)
         return st;
-    if (!x || !hg || !h_prev || !h)
-        return CK_ERR_NULL_POINTER;
-    if (!valid_rows(d->batch, row_begin, row_end))
-        return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = ck_table(isa);
-    if (!t)
-        return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
     span s[] = { { h, BH }, { workspace, 4 * BH }, { x, 3 * BH }, { hg, 3 * BH }, { h_prev, BH } };
     const float *alias[] = { h, h_prev };
@@ -193,16 +190,11 @@ ck_status ck_gru_backward_rows(const ck_gru_desc *d, size_t row_begin, size_t ro
                                const float *dh, const float *workspace, const float *h_prev, float *dx,
                                float *dhg, float *dh_prev)
 {
-    ck_status st = check_gru_desc(d);
+    const ck_kernel_table *t;
+    ck_status st = prologue(check_gru_desc(d), dh && workspace && h_prev && dx && dhg && dh_prev, d ? d->batch : 0,
+                            row_begin, row_end, isa, &t);
     if (st != CK_OK)
         return st;
-    if (!dh || !workspace || !h_prev || !dx || !dhg || !dh_prev)
-        return CK_ERR_NULL_POINTER;
-    if (!valid_rows(d->batch, row_begin, row_end))
-        return CK_ERR_INVALID_ARGUMENT;
-    const ck_kernel_table *t = ck_table(isa);
-    if (!t)
-        return CK_ERR_UNSUPPORTED;
     const size_t BH = d->batch * d->hidden;
     /* dx == workspace covers only the gate section: compare dx with that section */
     span s[] = { { dx, 3 * BH }, { dhg, 3 * BH }, { dh_prev, BH }, { dh, BH }, { h_prev, BH },

@@ -15,8 +15,11 @@
  *   GRU:  gates[B][3H] = r, z, n activated, then hn[B][H] (the hidden projection of n)
  * The gate sections have dZ's (dX's) layout, so the gradient may overwrite them in place: every
  * element is read before the same element is written. */
+#ifndef CK_GATES_H
+#define CK_GATES_H
 #include <math.h>
-/* instantiate.h includes activations.h (ck_sigmoid_v, ck_tanh_v) before this file */
+
+#include "activations.h" /* ck_sigmoid_v, ck_tanh_v */
 
 #define CK_GATE_BLOCK 256 /* hidden columns per block: 4 gates x 1 KiB, well inside L1 */
 
@@ -315,3 +318,4 @@ static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, c
 CK_GATE_KERNELS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE)
 CK_GATE_KERNELS(fast, CK_SIGMOID_FAST, CK_TANH_FAST)
 CK_GATE_KERNELS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE)
+#endif

@@ -8,22 +8,22 @@
  * fixed group order that ck_lstm_backward documents).
  *
  * threads: the most threads to use (0: OpenMP's default, omp_get_max_threads()). Fewer run when
- * the work is too small to repay waking them: at least CK_OMP_GRAIN elements per thread
- * (CK_OMP_GATE_GRAIN hidden elements B x H per thread for the gates). Without OpenMP the drivers run serially. */
+ * the work is too small to repay waking them, by the policy of ckernels_threads.h that Swift's
+ * Dispatch drivers follow too. Without OpenMP the drivers run serially. */
 #ifndef CKERNELS_OMP_H
 #define CKERNELS_OMP_H
 
 #include "ckernels.h"
+#include "ckernels_threads.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Elements per thread below which a driver uses fewer threads: activations (CK_OMP_GRAIN) and
- * gate updates (CK_OMP_GATE_GRAIN, hidden elements B x H). Measured with `gatekernels bench
- * --threads 1,2` on the 2-core VM of docs/threads.md; see the table there. */
-#define CK_OMP_GRAIN 32768
-#define CK_OMP_GATE_GRAIN 8192
+ * gate updates (CK_OMP_GATE_GRAIN, hidden elements B x H); the grains of ckernels_threads.h. */
+#define CK_OMP_GRAIN CK_THREAD_GRAIN
+#define CK_OMP_GATE_GRAIN CK_THREAD_GATE_GRAIN
 
 /* The number of threads a driver uses for `elements` elements with at most `threads` threads. */
 int ck_omp_team_size(size_t elements, int threads);

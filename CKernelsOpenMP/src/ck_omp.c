@@ -10,21 +10,18 @@
 int omp_get_max_threads(void);
 #endif
 
-/* At most `threads` threads (0: OpenMP's default), each with at least `grain` units of work. */
-static int team_size(size_t units, size_t grain, int threads)
+/* `threads`, or OpenMP's default for 0; one thread without OpenMP. */
+static int most_threads(int threads)
 {
 #ifdef _OPENMP
-    size_t team = threads > 0 ? (size_t)threads : (size_t)omp_get_max_threads();
+    return threads > 0 ? threads : omp_get_max_threads();
 #else
-    size_t team = 1;
     (void)threads;
+    return 1;
 #endif
-    if (team > units / grain)
-        team = units / grain;
-    return team < 1 ? 1 : (int)team;
 }
 
-int ck_omp_team_size(size_t elements, int threads) { return team_size(elements, CK_OMP_GRAIN, threads); }
+int ck_omp_team_size(size_t elements, int threads) { return ck_team_size(elements, most_threads(threads)); }
 
 /* ---- activations --------------------------------------------------------------------------- */
 
@@ -81,120 +78,128 @@ ck_status ck_tanh_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int 
 
 /* ---- gates ----------------------------------------------------------------------------------- */
 
-static size_t row_groups(size_t batch) { return (batch + CK_GATES_DB_ROWS - 1) / CK_GATES_DB_ROWS; }
-
-/* Threads for a batch: by the gate grain over B x H elements, at most one per row group. */
-static int gate_team(size_t batch, size_t hidden, int threads)
-{
-    int team = team_size(batch * hidden, CK_OMP_GATE_GRAIN, threads);
-    return (size_t)team > row_groups(batch) ? (int)row_groups(batch) : team;
-}
+/* Rows [begin, end) of one gate call, whose arguments `call` holds; an empty range checks them all
+ * and writes nothing. `partials`: where the LSTM backward puts its db by row group
+ * (ckernels_threads.h); NULL for the others and for a call that adds to db itself. */
+typedef ck_status (*gate_rows)(const void *call, size_t begin, size_t end, float *partials);
 
 /* Rows [*begin, *end) of chunk k of `team`: whole row groups, the last chunk takes the rest. */
 static void chunk_rows(size_t batch, int team, int k, size_t *begin, size_t *end)
 {
-    size_t per = (row_groups(batch) + (size_t)team - 1) / (size_t)team * CK_GATES_DB_ROWS;
+    size_t groups = (batch + CK_GATES_DB_ROWS - 1) / CK_GATES_DB_ROWS;
+    size_t per = (groups + (size_t)team - 1) / (size_t)team * CK_GATES_DB_ROWS;
     *begin = (size_t)k * per < batch ? (size_t)k * per : batch;
     *end = batch - *begin > per ? *begin + per : batch;
+}
+
+/* Every gate driver: the thread count and the whole batch's checks (the chunks alone cannot see an
+ * overlap between them), then one chunk per thread. batch and hidden: the descriptor's (0 without
+ * one, which the checks reject first). db_desc and db: the LSTM backward's bias gradient (NULL for the others), summed through
+ * per-group partials in the serial order; without memory for them, one thread does it all. */
+static ck_status run_team(gate_rows rows, const void *call, size_t batch, size_t hidden, int threads, const ck_lstm_desc *db_desc, float *db)
+{
+    if (threads < 0)
+        return CK_ERR_INVALID_ARGUMENT;
+    ck_status st = rows(call, 0, 0, NULL);
+    if (st != CK_OK)
+        return st;
+    int team = ck_gate_team_size(batch, hidden, most_threads(threads)), failed = 0;
+    float *partials = db && team > 1 ? malloc(ck_lstm_db_partials_floats(db_desc) * sizeof(float)) : NULL;
+    if (db && !partials)
+        team = 1;
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
+    for (int k = 0; k < team; k++) {
+        size_t begin, end;
+        chunk_rows(batch, team, k, &begin, &end);
+        failed |= rows(call, begin, end, partials) != CK_OK;
+    }
+    if (partials) {
+        failed |= ck_lstm_add_db_partials(db_desc, partials, db) != CK_OK;
+        free(partials);
+    }
+    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+}
+
+typedef struct {
+    const ck_lstm_desc *d;
+    const float *z, *bias, *c_prev;
+    float *c, *h, *workspace;
+} lstm_forward_call;
+
+static ck_status lstm_forward_rows(const void *call, size_t begin, size_t end, float *partials)
+{
+    const lstm_forward_call *a = call;
+    (void)partials;
+    return ck_lstm_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->z, a->bias, a->c_prev, a->c, a->h, a->workspace);
 }
 
 ck_status ck_lstm_forward_omp(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
                               float *c, float *h, float *workspace, int threads)
 {
-    if (threads < 0)
-        return CK_ERR_INVALID_ARGUMENT;
-    /* an empty row range checks every argument for the whole batch and writes nothing */
-    ck_status st = ck_lstm_forward_rows(d, 0, 0, CK_ISA_AUTO, z, bias, c_prev, c, h, workspace);
-    if (st != CK_OK)
-        return st;
-    int team = gate_team(d->batch, d->hidden, threads), failed = 0;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
-    for (int k = 0; k < team; k++) {
-        size_t begin, end;
-        chunk_rows(d->batch, team, k, &begin, &end);
-        failed |= ck_lstm_forward_rows(d, begin, end, CK_ISA_AUTO, z, bias, c_prev, c, h, workspace) != CK_OK;
-    }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    const lstm_forward_call call = { d, z, bias, c_prev, c, h, workspace };
+    return run_team(lstm_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
+}
+
+typedef struct {
+    const ck_lstm_desc *d;
+    const float *dh, *dc_next, *workspace, *c_prev;
+    float *dz, *dc_prev, *db;
+} lstm_backward_call;
+
+static ck_status lstm_backward_rows(const void *call, size_t begin, size_t end, float *partials)
+{
+    const lstm_backward_call *a = call;
+    return partials ? ck_lstm_backward_groups(a->d, begin, end, CK_ISA_AUTO, a->dh, a->dc_next, a->workspace,
+                                              a->c_prev, a->dz, a->dc_prev, partials)
+                    : ck_lstm_backward_rows(a->d, begin, end, CK_ISA_AUTO, a->dh, a->dc_next, a->workspace,
+                                            a->c_prev, a->dz, a->dc_prev, a->db);
 }
 
 ck_status ck_lstm_backward_omp(const ck_lstm_desc *d, const float *dh, const float *dc_next,
                                const float *workspace, const float *c_prev, float *dz, float *dc_prev,
                                float *db, int threads)
 {
-    if (threads < 0)
-        return CK_ERR_INVALID_ARGUMENT;
-    ck_status st = ck_lstm_backward_rows(d, 0, 0, CK_ISA_AUTO, dh, dc_next, workspace, c_prev, dz, dc_prev, db);
-    if (st != CK_OK)
-        return st;
-    int team = gate_team(d->batch, d->hidden, threads), failed = 0;
-    const size_t groups = row_groups(d->batch), width = 4 * d->hidden;
-    /* db in the serial order: each row group's sum from -0 into its own partial, then the partials
-     * added to db in group order (ck_lstm_backward's documented order). Without memory for the
-     * partials, one thread does it all. */
-    float *partials = db && team > 1 ? malloc(groups * width * sizeof(float)) : NULL;
-    if (!partials) {
-        if (db)
-            team = 1;
-    } else {
-        for (size_t k = 0; k < groups * width; k++)
-            partials[k] = -0.0f;
-    }
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
-    for (int k = 0; k < team; k++) {
-        size_t begin, end;
-        chunk_rows(d->batch, team, k, &begin, &end);
-        if (!partials) {
-            failed |= ck_lstm_backward_rows(d, begin, end, CK_ISA_AUTO, dh, dc_next, workspace, c_prev, dz,
-                                            dc_prev, db) != CK_OK;
-            continue;
-        }
-        for (size_t r = begin; r < end; r += CK_GATES_DB_ROWS) {
-            size_t last = end - r > CK_GATES_DB_ROWS ? r + CK_GATES_DB_ROWS : end;
-            failed |= ck_lstm_backward_rows(d, r, last, CK_ISA_AUTO, dh, dc_next, workspace, c_prev, dz, dc_prev,
-                                            partials + r / CK_GATES_DB_ROWS * width) != CK_OK;
-        }
-    }
-    if (partials) {
-        for (size_t g = 0; g < groups; g++)
-            for (size_t k = 0; k < width; k++)
-                db[k] += partials[g * width + k];
-        free(partials);
-    }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    const lstm_backward_call call = { d, dh, dc_next, workspace, c_prev, dz, dc_prev, db };
+    return run_team(lstm_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, d, db);
+}
+
+typedef struct {
+    const ck_gru_desc *d;
+    const float *x, *hg, *h_prev;
+    float *h, *workspace;
+} gru_forward_call;
+
+static ck_status gru_forward_rows(const void *call, size_t begin, size_t end, float *partials)
+{
+    const gru_forward_call *a = call;
+    (void)partials;
+    return ck_gru_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->x, a->hg, a->h_prev, a->h, a->workspace);
 }
 
 ck_status ck_gru_forward_omp(const ck_gru_desc *d, const float *x, const float *hg, const float *h_prev,
                              float *h, float *workspace, int threads)
 {
-    if (threads < 0)
-        return CK_ERR_INVALID_ARGUMENT;
-    ck_status st = ck_gru_forward_rows(d, 0, 0, CK_ISA_AUTO, x, hg, h_prev, h, workspace);
-    if (st != CK_OK)
-        return st;
-    int team = gate_team(d->batch, d->hidden, threads), failed = 0;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
-    for (int k = 0; k < team; k++) {
-        size_t begin, end;
-        chunk_rows(d->batch, team, k, &begin, &end);
-        failed |= ck_gru_forward_rows(d, begin, end, CK_ISA_AUTO, x, hg, h_prev, h, workspace) != CK_OK;
-    }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    const gru_forward_call call = { d, x, hg, h_prev, h, workspace };
+    return run_team(gru_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
+}
+
+typedef struct {
+    const ck_gru_desc *d;
+    const float *dh, *workspace, *h_prev;
+    float *dx, *dhg, *dh_prev;
+} gru_backward_call;
+
+static ck_status gru_backward_rows(const void *call, size_t begin, size_t end, float *partials)
+{
+    const gru_backward_call *a = call;
+    (void)partials;
+    return ck_gru_backward_rows(a->d, begin, end, CK_ISA_AUTO, a->dh, a->workspace, a->h_prev, a->dx, a->dhg,
+                                a->dh_prev);
 }
 
 ck_status ck_gru_backward_omp(const ck_gru_desc *d, const float *dh, const float *workspace,
                               const float *h_prev, float *dx, float *dhg, float *dh_prev, int threads)
 {
-    if (threads < 0)
-        return CK_ERR_INVALID_ARGUMENT;
-    ck_status st = ck_gru_backward_rows(d, 0, 0, CK_ISA_AUTO, dh, workspace, h_prev, dx, dhg, dh_prev);
-    if (st != CK_OK)
-        return st;
-    int team = gate_team(d->batch, d->hidden, threads), failed = 0;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
-    for (int k = 0; k < team; k++) {
-        size_t begin, end;
-        chunk_rows(d->batch, team, k, &begin, &end);
-        failed |= ck_gru_backward_rows(d, begin, end, CK_ISA_AUTO, dh, workspace, h_prev, dx, dhg, dh_prev) != CK_OK;
-    }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    const gru_backward_call call = { d, dh, workspace, h_prev, dx, dhg, dh_prev };
+    return run_team(gru_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
 }
