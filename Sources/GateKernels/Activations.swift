@@ -1,7 +1,4 @@
 import CKernels
-#if OpenMP
-import CKernelsOpenMP
-#endif
 
 /// A C kernel over `n` elements: `y[i] = f(x[i])`.
 @usableFromInline typealias UnaryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, ck_tier) -> ck_status
@@ -18,28 +15,30 @@ func apply(_ kernel: UnaryKernel, _ name: String, _ x: some FloatBuffer, _ y: in
     }
 }
 
-@inlinable
+/// The activation on raw buffers (not generic, so the work is compiled once here).
+@usableFromInline
 func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?,
          _ count: Int, _ tier: Tier, _ parallelism: Parallelism) {
     guard count > 0, let x, let y else { return }
     // Swift's exclusivity rules already keep distinct buffers apart; this catches unsafe pointers
     // that partly overlap, which would otherwise give silently wrong results.
-    let xs = UInt(bitPattern: x), ys = UInt(bitPattern: y), bytes = UInt(count * MemoryLayout<Float>.stride)
-    require(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
+    require(ck_check_unary_f32(x, y, count, tier.c) != CK_ERR_OVERLAP,
             "\(name): the input and the result partly overlap (exact aliasing is allowed)")
-    #if OpenMP
-    if case .openMP(let threads) = parallelism {
-        require(threads >= 1, "Parallelism.openMP(\(threads)): the thread count must be at least 1")
-        let status = ck_unary_f32_omp(kernel, x, y, count, tier.c, Int32(clamping: threads))
-        requireOK(status, name)
-        return
-    }
-    #endif
-    let pointers = SendablePointers(x, y)
-    forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
-        let status = kernel(pointers.input + range.lowerBound, pointers.output + range.lowerBound,
-                            range.count, tier.c)
-        requireOK(status, name)
+    UnaryCall(kernel: kernel, x: x, y: y, count: count, tier: tier.c).run(parallelism, name)
+}
+
+/// An activation call: `kernel` over `count` elements of `x` into `y`.
+struct UnaryCall: ParallelCall, @unchecked Sendable {
+    let kernel: UnaryKernel
+    let x: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let count: Int
+    let tier: ck_tier
+
+    func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
+        forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
+            requireOK(kernel(x + range.lowerBound, y + range.lowerBound, range.count, tier), name)
+        }
     }
 }
 

@@ -1,7 +1,4 @@
 import CKernels
-#if OpenMP
-import CKernelsOpenMP
-#endif
 
 /// A batched, fused GRU gate update in PyTorch's convention ("linear before reset"): after the
 /// trainer's two GEMMs, one call per time step applies the gate activations and the state update
@@ -57,13 +54,7 @@ public struct GRUCell: Sendable, Hashable {
     @inlinable
     public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
                         previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer) {
-        inputProjections.withUnsafeBufferPointer { x in
-            hiddenProjections.withUnsafeBufferPointer { hg in
-                previousHidden.withUnsafeBufferPointer { hp in
-                    hidden.withUnsafeMutableBufferPointer { h in forward(x, hg, hp, h, nil) }
-                }
-            }
-        }
+        forwardOnStorage(inputProjections, hiddenProjections, previousHidden, &hidden, nil)
     }
 
     /// Training step: `forward(inputProjections:hiddenProjections:previousHidden:hidden:)`, also
@@ -79,12 +70,20 @@ public struct GRUCell: Sendable, Hashable {
     public func forward(inputProjections: any FloatBuffer, hiddenProjections: any FloatBuffer,
                         previousHidden: any FloatBuffer, hidden: inout some MutableFloatBuffer,
                         workspace: inout some MutableFloatBuffer) {
+        workspace.withUnsafeMutableBufferPointer { ws in
+            forwardOnStorage(inputProjections, hiddenProjections, previousHidden, &hidden, ws)
+        }
+    }
+
+    /// Both public forward forms: their buffers' storage, then the forward on raw buffers.
+    @inlinable
+    func forwardOnStorage(_ inputProjections: any FloatBuffer, _ hiddenProjections: any FloatBuffer,
+                          _ previousHidden: any FloatBuffer, _ hidden: inout some MutableFloatBuffer,
+                          _ ws: UnsafeMutableBufferPointer<Float>?) {
         inputProjections.withUnsafeBufferPointer { x in
             hiddenProjections.withUnsafeBufferPointer { hg in
                 previousHidden.withUnsafeBufferPointer { hp in
-                    hidden.withUnsafeMutableBufferPointer { h in
-                        workspace.withUnsafeMutableBufferPointer { ws in forward(x, hg, hp, h, ws) }
-                    }
+                    hidden.withUnsafeMutableBufferPointer { h in forward(x, hg, hp, h, ws) }
                 }
             }
         }
@@ -108,24 +107,10 @@ public struct GRUCell: Sendable, Hashable {
             require(ws.count == workspaceCount(batch: B),
                     "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
-        var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
-        #if OpenMP
-        if case .openMP(let n) = parallelism {
-            requireOK(ck_gru_forward_omp(&d, x.baseAddress, hg.baseAddress, hPrev.baseAddress, h.baseAddress, ws?.baseAddress,
-                                         Int32(n)), "GRUCell.forward")
-            return
-        }
-        #endif
-        let isa = isa?.c ?? CK_ISA_AUTO
-        let p = GatePointers(x.baseAddress, hg.baseAddress, hPrev.baseAddress, out0: h.baseAddress, out1: ws?.baseAddress)
-        withUnsafePointer(to: &d) { dp in
-            let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                requireOK(ck_gru_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                              p.in0, p.in1, p.in2, p.out0, p.out1),
-                          "GRUCell.forward")
-            }
-        }
+        GRUForwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
+                       inputProjections: x.baseAddress, hiddenProjections: hg.baseAddress,
+                       previousHidden: hPrev.baseAddress, hidden: h.baseAddress, workspace: ws?.baseAddress)
+            .run(parallelism, "GRUCell.forward")
     }
 
     /// Backward step: from `dh[B][H]` (the whole gradient reaching `h`), the training workspace of
@@ -174,24 +159,44 @@ public struct GRUCell: Sendable, Hashable {
                 "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * B * H)")
         require(dhPrev.count == B * H,
                 "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
-        var d = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
-        #if OpenMP
-        if case .openMP(let n) = parallelism {
-            requireOK(ck_gru_backward_omp(&d, dh.baseAddress, ws.baseAddress, hPrev.baseAddress, dx.baseAddress,
-                                          dhg.baseAddress, dhPrev.baseAddress, Int32(n)), "GRUCell.backward")
-            return
+        GRUBackwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
+                        hiddenGradient: dh.baseAddress, workspace: ws.baseAddress, previousHidden: hPrev.baseAddress,
+                        inputProjectionGradient: dx.baseAddress, hiddenProjectionGradient: dhg.baseAddress,
+                        previousHiddenGradient: dhPrev.baseAddress)
+            .run(parallelism, "GRUCell.backward")
+    }
+}
+
+/// `GRUCell.forward`'s kernel call.
+struct GRUForwardCall: GateCall, @unchecked Sendable {
+    let desc: ck_gru_desc, isa: ck_isa
+    let inputProjections, hiddenProjections, previousHidden: UnsafePointer<Float>?
+    let hidden, workspace: UnsafeMutablePointer<Float>?
+
+    var batch: Int { desc.batch }
+    var hiddenSize: Int { desc.hidden }
+
+    func run(rows: Range<Int>) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_forward_rows($0, rows.lowerBound, rows.upperBound, isa, inputProjections, hiddenProjections,
+                                previousHidden, hidden, workspace)
         }
-        #endif
-        let isa = isa?.c ?? CK_ISA_AUTO
-        let p = GatePointers(dh.baseAddress, ws.baseAddress, hPrev.baseAddress, out0: dx.baseAddress, out1: dhg.baseAddress,
-                             out2: dhPrev.baseAddress)
-        withUnsafePointer(to: &d) { dp in
-            let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                requireOK(ck_gru_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                               p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                          "GRUCell.backward")
-            }
+    }
+}
+
+/// `GRUCell.backward`'s kernel call.
+struct GRUBackwardCall: GateCall, @unchecked Sendable {
+    let desc: ck_gru_desc, isa: ck_isa
+    let hiddenGradient, workspace, previousHidden: UnsafePointer<Float>?
+    let inputProjectionGradient, hiddenProjectionGradient, previousHiddenGradient: UnsafeMutablePointer<Float>?
+
+    var batch: Int { desc.batch }
+    var hiddenSize: Int { desc.hidden }
+
+    func run(rows: Range<Int>) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_backward_rows($0, rows.lowerBound, rows.upperBound, isa, hiddenGradient, workspace, previousHidden,
+                                 inputProjectionGradient, hiddenProjectionGradient, previousHiddenGradient)
         }
     }
 }

@@ -1,8 +1,4 @@
 import CKernels
-import Dispatch
-#if OpenMP
-import CKernelsOpenMP
-#endif
 
 /// The order of the four gate blocks (each `hiddenSize` wide) in a row of LSTM preactivations,
 /// and in the bias, the gradients and the workspace.
@@ -99,16 +95,9 @@ public struct LSTMCell: Sendable, Hashable {
     public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
                         previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer) {
-        preactivations.withUnsafeBufferPointer { z in
-            withOptionalBuffer(bias) { b in
-                previousCell.withUnsafeBufferPointer { cp in
-                    cell.withUnsafeMutableBufferPointer { c in
-                        hidden.withUnsafeMutableBufferPointer { h in forward(z, zRowStride, b, cp, c, h, nil) }
-                    }
-                }
-            }
-        }
+        forwardOnStorage(preactivations, zRowStride, bias, previousCell, &cell, &hidden, nil)
     }
+
 
     /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
@@ -125,18 +114,11 @@ public struct LSTMCell: Sendable, Hashable {
     public func forward(preactivations: any FloatBuffer, zRowStride: Int? = nil, bias: (any FloatBuffer)? = nil,
                         previousCell: any FloatBuffer, cell: inout some MutableFloatBuffer,
                         hidden: inout some MutableFloatBuffer, workspace: inout some MutableFloatBuffer) {
-        preactivations.withUnsafeBufferPointer { z in
-            withOptionalBuffer(bias) { b in
-                previousCell.withUnsafeBufferPointer { cp in
-                    cell.withUnsafeMutableBufferPointer { c in
-                        hidden.withUnsafeMutableBufferPointer { h in
-                            workspace.withUnsafeMutableBufferPointer { ws in forward(z, zRowStride, b, cp, c, h, ws) }
-                        }
-                    }
-                }
-            }
+        workspace.withUnsafeMutableBufferPointer { ws in
+            forwardOnStorage(preactivations, zRowStride, bias, previousCell, &cell, &hidden, ws)
         }
     }
+
 
     /// Training step with the preactivations in the workspace: the caller writes `Z` (dense: B rows
     /// of 4H) into the first `4 · B · H` elements of `workspace`, typically as the output of its GEMM,
@@ -155,25 +137,26 @@ public struct LSTMCell: Sendable, Hashable {
     public func forward(preactivationsInWorkspace workspace: inout some MutableFloatBuffer,
                         bias: (any FloatBuffer)? = nil, previousCell: any FloatBuffer,
                         cell: inout some MutableFloatBuffer, hidden: inout some MutableFloatBuffer) {
-        withOptionalBuffer(bias) { b in
-            previousCell.withUnsafeBufferPointer { cp in
-                cell.withUnsafeMutableBufferPointer { c in
-                    hidden.withUnsafeMutableBufferPointer { h in
-                        workspace.withUnsafeMutableBufferPointer { ws in forwardInWorkspace(ws, b, cp, c, h) }
+        workspace.withUnsafeMutableBufferPointer { ws in
+            forwardOnStorage(nil, nil, bias, previousCell, &cell, &hidden, ws)
+        }
+    }
+
+    /// Every public forward form: their buffers' storage, then the forward on raw buffers.
+    /// `preactivations` nil: `Z` is in the workspace.
+    @inlinable
+    func forwardOnStorage(_ preactivations: (any FloatBuffer)?, _ zRowStride: Int?, _ bias: (any FloatBuffer)?,
+                          _ previousCell: any FloatBuffer, _ cell: inout some MutableFloatBuffer,
+                          _ hidden: inout some MutableFloatBuffer, _ ws: UnsafeMutableBufferPointer<Float>?) {
+        withOptionalBuffer(preactivations) { z in
+            withOptionalBuffer(bias) { b in
+                previousCell.withUnsafeBufferPointer { cp in
+                    cell.withUnsafeMutableBufferPointer { c in
+                        hidden.withUnsafeMutableBufferPointer { h in forward(z, zRowStride, b, cp, c, h, ws) }
                     }
                 }
             }
         }
-    }
-
-    @usableFromInline
-    func forwardInWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, _ bias: UnsafeBufferPointer<Float>?,
-                            _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
-                            _ h: UnsafeMutableBufferPointer<Float>) {
-        let B = batchSize(cPrev.count, "previousCell")
-        require(ws.count == workspaceCount(batch: B),
-                "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        forward(UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)]), nil, bias, cPrev, c, h, ws)
     }
 
     private func batchSize(_ count: Int, _ name: String) -> Int {
@@ -182,12 +165,14 @@ public struct LSTMCell: Sendable, Hashable {
         return count / hiddenSize
     }
 
-    /// The forward on raw buffers (not generic, so the work is compiled once here).
+    /// The forward on raw buffers (not generic, so the work is compiled once here); `z` nil: `Z` is
+    /// the gate section of `ws`.
     @usableFromInline
-    func forward(_ z: UnsafeBufferPointer<Float>, _ zRowStride: Int?, _ bias: UnsafeBufferPointer<Float>?,
+    func forward(_ z: UnsafeBufferPointer<Float>?, _ zRowStride: Int?, _ bias: UnsafeBufferPointer<Float>?,
                  _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
         let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
+        let z = z ?? preactivations(inWorkspace: ws!, batch: B)
         let stride = zRowStride ?? 4 * H
         require(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
         let zNeed = (B - 1) * stride + 4 * H
@@ -203,25 +188,17 @@ public struct LSTMCell: Sendable, Hashable {
             require(ws.count == workspaceCount(batch: B),
                     "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
         }
-        var d = desc(batch: B, zRowStride: stride)
-        #if OpenMP
-        if case .openMP(let n) = parallelism {
-            requireOK(ck_lstm_forward_omp(&d, z.baseAddress, bias?.baseAddress, cPrev.baseAddress, c.baseAddress,
-                                          h.baseAddress, ws?.baseAddress, Int32(n)), "LSTMCell.forward")
-            return
-        }
-        #endif
-        let isa = isa?.c ?? CK_ISA_AUTO
-        let p = GatePointers(z.baseAddress, bias?.baseAddress, cPrev.baseAddress, out0: c.baseAddress, out1: h.baseAddress,
-                             out2: ws?.baseAddress)
-        withUnsafePointer(to: &d) { dp in
-            let dps = SendableDesc(dp)
-            forEachRowChunk(batch: B, hidden: H, chunks: rowChunkCount(batch: B, hidden: H, parallelism)) { rows in
-                requireOK(ck_lstm_forward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                               p.in0, p.in1, p.in2, p.out0, p.out1, p.out2),
-                          "LSTMCell.forward")
-            }
-        }
+        LSTMForwardCall(desc: desc(batch: B, zRowStride: stride), isa: isa?.c ?? CK_ISA_AUTO, z: z.baseAddress,
+                        bias: bias?.baseAddress, previousCell: cPrev.baseAddress, cell: c.baseAddress,
+                        hidden: h.baseAddress, workspace: ws?.baseAddress)
+            .run(parallelism, "LSTMCell.forward")
+    }
+
+    /// `Z` in the workspace's gate section, once the workspace's size is checked.
+    private func preactivations(inWorkspace ws: UnsafeMutableBufferPointer<Float>, batch B: Int) -> UnsafeBufferPointer<Float> {
+        require(ws.count == workspaceCount(batch: B),
+                "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        return UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)])
     }
 
     /// Backward step: from the gradient reaching `h` (and, from later steps, `c`), the training
@@ -309,125 +286,62 @@ public struct LSTMCell: Sendable, Hashable {
         if let db {
             require(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
         }
-        var d = desc(batch: B, zRowStride: 0)
-        #if OpenMP
-        if case .openMP(let n) = parallelism {
-            requireOK(ck_lstm_backward_omp(&d, dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
-                                           dz.baseAddress, dcPrev.baseAddress, db?.baseAddress, Int32(n)), "LSTMCell.backward")
-            return
+        LSTMBackwardCall(desc: desc(batch: B, zRowStride: 0), isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress,
+                         nextCellGradient: dcNext?.baseAddress, workspace: ws.baseAddress, previousCell: cPrev.baseAddress,
+                         preactivationGradient: dz.baseAddress, previousCellGradient: dcPrev.baseAddress,
+                         biasGradient: db?.baseAddress)
+            .run(parallelism, "LSTMCell.backward")
+    }
+}
+
+/// `LSTMCell.forward`'s kernel call.
+struct LSTMForwardCall: GateCall, @unchecked Sendable {
+    let desc: ck_lstm_desc, isa: ck_isa
+    let z, bias, previousCell: UnsafePointer<Float>?
+    let cell, hidden, workspace: UnsafeMutablePointer<Float>?
+
+    var batch: Int { desc.batch }
+    var hiddenSize: Int { desc.hidden }
+
+    func run(rows: Range<Int>) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_lstm_forward_rows($0, rows.lowerBound, rows.upperBound, isa, z, bias, previousCell, cell, hidden, workspace)
         }
-        #endif
-        let isa = isa?.c ?? CK_ISA_AUTO
-        let p = GatePointers(dh.baseAddress, dcNext?.baseAddress, ws.baseAddress, cPrev.baseAddress,
-                             out0: dz.baseAddress, out1: dcPrev.baseAddress)
-        withUnsafePointer(to: &d) { dp in
-            let dps = SendableDesc(dp)
-            reduceBiasGradient(batch: B, hidden: H, width: 4 * H, chunks: rowChunkCount(batch: B, hidden: H, parallelism),
-                               into: db?.baseAddress) { rows, dbPart in
-                requireOK(ck_lstm_backward_rows(dps.pointer, rows.lowerBound, rows.upperBound, isa,
-                                                p.in0, p.in1, p.in2, p.in3, p.out0, p.out1, dbPart),
-                          "LSTMCell.backward")
+    }
+}
+
+/// `LSTMCell.backward`'s kernel call. Split across threads, the bias gradient goes through one
+/// partial per row group (ckernels_threads.h), which gives the serial bits.
+struct LSTMBackwardCall: GateCall, @unchecked Sendable {
+    let desc: ck_lstm_desc, isa: ck_isa
+    let hiddenGradient, nextCellGradient, workspace, previousCell: UnsafePointer<Float>?
+    let preactivationGradient, previousCellGradient, biasGradient: UnsafeMutablePointer<Float>?
+    /// Where the rows' bias gradient goes by row group instead of `biasGradient`; nil: straight to it.
+    var biasGradientPartials: UnsafeMutablePointer<Float>? = nil
+
+    var batch: Int { desc.batch }
+    var hiddenSize: Int { desc.hidden }
+
+    func run(rows: Range<Int>) -> ck_status {
+        withUnsafePointer(to: desc) { d in
+            if let biasGradientPartials {
+                ck_lstm_backward_groups(d, rows.lowerBound, rows.upperBound, isa, hiddenGradient, nextCellGradient,
+                                        workspace, previousCell, preactivationGradient, previousCellGradient,
+                                        biasGradientPartials)
+            } else {
+                ck_lstm_backward_rows(d, rows.lowerBound, rows.upperBound, isa, hiddenGradient, nextCellGradient,
+                                      workspace, previousCell, preactivationGradient, previousCellGradient, biasGradient)
             }
         }
     }
-}
 
-// MARK: - shared by LSTMCell and GRUCell
-
-/// Throws for a parallelism or ISA that a cell cannot run with.
-func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKernelsError) {
-    if case .threads(let n) = parallelism, n < 1 {
-        throw .invalidConfiguration("\(name): Parallelism.threads(\(n)): the thread count must be at least 1")
-    }
-    if let isa, !isa.isSupported {
-        throw .invalidConfiguration("\(name): instruction set \(isa) is not supported on this CPU")
-    }
-    #if OpenMP
-    if case .openMP(let n) = parallelism {
-        if n < 1 { throw .invalidConfiguration("\(name): Parallelism.openMP(\(n)): the thread count must be at least 1") }
-        if let isa {
-            throw .invalidConfiguration("\(name): the OpenMP drivers run the active ISA; choose \(isa) with ISA.use(_:)")
-        }
-    }
-    #endif
-}
-
-/// Raw buffer addresses handed to the parallel workers; each worker touches its own rows.
-/// (Fixed fields rather than arrays: no allocation per call, which matters at 1 x H.)
-struct GatePointers: @unchecked Sendable {
-    var in0, in1, in2, in3: UnsafePointer<Float>?
-    var out0, out1, out2: UnsafeMutablePointer<Float>?
-    init(_ in0: UnsafePointer<Float>? = nil, _ in1: UnsafePointer<Float>? = nil, _ in2: UnsafePointer<Float>? = nil,
-         _ in3: UnsafePointer<Float>? = nil, out0: UnsafeMutablePointer<Float>? = nil,
-         out1: UnsafeMutablePointer<Float>? = nil, out2: UnsafeMutablePointer<Float>? = nil) {
-        (self.in0, self.in1, self.in2, self.in3) = (in0, in1, in2, in3)
-        (self.out0, self.out1, self.out2) = (out0, out1, out2)
-    }
-}
-
-/// A descriptor address shared (read-only) by the workers of one call.
-struct SendableDesc<D>: @unchecked Sendable {
-    let pointer: UnsafePointer<D>
-    init(_ pointer: UnsafePointer<D>) { self.pointer = pointer }
-}
-
-/// Calls `body` with the buffer's storage, or with nil.
-@inlinable
-func withOptionalBuffer<R>(_ buffer: (any FloatBuffer)?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
-    guard let buffer else { return body(nil) }
-    return buffer.withUnsafeBufferPointer { body($0) }
-}
-
-/// Rows per batch-row group: the unit of splitting, so that the bias gradient's fixed summation
-/// order (see `ck_lstm_backward`) survives any thread count.
-let rowGroup = Int(CK_GATES_DB_ROWS)
-
-/// Hidden elements (B·H) per thread below which `.automatic` stays on one thread. Measured with
-/// `gatekernels bench-gates --shapes 16x512,32x512,16x1024 --tiers fast` (docs/threads.md's VM): two
-/// threads gave 0.99x to 1.34x at 16x512 (4K per thread), 1.11x to 1.57x at 32x512 and 1.30x to
-/// 1.52x at 16x1024 (8K and 16K per thread), so the split starts at 8K hidden elements per thread.
-let gateAutomaticGrain = 1 << 13
-
-/// The number of row chunks for a batch: whole groups of `rowGroup` rows, at most one per thread.
-/// Only `.automatic` differs from the activations' rule: its grain counts hidden elements.
-/// (`.openMP` never gets here: the cells hand it to the OpenMP gate drivers.)
-func rowChunkCount(batch: Int, hidden: Int, _ parallelism: Parallelism) -> Int {
-    let groups = (batch + rowGroup - 1) / rowGroup
-    if case .automatic = parallelism {
-        return max(1, min(activeProcessorCount, groups, batch * hidden / gateAutomaticGrain))
-    }
-    return chunkCount(groups, parallelism)
-}
-
-/// Runs `body` over row ranges of `0..<batch` with `forEachBlock`: blocks of whole `rowGroup`s of
-/// about `elementBlockTarget` hidden elements, on `chunks` participants.
-func forEachRowChunk(batch: Int, hidden: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    forEachBlock(count: batch, chunks: chunks, align: rowGroup, blockTarget: elementBlockTarget / max(1, hidden), body)
-}
-
-/// Runs a row-range kernel that accumulates a `width`-wide reduction into `db` (nil: none), with the
-/// same bits for every chunk count: one call when serial; otherwise one call per row group into
-/// its own partial (filled with -0, the additive identity for every value), then the partials
-/// added to `db` in group order, as the serial kernel adds its group sums.
-func reduceBiasGradient(batch: Int, hidden: Int, width: Int, chunks: Int, into db: UnsafeMutablePointer<Float>?,
-                        _ kernel: @Sendable (Range<Int>, UnsafeMutablePointer<Float>?) -> Void) {
-    guard chunks > 1, let db else {
-        let shared = GatePointers(out0: db)
-        forEachRowChunk(batch: batch, hidden: hidden, chunks: chunks) { kernel($0, shared.out0) }
-        return
-    }
-    let groups = (batch + rowGroup - 1) / rowGroup
-    let partials = UnsafeMutablePointer<Float>.allocate(capacity: groups * width)
-    defer { partials.deallocate() }
-    partials.initialize(repeating: -0.0, count: groups * width)
-    let shared = GatePointers(out0: partials)
-    forEachRowChunk(batch: batch, hidden: hidden, chunks: chunks) { rows in
-        for start in stride(from: rows.lowerBound, to: rows.upperBound, by: rowGroup) {
-            kernel(start..<min(rows.upperBound, start + rowGroup), shared.out0! + start / rowGroup * width)
-        }
-    }
-    for g in 0..<groups {
-        let part = partials + g * width
-        for k in 0..<width { db[k] += part[k] }
+    func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
+        let chunks = rowChunkCount(parallelism)
+        guard chunks > 1, let biasGradient else { return runOnDispatch(chunks: chunks, name) }
+        var split = self
+        split.biasGradientPartials = .allocate(capacity: withUnsafePointer(to: desc, ck_lstm_db_partials_floats))
+        defer { split.biasGradientPartials?.deallocate() }
+        split.runOnDispatch(chunks: chunks, name)
+        requireOK(withUnsafePointer(to: desc) { ck_lstm_add_db_partials($0, split.biasGradientPartials, biasGradient) }, name)
     }
 }

@@ -1,28 +1,9 @@
+import CKernels
 import Dispatch
 import Synchronization
-#if OpenMP
-import CKernelsOpenMP
-#endif
 
-/// Raw pointers handed to the parallel workers; each worker touches a disjoint range.
-@usableFromInline
-struct SendablePointers: @unchecked Sendable {
-    @usableFromInline let input: UnsafePointer<Float>
-    @usableFromInline let output: UnsafeMutablePointer<Float>
-    @inlinable init(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        self.input = input
-        self.output = output
-    }
-}
-
-/// Elements per chunk below which `.automatic` stays on one thread. With `StandbyWorkers`, two
-/// threads reached 1.5x at 32K elements and 1.7x from 128K on the VM of docs/threads.md (`gatekernels
-/// bench --threads 1,2`); 16K-element chunks were about even. A first call after the standby time
-/// also pays the wake-up request, so the split starts at two 32K-element chunks.
-@usableFromInline let automaticGrain = 1 << 15
-
-/// The number of threads (participants of `forEachBlock`) for `count` elements.
-@inlinable
+/// The number of threads (participants of `forEachBlock`) for `count` elements: under `.automatic`
+/// and `.openMP` the policy of ckernels_threads.h.
 func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
     switch parallelism {
     case .serial:
@@ -31,17 +12,17 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
         require(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
         return max(1, min(n, count))
     case .automatic:
-        return max(1, min(activeProcessorCount, count / automaticGrain))
+        return Int(ck_team_size(count, Int32(clamping: activeProcessorCount)))
     #if OpenMP
     case .openMP(let n):
         require(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
-        return Int(ck_omp_team_size(count, Int32(clamping: n)))
+        return Int(ck_team_size(count, Int32(clamping: n)))
     #endif
     }
 }
 
 /// The processors online, read once.
-@usableFromInline let activeProcessorCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+let activeProcessorCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
 /// Runs `body` over `0..<count` on `chunks` participants, in blocks of about `blockTarget` units
 /// (multiples of `align`, the last possibly short). Which thread runs a block never changes a
@@ -52,7 +33,6 @@ func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
 /// of the blocks and takes them front to back (so with workers on time each thread sees the same
 /// memory call after call), then helps with the shares still unfinished. A worker that arrives late
 /// therefore never delays the call: the caller does its blocks, and waits at most for blocks in flight.
-@usableFromInline
 func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body: @Sendable (Range<Int>) -> Void) {
     let units = (count + align - 1) / align
     let share = (units + max(1, chunks) - 1) / max(1, chunks)   // units per participant
@@ -73,11 +53,10 @@ func forEachBlock(count: Int, chunks: Int, align: Int, blockTarget: Int, _ body:
 
 /// Elements per block: ~4 µs of a fast activation, long enough that claiming one (an atomic add)
 /// costs nothing, short enough that the caller seldom waits for a worker's last block.
-@usableFromInline let elementBlockTarget = 1 << 14
+let elementBlockTarget = 1 << 14
 
 /// Runs `body` over `chunks` shares of `0..<count` (blocks of whole 64-element units) with
 /// `forEachBlock`.
-@inlinable
 func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Void) {
     forEachBlock(count: count, chunks: chunks, align: 64, blockTarget: elementBlockTarget, body)
 }
@@ -119,11 +98,10 @@ final class BlockShares: @unchecked Sendable {
 }
 
 /// Dispatch workers that, after a parallel call, wait `standbyNanoseconds` for the next one before
-/// they go back to Dispatch (as OpenMP's idle threads spin for KMP_BLOCKTIME). Waking a sleeping
-/// Dispatch worker took 15 to 55 µs on these VMs, up to as long as a 256K-element activation takes
-/// on one thread; with workers on standby, back-to-back calls of 128K to 1M elements ran 1.8x
-/// to 1.96x faster on two threads (docs/threads.md). One call at a time uses them; a call made
-/// meanwhile from another thread falls back to `concurrentPerform`.
+/// they go back to Dispatch (as OpenMP's idle threads spin for KMP_BLOCKTIME): waking a sleeping
+/// worker can take as long as a mid-sized activation on one thread, so back-to-back calls would
+/// lose their gain to it (docs/threads.md measures both). One call at a time uses them; a call
+/// made meanwhile from another thread falls back to `concurrentPerform`.
 final class StandbyWorkers: @unchecked Sendable {
     static let shared = StandbyWorkers()
     static let standbyNanoseconds: UInt64 = 200_000

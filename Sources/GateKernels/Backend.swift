@@ -1,0 +1,73 @@
+import CKernels
+#if OpenMP
+import CKernelsOpenMP
+#endif
+
+/// A kernel call with its buffers, as either backend runs it: split by this package's Dispatch
+/// drivers (`forEachBlock`), or handed whole to its OpenMP driver (ckernels_omp.h), which splits it.
+/// Both follow the thread policy of ckernels_threads.h. This file is the only one that knows OpenMP.
+protocol ParallelCall: Sendable {
+    /// Runs the call on Dispatch as `parallelism` (any case but `.openMP`) asks; `name` is the
+    /// caller's, for messages.
+    func runOnDispatch(_ parallelism: Parallelism, _ name: String)
+    #if OpenMP
+    /// The status of the call's OpenMP driver on at most `threads` threads.
+    func runOnOpenMP(threads: Int32) -> ck_status
+    #endif
+}
+
+extension ParallelCall {
+    /// Runs the call on the backend that `parallelism` names: the one backend switch.
+    func run(_ parallelism: Parallelism, _ name: String) {
+        #if OpenMP
+        if case .openMP(let n) = parallelism {
+            require(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
+            requireOK(runOnOpenMP(threads: Int32(clamping: n)), name)
+            return
+        }
+        #endif
+        runOnDispatch(parallelism, name)
+    }
+}
+
+#if OpenMP
+// Each call's OpenMP driver.
+
+extension UnaryCall {
+    func runOnOpenMP(threads: Int32) -> ck_status { ck_unary_f32_omp(kernel, x, y, count, tier, threads) }
+}
+
+extension LSTMForwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_lstm_forward_omp($0, z, bias, previousCell, cell, hidden, workspace, threads)
+        }
+    }
+}
+
+extension LSTMBackwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_lstm_backward_omp($0, hiddenGradient, nextCellGradient, workspace, previousCell, preactivationGradient,
+                                 previousCellGradient, biasGradient, threads)
+        }
+    }
+}
+
+extension GRUForwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_forward_omp($0, inputProjections, hiddenProjections, previousHidden, hidden, workspace, threads)
+        }
+    }
+}
+
+extension GRUBackwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_backward_omp($0, hiddenGradient, workspace, previousHidden, inputProjectionGradient,
+                                hiddenProjectionGradient, previousHiddenGradient, threads)
+        }
+    }
+}
+#endif
