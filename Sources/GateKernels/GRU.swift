@@ -173,9 +173,6 @@ struct GRUForwardCall: GateCall, @unchecked Sendable {
     let inputProjections, hiddenProjections, previousHidden: UnsafePointer<Float>?
     let hidden, workspace: UnsafeMutablePointer<Float>?
 
-    var batch: Int { desc.batch }
-    var hiddenSize: Int { desc.hidden }
-
     func run(rows: Range<Int>) -> ck_status {
         withUnsafePointer(to: desc) {
             ck_gru_forward_rows($0, rows.lowerBound, rows.upperBound, isa, inputProjections, hiddenProjections,
@@ -189,9 +186,6 @@ struct GRUBackwardCall: GateCall, @unchecked Sendable {
     let desc: ck_gru_desc, isa: ck_isa
     let hiddenGradient, workspace, previousHidden: UnsafePointer<Float>?
     let inputProjectionGradient, hiddenProjectionGradient, previousHiddenGradient: UnsafeMutablePointer<Float>?
-
-    var batch: Int { desc.batch }
-    var hiddenSize: Int { desc.hidden }
 
     func run(rows: Range<Int>) -> ck_status {
         withUnsafePointer(to: desc) {

@@ -28,16 +28,28 @@ func withOptionalBuffer<R>(_ buffer: (any FloatBuffer)?, _ body: (UnsafeBufferPo
     return buffer.withUnsafeBufferPointer { body($0) }
 }
 
+/// A gate update's descriptor: `ck_lstm_desc` or `ck_gru_desc`.
+protocol GateDescriptor {
+    var batch: Int { get }
+    var hidden: Int { get }
+}
+
+extension ck_lstm_desc: GateDescriptor {}
+extension ck_gru_desc: GateDescriptor {}
+
 /// One gate step with its buffers: a `_rows` kernel of ckernels.h that the driver runs on ranges of
 /// batch rows, each worker on its own rows.
 protocol GateCall: ParallelCall {
-    var batch: Int { get }
-    var hiddenSize: Int { get }
+    associatedtype Descriptor: GateDescriptor
+    var desc: Descriptor { get }
     /// Runs the kernel on `rows`.
     func run(rows: Range<Int>) -> ck_status
 }
 
 extension GateCall {
+    var batch: Int { desc.batch }
+    var hiddenSize: Int { desc.hidden }
+
     func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
         runOnDispatch(chunks: rowChunkCount(parallelism), name)
     }

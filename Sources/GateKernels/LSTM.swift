@@ -300,9 +300,6 @@ struct LSTMForwardCall: GateCall, @unchecked Sendable {
     let z, bias, previousCell: UnsafePointer<Float>?
     let cell, hidden, workspace: UnsafeMutablePointer<Float>?
 
-    var batch: Int { desc.batch }
-    var hiddenSize: Int { desc.hidden }
-
     func run(rows: Range<Int>) -> ck_status {
         withUnsafePointer(to: desc) {
             ck_lstm_forward_rows($0, rows.lowerBound, rows.upperBound, isa, z, bias, previousCell, cell, hidden, workspace)
@@ -318,9 +315,6 @@ struct LSTMBackwardCall: GateCall, @unchecked Sendable {
     let preactivationGradient, previousCellGradient, biasGradient: UnsafeMutablePointer<Float>?
     /// Where the rows' bias gradient goes by row group instead of `biasGradient`; nil: straight to it.
     var biasGradientPartials: UnsafeMutablePointer<Float>? = nil
-
-    var batch: Int { desc.batch }
-    var hiddenSize: Int { desc.hidden }
 
     func run(rows: Range<Int>) -> ck_status {
         withUnsafePointer(to: desc) { d in
