@@ -98,7 +98,6 @@ public struct LSTMCell: Sendable, Hashable {
         forwardOnStorage(preactivations, zRowStride, bias, previousCell, &cell, &hidden, nil)
     }
 
-
     /// Training step: `forward(preactivations:zRowStride:bias:previousCell:cell:hidden:)`, also
     /// writing the `workspaceCount(batch:)` floats that `backward` reads.
     /// - Parameters:
@@ -118,7 +117,6 @@ public struct LSTMCell: Sendable, Hashable {
             forwardOnStorage(preactivations, zRowStride, bias, previousCell, &cell, &hidden, ws)
         }
     }
-
 
     /// Training step with the preactivations in the workspace: the caller writes `Z` (dense: B rows
     /// of 4H) into the first `4 · B · H` elements of `workspace`, typically as the output of its GEMM,
@@ -184,10 +182,7 @@ public struct LSTMCell: Sendable, Hashable {
         }
         require(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
         require(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
-        if let ws {
-            require(ws.count == workspaceCount(batch: B),
-                    "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        }
+        if let ws { requireWorkspace(ws, batch: B) }
         LSTMForwardCall(desc: desc(batch: B, zRowStride: stride), isa: isa?.c ?? CK_ISA_AUTO, z: z.baseAddress,
                         bias: bias?.baseAddress, previousCell: cPrev.baseAddress, cell: c.baseAddress,
                         hidden: h.baseAddress, workspace: ws?.baseAddress)
@@ -196,9 +191,13 @@ public struct LSTMCell: Sendable, Hashable {
 
     /// `Z` in the workspace's gate section, once the workspace's size is checked.
     private func preactivations(inWorkspace ws: UnsafeMutableBufferPointer<Float>, batch B: Int) -> UnsafeBufferPointer<Float> {
+        requireWorkspace(ws, batch: B)
+        return UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)])
+    }
+
+    private func requireWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, batch B: Int) {
         require(ws.count == workspaceCount(batch: B),
                 "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        return UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)])
     }
 
     /// Backward step: from the gradient reaching `h` (and, from later steps, `c`), the training
