@@ -94,9 +94,11 @@ static void chunk_rows(size_t batch, int team, int k, size_t *begin, size_t *end
 
 /* Every gate driver: the thread count and the whole batch's checks (the chunks alone cannot see an
  * overlap between them), then one chunk per thread. batch and hidden: the descriptor's (0 without
- * one, which the checks reject first). db_desc and db: the LSTM backward's bias gradient (NULL for the others), summed through
- * per-group partials in the serial order; without memory for them, one thread does it all. */
-static ck_status run_team(gate_rows rows, const void *call, size_t batch, size_t hidden, int threads, const ck_lstm_desc *db_desc, float *db)
+ * one, which the checks reject first). db_desc and db: the LSTM backward's bias gradient (NULL for
+ * the others), summed through per-group partials in the serial order; without memory for them,
+ * one thread does it all. */
+static ck_status run_team(gate_rows rows, const void *call, size_t batch, size_t hidden, int threads,
+                          const ck_lstm_desc *db_desc, float *db)
 {
     if (threads < 0)
         return CK_ERR_INVALID_ARGUMENT;
