@@ -37,6 +37,10 @@ extension UnaryCall {
     func runOnOpenMP(threads: Int32) -> ck_status { ck_unary_f32_omp(kernel, x, y, count, tier, threads) }
 }
 
+extension HalfUnaryCall {
+    func runOnOpenMP(threads: Int32) -> ck_status { ck_unary_half_omp(kernel, x, y, count, tier, threads) }
+}
+
 extension LSTMForwardCall {
     func runOnOpenMP(threads: Int32) -> ck_status {
         withUnsafePointer(to: desc) {

@@ -1,7 +1,4 @@
 import CKernels
-#if OpenMP
-import CKernelsOpenMP
-#endif
 
 /// A bfloat16 value: the sign, the 8 exponent bits and the top 7 fraction bits of a `Float`, the
 /// storage format of mixed-precision trainers.
@@ -102,38 +99,30 @@ func halfKernels<H: HalfFloat>(_: H.Type) -> (sigmoid: HalfKernel, tanh: HalfKer
     misuse("\(H.self) is not a format the kernels know (BFloat16, Float16)", file: #fileID, line: #line)
 }
 
-/// Raw pointers handed to the parallel workers; each worker touches a disjoint range.
-@usableFromInline
-struct HalfPointers: @unchecked Sendable {
-    @usableFromInline let input: UnsafePointer<UInt16>
-    @usableFromInline let output: UnsafeMutablePointer<UInt16>
-    @inlinable init(_ input: UnsafePointer<UInt16>, _ output: UnsafeMutablePointer<UInt16>) {
-        self.input = input
-        self.output = output
-    }
-}
-
 /// `run` of Activations.swift for half-format bit patterns.
-@inlinable
+@usableFromInline
 func runHalf(_ kernel: HalfKernel, _ name: String, _ x: UnsafeRawPointer?, _ y: UnsafeMutableRawPointer?,
              _ count: Int, _ tier: Tier, _ parallelism: Parallelism) {
     guard count > 0, let x, let y else { return }
-    let xs = UInt(bitPattern: x), ys = UInt(bitPattern: y), bytes = UInt(count * 2)
-    require(xs == ys || xs + bytes <= ys || ys + bytes <= xs,
-            "\(name): the input and the result partly overlap (exact aliasing is allowed)")
     // the kernels read and write the elements' bits as uint16_t, as C sees them
-    let pointers = HalfPointers(x.assumingMemoryBound(to: UInt16.self), y.assumingMemoryBound(to: UInt16.self))
-    #if OpenMP
-    if case .openMP(let threads) = parallelism {
-        require(threads >= 1, "Parallelism.openMP(\(threads)): the thread count must be at least 1")
-        requireOK(ck_unary_half_omp(kernel, pointers.input, pointers.output, count, tier.c, Int32(clamping: threads)), name)
-        return
-    }
-    #endif
-    forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
-        let status = kernel(pointers.input + range.lowerBound, pointers.output + range.lowerBound,
-                            range.count, tier.c)
-        requireOK(status, name)
+    let x16 = x.assumingMemoryBound(to: UInt16.self), y16 = y.assumingMemoryBound(to: UInt16.self)
+    require(ck_check_unary_half(x16, y16, count, tier.c) != CK_ERR_OVERLAP,
+            "\(name): the input and the result partly overlap (exact aliasing is allowed)")
+    HalfUnaryCall(kernel: kernel, x: x16, y: y16, count: count, tier: tier.c).run(parallelism, name)
+}
+
+/// A half-format activation call: `kernel` over `count` bit patterns of `x` into `y`.
+struct HalfUnaryCall: ParallelCall, @unchecked Sendable {
+    let kernel: HalfKernel
+    let x: UnsafePointer<UInt16>
+    let y: UnsafeMutablePointer<UInt16>
+    let count: Int
+    let tier: ck_tier
+
+    func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
+        forEachChunk(count: count, chunks: chunkCount(count, parallelism)) { range in
+            requireOK(kernel(x + range.lowerBound, y + range.lowerBound, range.count, tier), name)
+        }
     }
 }
 
