@@ -8,6 +8,9 @@ let package = Package(
     products: [
         .library(name: "GateKernels", targets: ["GateKernels"]),
         .library(name: "CKernels", targets: ["CKernels"]),
+        // The error engine: sweep any sigmoid or tanh over every float and check it against the contract.
+        .library(name: "GateKernelsEval", targets: ["GateKernelsEval"]),
+        .library(name: "CKernelsEval", targets: ["CKernelsEval"]),
         .executable(name: "gatekernels", targets: ["gatekernels"]),
     ],
     traits: [
@@ -29,7 +32,8 @@ let package = Package(
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
-        // Exhaustive and sampled error statistics against a double-precision reference.
+        // Exhaustive and sampled error statistics against a double-precision reference; sweeps of
+        // foreign code in a child process (isolate.c).
         .target(
             name: "CKernelsEval",
             path: "CKernels/eval",
@@ -49,8 +53,12 @@ let package = Package(
         .target(name: "GateKernels", dependencies: [
             "CKernels", .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
         ]),
-        // Peers for `gatekernels bench`: libm's scalar loops, and SLEEF opened at run time when
-        // installed (so nothing depends on SLEEF at build time).
+        // The Swift API of the error engine: sweeps of closures, C functions and plug-ins, reports and
+        // the contract's verdict per tier.
+        .target(name: "GateKernelsEval", dependencies: ["GateKernels", "CKernelsEval"],
+                linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Peers for `gatekernels bench` and `accuracy --peers`: libm's scalar loops, and SLEEF,
+        // XNNPACK and libmvec opened at run time when installed (nothing depends on them at build time).
         .target(
             name: "CPeers",
             path: "Benchmarks/peers",
@@ -64,14 +72,14 @@ let package = Package(
         .executableTarget(
             name: "gatekernels",
             dependencies: [
-                "GateKernels", "CKernels", "CKernelsEval", "CPeers",
+                "GateKernels", "CKernels", "CKernelsEval", "GateKernelsEval", "CPeers",
                 .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/GateKernelsCLI"
         ),
         .testTarget(name: "GateKernelsTests", dependencies: [
-            "GateKernels", "CKernels", "CKernelsEval",
+            "GateKernels", "CKernels", "CKernelsEval", "GateKernelsEval",
             .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
         ]),
     ]

@@ -81,7 +81,7 @@ static double thread_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-#define BLOCK 8192
+#define BLOCK CK_EVAL_BLOCK
 
 /* one subject's running state inside one worker */
 typedef struct {
@@ -284,6 +284,11 @@ int ck_eval_sweep_many(ck_func f, const ck_eval_subject *subjects, size_t count,
     }
     free(ss);
     return 0;
+}
+
+void ck_eval_call_plain(const float *x, float *y, size_t n, void *ctx)
+{
+    (*(const ck_eval_plain_fn *)ctx)(x, y, n);
 }
 
 int ck_eval_sweep(ck_func f, ck_eval_impl impl, void *impl_ctx, const ck_eval_range *R, ck_eval_stats *out)

@@ -1,6 +1,8 @@
 /* Peers that `gatekernels bench` measures beside the kernels, on the same inputs in the same run:
- * libm's scalar functions, and SLEEF's AVX-512 functions when Debian's libsleef is installed.
- * SLEEF is opened at run time (dlopen), so neither the library nor the CLI depends on it. */
+ * libm's scalar functions, and SLEEF's AVX-512 functions when Debian's libsleef is installed; and
+ * the peers that `gatekernels accuracy --peers` sweeps beside them: SLEEF, XNNPACK's sigmoid operator
+ * and glibc's vector math (libmvec). Every peer library is opened at run time (dlopen), so neither
+ * the library nor the CLI depends on any of them. */
 #ifndef CPEERS_H
 #define CPEERS_H
 
@@ -18,5 +20,20 @@ int peers_sleef_available(void);
 void peers_sleef_sigmoid_u10(const float *x, float *y, size_t n);
 void peers_sleef_tanh_u10(const float *x, float *y, size_t n);
 void peers_sleef_tanh_u35(const float *x, float *y, size_t n);
+
+/* One installed peer implementation of sigmoid or tanh, as a buffer function that any number of
+ * threads may call at once. */
+typedef struct {
+    const char *name;    /* short identifier, e.g. "xnnpack-sigmoid" */
+    const char *label;   /* what it computes, e.g. "XNNPACK xnn_create_sigmoid_nc_f32 operator" */
+    int is_tanh;         /* 0: sigmoid, 1: tanh */
+    void (*fn)(const float *x, float *y, size_t n);
+    const char *library; /* the file it was loaded from (symbolic links resolved) */
+    const char *version; /* that library's version where it can be read (file name, glibc), else "" */
+} peers_entry;
+
+/* The peers installed on this machine that this CPU can run (SLEEF and libmvec: AVX-512 entry
+ * points), in a fixed order; sets *entries and returns how many. */
+size_t peers_installed(const peers_entry **entries);
 
 #endif

@@ -1,6 +1,7 @@
 /* Error statistics of an activation implementation against a double-precision reference, over
  * all floats (or a range or stride of them), multithreaded. Used by `gatekernels accuracy`, the C
- * tests and the Swift tests. */
+ * tests, the Swift tests and the GateKernelsEval module. The engine keeps no global state: every
+ * function may be called from several threads at once. */
 #ifndef CK_EVAL_H
 #define CK_EVAL_H
 #include <stddef.h>
@@ -53,13 +54,20 @@ typedef struct {
     double seconds;                 /* CPU seconds spent in this implementation and its statistics */
 } ck_eval_stats;
 
-/* Evaluates y[0..n) = f(x[0..n)); must be callable from several threads at once. */
+/* Evaluates y[0..n) = f(x[0..n)); must be callable from several threads at once. The engine calls
+ * it on at most CK_EVAL_BLOCK inputs at a time, x and y never overlapping. */
+#define CK_EVAL_BLOCK 8192
 typedef void (*ck_eval_impl)(const float *x, float *y, size_t n, void *ctx);
 
 typedef struct {
     ck_eval_impl impl;
     void *ctx;
 } ck_eval_subject;
+
+/* A buffer function without a context, the shape of a plug-in (`gatekernels accuracy --impl`). */
+typedef void (*ck_eval_plain_fn)(const float *x, float *y, size_t n);
+/* A ck_eval_impl whose context points to a ck_eval_plain_fn: calls that function. */
+void ck_eval_call_plain(const float *x, float *y, size_t n, void *ctx);
 
 typedef struct {
     uint64_t first, last;   /* ordered indices, inclusive */
@@ -107,6 +115,29 @@ typedef struct {
 const char *ck_special_name(ck_special s);
 /* Fills out[0 .. CK_SPECIAL_COUNT); returns how many failed. */
 int ck_eval_specials(ck_func f, ck_eval_impl impl, void *impl_ctx, ck_special_result out[CK_SPECIAL_COUNT]);
+
+/* Where the child process of ck_eval_sweep_isolated died. */
+typedef struct {
+    int signal;       /* the signal that ended it, or 0 when it exited (with exit_status) */
+    int exit_status;
+    int in_call;      /* 1: it died inside a call of subjects[subject] on the inputs below; 0: elsewhere */
+    size_t subject;
+    /* The inputs of that call, in call order (n of them), narrowed by calling the subject again in
+     * further child processes on halves of them for as long as a half still crashes: single = 1
+     * when one input alone crashes it (first_x is that input). */
+    float first_x, last_x;
+    size_t n;
+    int single;
+} ck_eval_crash;
+
+/* ck_eval_sweep_many, then ck_eval_specials of every subject into specials[i * CK_SPECIAL_COUNT ...],
+ * in a child process (fork), so that an implementation that crashes ends the child and not the
+ * caller; the results come back through shared memory, progress (if any) is reported from the
+ * calling thread. 0 on success, -1 on bad arguments or a failed fork or thread start, 1 when the
+ * child died (*crash says where). POSIX only; the child calls nothing but the engine and the
+ * subjects, so the subjects must not rely on other threads of the caller. */
+int ck_eval_sweep_isolated(ck_func f, const ck_eval_subject *subjects, size_t count, const ck_eval_range *range,
+                           ck_eval_stats *out, ck_special_result *specials, ck_eval_crash *crash);
 
 /* For `bins` equal slices of [lo, hi], the largest absolute error and the largest fractional ulp
  * error (0 where the true result is not a normal float) over `per_bin` evenly spaced inputs of
