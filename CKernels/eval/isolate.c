@@ -80,9 +80,19 @@ static void child_progress(uint64_t done, uint64_t total, void *ctx)
 
 #define EXIT_SWEEP_FAILED 70
 
+/* A child dies of a crash the plain way: the caller's crash handlers (a runtime's backtracer, a
+ * crash reporter) belong to the caller, and would print or upload a report for every child. */
+static void default_crash_handlers(void)
+{
+    const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; ++i)
+        signal(sigs[i], SIG_DFL);
+}
+
 static void run_child(ck_func f, const ck_eval_subject *subjects, size_t count, const ck_eval_range *range,
                       shared_header *sh, ck_eval_stats *out, ck_special_result *specials)
 {
+    default_crash_handlers();
     recorder *rec = malloc(count * sizeof *rec);
     ck_eval_subject *wrapped = malloc(count * sizeof *wrapped);
     if (!rec || !wrapped)
@@ -108,6 +118,7 @@ static int call_crashes(const ck_eval_subject *s, const float *xs, size_t n)
     if (pid < 0)
         return 0;
     if (pid == 0) {
+        default_crash_handlers();
         float *ys = malloc((n ? n : 1) * sizeof *ys);
         if (!ys)
             _exit(0);

@@ -2,6 +2,7 @@ import ArgumentParser
 import CKernelsEval
 import Foundation
 import GateKernels
+import GateKernelsEval
 
 /// `gatekernels accuracy`: error statistics of every tier and ISA against a double-precision
 /// reference, beside an approximation zoo; tables, plots, certificates and the contract check.
@@ -15,11 +16,24 @@ struct Accuracy: ParsableCommand {
         out-of-range outputs, NaN/inf for finite input, NaN propagation, tanh oddness and a pass/fail per special \
         value. All implementations of one function share one reference computation.
 
+        Your own implementation: --impl path/to/lib.so:symbol loads a C function \
+        void symbol(const float *x, float *y, size_t n) with dlopen (several --impl allowed, with one function \
+        in --functions); --peers adds the installed peer libraries (SLEEF, XNNPACK, glibc's libmvec), also \
+        opened at run time. Code that is not ours is swept in a child process: if it crashes, the command \
+        says which implementation, the signal, and the input it died on (found by calling it again on halves \
+        of the crashing call's inputs), and exits with status 1. --bound holds them to a tier's contract \
+        (the contract column, --check and the certificates); the meets column always shows the tightest \
+        tier they keep. --verify cert.json re-runs a certificate's sweep (with --impl for a plug-in) and \
+        says whether every result is the same.
+
         Examples:
           gatekernels accuracy --zoo
           gatekernels accuracy --exhaustive --isas all --check --certificates certs
           gatekernels accuracy --functions tanh --range=-10:10 --stride 1 --format json
           gatekernels accuracy --zoo --plot error.svg --pareto pareto.svg
+          gatekernels accuracy --functions sigmoid --impl ./libmine.so:my_sigmoid --bound fast --certificates certs
+          gatekernels accuracy --peers --tiers fast --stride 1009
+          gatekernels accuracy --verify certs/sigmoid-libmine.so-my_sigmoid.json --impl ./libmine.so:my_sigmoid
         """
     )
 
@@ -50,6 +64,21 @@ struct Accuracy: ParsableCommand {
 
     @Flag(help: "Also sweep the approximation zoo (libm, hard sigmoids, hard tanh, softsign, Schraudolph, Padé).")
     var zoo = false
+
+    @Option(name: .customLong("impl"), help: ArgumentHelp(
+        "A C function void f(const float *x, float *y, size_t n) in a shared library, loaded with dlopen; repeat for several.",
+        valueName: "path:symbol"))
+    var impls: [String] = []
+
+    @Flag(help: "Also sweep the installed peer libraries' kernels: SLEEF, XNNPACK's sigmoid operator, glibc's libmvec.")
+    var peers = false
+
+    @Option(help: "The tier whose contract --impl and --peers are held to (precise, fast or approximate).")
+    var bound: String?
+
+    @Option(help: ArgumentHelp("Re-run the sweep a certificate describes (its function and inputs; --impl for a plug-in) and compare every result.",
+                               valueName: "cert.json"))
+    var verify: String?
 
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
@@ -82,8 +111,20 @@ struct Accuracy: ParsableCommand {
     @Flag(help: "Exit with status 1 if any tier breaks its contract in docs/design.md (bound, monotonicity, range, specials, NaN, oddness, non-finite).")
     var check = false
 
-    func functionList() throws -> [Function] {
-        try listChoices(functions, option: "--functions", Function.allCases.map { ($0.rawValue, $0) })
+    func functionList() throws -> [ActivationFunction] {
+        try listChoices(functions, option: "--functions", ActivationFunction.allCases.map { ($0.rawValue, $0) })
+    }
+
+    func boundTier() throws -> Tier? { try bound.map { try parseTiers($0) }.map { tiers in
+        guard tiers.count == 1 else { throw ValidationError("--bound takes one tier") }
+        return tiers[0]
+    } }
+
+    /// The --impl plug-ins, loaded; a usage error names the one that cannot be.
+    func plugins() throws -> [Plugin] {
+        try impls.map { spec in
+            do { return try Plugin(spec) } catch { throw ValidationError("--impl \(spec): \(error)") }
+        }
     }
 
     func tierList() throws -> [Tier] { tiers == "none" ? [] : try parseTiers(tiers) }
@@ -108,7 +149,7 @@ struct Accuracy: ParsableCommand {
     }
 
     func inputSet() throws -> InputSet {
-        var set = InputSet.everything
+        var set = InputSet.allFloats
         if let range {
             let (lo, hi) = try Self.parseRange(range, option: "--range")
             set.first = ck_ordered_index(lo)
@@ -125,8 +166,23 @@ struct Accuracy: ParsableCommand {
         if let stride, stride < 1 { throw ValidationError("--stride must be at least 1, got \(stride)") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         let tierList = try tierList()
-        if tierList.isEmpty && !zoo { throw ValidationError("--tiers none leaves nothing to sweep; add --zoo") }
-        if check && tierList.isEmpty { throw ValidationError("--check needs at least one tier (it checks the contract of the tiers)") }
+        let foreign = !impls.isEmpty || peers
+        if verify != nil {
+            if exhaustive || range != nil || stride != nil || zoo || peers || impls.count > 1 {
+                throw ValidationError("--verify takes the function and inputs from the certificate; besides it give at most one --impl")
+            }
+            return
+        }
+        if tierList.isEmpty && !zoo && !foreign { throw ValidationError("--tiers none leaves nothing to sweep; add --zoo, --impl or --peers") }
+        if check && tierList.isEmpty && bound == nil {
+            throw ValidationError("--check needs a tier or --bound (it checks the contract of the tiers, and of --impl and --peers against --bound)")
+        }
+        if bound != nil && !foreign { throw ValidationError("--bound holds --impl and --peers to a tier; give one of them") }
+        _ = try boundTier()
+        if try !impls.isEmpty && functionList().count != 1 {
+            throw ValidationError("--impl computes one function: choose it with --functions sigmoid or --functions tanh")
+        }
+        _ = try plugins()
         if let plotRange {
             let (lo, hi) = try Self.parseRange(plotRange, option: "--plot-range")
             guard lo < hi, lo.isFinite, hi.isFinite else {
@@ -139,12 +195,16 @@ struct Accuracy: ParsableCommand {
     }
 
     func run() throws {
+        if let verify { return try runVerify(verify) }
         let inputs = try inputSet()
         let isaList = try isaList(), tierList = try tierList()
+        let plugins = try plugins(), bound = try boundTier()
         var sweeps: [Sweep] = []
         for f in try functionList() {
             let subjects = tierList.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
                 + (zoo ? Subject.zoo(f) : [])
+                + plugins.map { Subject(function: f, plugin: $0, bound: bound) }
+                + (peers ? Subject.peers(f, bound: bound) : [])
             sweeps.append(separate
                 ? try Sweep.separate(f, subjects, inputs: inputs, threads: threadCount)
                 : try runSweep(f, subjects, inputs: inputs, threads: threadCount))
@@ -173,14 +233,65 @@ struct Accuracy: ParsableCommand {
         }
         if check {
             let failures = sweeps.flatMap(\.notes)
-            let kernels = sweeps.flatMap(\.results).filter { $0.subject.tier != nil }.count
+            let held = sweeps.flatMap(\.results).filter { $0.subject.contractTier != nil }.count
             if failures.isEmpty {
-                note("contract check passed: \(kernels) kernel sweeps (\(inputs.description))")
+                note("contract check passed: \(held) sweeps (\(inputs.description))")
             } else {
                 note("contract check FAILED:\n" + failures.map { "  " + $0 }.joined(separator: "\n"))
                 throw ExitCode.failure
             }
         }
+    }
+
+    /// Re-runs the sweep of the certificate at `path` and says, result by result, whether the same
+    /// numbers come out; exit status 1 when any differs.
+    func runVerify(_ path: String) throws {
+        let cert: [String: Any]
+        do {
+            cert = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+        } catch {
+            throw ValidationError("--verify \(path): cannot read it as JSON (\(error.localizedDescription))")
+        }
+        guard let function = (cert["function"] as? String).flatMap(ActivationFunction.init(rawValue:)),
+              let identity = cert["implementation"] as? [String: Any], let swept = cert["inputs_swept"] as? [String: Any],
+              let expected = cert["results"] as? [String: Any], let inputs = InputSet(certificate: swept) else {
+            throw ValidationError("--verify \(path): not a certificate of gatekernels accuracy (function, implementation, inputs_swept, results)")
+        }
+        let bound = ((expected["contract"] as? [String: Any])?["tier"] as? String).flatMap { name in Tier.allCases.first { "\($0)" == name } }
+        let subject: Subject
+        if let plugin = try plugins().first {
+            subject = Subject(function: function, plugin: plugin, bound: bound)
+        } else if let tier = (identity["tier"] as? String).flatMap({ name in Tier.allCases.first { "\($0)" == name } }),
+                  let isa = (identity["isa"] as? String).flatMap({ name in ISA.allCases.first { "\($0)" == name } }) {
+            guard isa.isSupported else { throw RunFailure("--verify \(path): this CPU has no \(isa)") }
+            subject = Subject(function: function, tier: tier, isa: isa)
+        } else if identity["kind"] as? String == "peer", let name = identity["name"] as? String,
+                  let peer = Subject.peers(function, bound: bound).first(where: { $0.name == name }) {
+            subject = peer
+        } else {
+            throw ValidationError("--verify \(path): give the implementation with --impl path:symbol (the certificate names \(identity["label"] ?? "it"))")
+        }
+        let sweep = try runSweep(function, [subject], inputs: inputs, threads: threadCount)
+        // both sides through the same JSON encoding, so that only values can differ
+        let fresh = try JSONSerialization.jsonObject(with: jsonData(certificate(sweep.results[0], sweep))) as! [String: Any]
+        let now = fresh["results"] as! [String: Any]
+        var table = Table(headers: ["result", "certificate", "now", ""], leftColumns: [0, 1, 2, 3])
+        var differ = 0
+        for key in Set(expected.keys).union(now.keys).sorted() {
+            let a = compact(expected[key]), b = compact(now[key])
+            if a != b { differ += 1 }
+            table.rows.append([key, a, b, a == b ? "same" : "DIFFERS"])
+        }
+        print("\(function) \(subject.label), \(inputs.description)")
+        if let machine = cert["machine"] as? [String: Any], compact(machine["cpu"]) != compact(Machine.json["cpu"]) {
+            print("certified on \(compact(machine["cpu"])), re-run on \(compact(Machine.json["cpu"]))")
+        }
+        print(table.text())
+        if differ > 0 {
+            note("verify: \(differ) of \(table.rows.count) results differ from \(path)")
+            throw ExitCode.failure
+        }
+        note("verify: all \(table.rows.count) results are the same as in \(path)")
     }
 
     /// The SVG of error against x: the tiers on the first chosen ISA (all ISAs give the same bits) and the zoo.
@@ -229,6 +340,14 @@ struct Accuracy: ParsableCommand {
         try Data(SVGChart.document(charts).utf8).write(to: URL(fileURLWithPath: path))
         note("wrote \(path)")
     }
+}
+
+/// A JSON value as one line of text, keys sorted ("-" when absent).
+private func compact(_ value: Any?) -> String {
+    guard let value, !(value is NSNull) else { return "-" }
+    guard JSONSerialization.isValidJSONObject([value]),
+          let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed]) else { return "\(value)" }
+    return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
 }
 
 /// A message on standard error (the report itself goes to standard output or --output).

@@ -3,13 +3,8 @@ import CKernels
 import CKernelsEval
 import Foundation
 import GateKernels
-
-/// The function an implementation computes.
-enum Function: String, CaseIterable, Sendable {
-    case sigmoid, tanh
-
-    var c: ck_func { self == .sigmoid ? CK_FUNC_SIGMOID : CK_FUNC_TANH }
-}
+import GateKernelsEval
+import CPeers
 
 extension ISA {
     /// The C enumerator of this instruction set.
@@ -25,22 +20,6 @@ extension ISA {
 
 extension Tier {
     var cTier: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
-
-    /// The tier's error bound from the contract of docs/design.md, as a sentence.
-    var boundDescription: String {
-        switch self {
-        case .precise: "max ulp <= \(Contract.preciseULP)"
-        case .fast: "max ulp <= \(Contract.fastULP)"
-        case .approximate: "max abs <= \(Contract.approximateAbs)"
-        }
-    }
-}
-
-/// The error bounds of docs/design.md ("Tiers and bounds").
-enum Contract {
-    static let preciseULP: UInt32 = 2
-    static let fastULP: UInt32 = 4
-    static let approximateAbs = 2e-4
 }
 
 /// The function, tier and ISA a kernel subject runs; read by `kernelImpl` from the sweep's context.
@@ -61,31 +40,38 @@ func kernelImpl() -> ck_eval_impl {
     }
 }
 
-/// One implementation under test: a tier on an ISA, or a zoo entry.
+/// One implementation under test: a tier on an ISA, a zoo entry, a plug-in (`--impl`) or an
+/// installed peer library's function (`--peers`).
 final class Subject {
     enum Kind {
         case kernel(Tier, ISA)
         case zoo
+        case plugin(Plugin)
+        case peer(peers_entry)
     }
 
-    let function: Function
+    let function: ActivationFunction
     let kind: Kind
-    /// Short name: "fast/avx512", or the zoo entry's name.
+    /// Short name: "fast/avx512", the zoo entry's or peer's name, or a plug-in's "libmine.so:my_sigmoid".
     let name: String
     /// What it is, for legends and tables.
     let label: String
     let impl: ck_eval_impl
-    private let spec: UnsafeMutablePointer<KernelSpec>?
+    /// The tier whose whole contract it is held to: a kernel's own, or `--bound` for plug-ins and peers.
+    let contractTier: Tier?
+    /// The context `impl` reads: a KernelSpec, or the plain function of a plug-in or peer.
+    private let context_: UnsafeMutableRawPointer?
 
-    init(function: Function, tier: Tier, isa: ISA) {
+    init(function: ActivationFunction, tier: Tier, isa: ISA) {
         self.function = function
         kind = .kernel(tier, isa)
         name = "\(tier)/\(isa)"
         label = "GateKernels \(tier) (\(isa))"
         impl = kernelImpl()
+        contractTier = tier
         let spec = UnsafeMutablePointer<KernelSpec>.allocate(capacity: 1)
         spec.initialize(to: KernelSpec(function: function.c, tier: tier.cTier, isa: isa.cISA))
-        self.spec = spec
+        context_ = UnsafeMutableRawPointer(spec)
     }
 
     init(zoo entry: ck_zoo_entry) {
@@ -94,22 +80,56 @@ final class Subject {
         name = String(cString: entry.name)
         label = String(cString: entry.label)
         impl = entry.impl
-        spec = nil
+        contractTier = nil
+        context_ = nil
     }
 
-    deinit { spec?.deallocate() }
+    /// A function that is not ours, run through ck_eval_call_plain.
+    private init(function: ActivationFunction, kind: Kind, name: String, label: String, plain: ck_eval_plain_fn, bound: Tier?) {
+        self.function = function
+        self.kind = kind
+        self.name = name
+        self.label = label
+        impl = ck_eval_call_plain
+        contractTier = bound
+        let fn = UnsafeMutablePointer<ck_eval_plain_fn>.allocate(capacity: 1)
+        fn.initialize(to: plain)
+        context_ = UnsafeMutableRawPointer(fn)
+    }
 
-    var context: UnsafeMutableRawPointer? { spec.map { UnsafeMutableRawPointer($0) } }
+    convenience init(function: ActivationFunction, plugin: Plugin, bound: Tier?) {
+        self.init(function: function, kind: .plugin(plugin), name: "\((plugin.path as NSString).lastPathComponent):\(plugin.symbol)",
+                  label: "plug-in \(plugin.path):\(plugin.symbol)", plain: plugin.function, bound: bound)
+    }
+
+    convenience init(peer entry: peers_entry, bound: Tier?) {
+        self.init(function: entry.is_tanh != 0 ? .tanh : .sigmoid, kind: .peer(entry), name: String(cString: entry.name),
+                  label: String(cString: entry.label), plain: entry.fn, bound: bound)
+    }
+
+    deinit { context_?.deallocate() }
+
+    var context: UnsafeMutableRawPointer? { context_ }
 
     var tier: Tier? { if case .kernel(let t, _) = kind { t } else { nil } }
     var isa: ISA? { if case .kernel(_, let i) = kind { i } else { nil } }
+    /// Code we did not write: swept in a child process, so that a crash is reported, not suffered.
+    var isForeign: Bool { switch kind { case .plugin, .peer: true; case .kernel, .zoo: false } }
 
     /// The zoo entries for `function`, in the zoo's order.
-    static func zoo(_ function: Function) -> [Subject] {
+    static func zoo(_ function: ActivationFunction) -> [Subject] {
         (0..<ck_zoo_count()).compactMap { i in
             let entry = ck_zoo_entry_at(i)!.pointee
             return entry.func == function.c ? Subject(zoo: entry) : nil
         }
+    }
+
+    /// The installed peers' implementations of `function` (SLEEF, XNNPACK, libmvec: Benchmarks/peers/cpeers.c).
+    static func peers(_ function: ActivationFunction, bound: Tier?) -> [Subject] {
+        var entries: UnsafePointer<peers_entry>?
+        let n = peers_installed(&entries)
+        return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
+            .map { Subject(peer: $0, bound: bound) }
     }
 
     /// Runs the implementation on a buffer.
@@ -118,112 +138,42 @@ final class Subject {
     }
 }
 
-/// The set of inputs a sweep covers.
-struct InputSet {
-    var first: UInt64
-    var last: UInt64
-    var stride: UInt64
-
-    static let everything = InputSet(first: 0, last: CK_ORDERED_COUNT - 1, stride: 1)
-
-    var count: UInt64 { (last - first) / stride + 1 }
-    var isExhaustive: Bool { first == 0 && last == CK_ORDERED_COUNT - 1 && stride == 1 }
-    var firstX: Float { ck_ordered_float(first) }
-    var lastX: Float { ck_ordered_float(last) }
-
-    var description: String {
-        let span = first == 0 && last == CK_ORDERED_COUNT - 1
-            ? "from -inf to +inf" : "in [\(fmt(firstX)), \(fmt(lastX))]"
-        if stride == 1 { return isExhaustive ? "every float (all 2^32 bit patterns)" : "every float \(span)" }
-        return "every \(ordinal(stride)) float \(span)"
-    }
-}
-
-private func ordinal(_ n: UInt64) -> String {
-    let suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th" : ["th", "st", "nd", "rd", "th", "th", "th", "th", "th", "th"][Int(n % 10)]
-    return "\(n)\(suffix)"
-}
-
-/// A float for people: shortest round-trip form.
-func fmt(_ x: Float) -> String { x.isNaN ? "nan" : x.isInfinite ? (x < 0 ? "-inf" : "inf") : "\(x)" }
 /// A double to three significant digits.
 func fmt3(_ v: Double) -> String { v.isInfinite ? "inf" : v.isNaN ? "nan" : String(format: "%.3g", v) }
 
 /// The statistics of one subject over one input set, with its special-value checks.
 struct Result {
     let subject: Subject
-    let stats: ck_eval_stats
-    let specials: [ck_special_result]
+    let report: AccuracyReport
     /// Wall time of this subject's own sweep (with --separate; nil when it shared a sweep).
     var sweepSeconds: Double? = nil
 
-    var histogram: [UInt64] { withUnsafeBytes(of: stats.hist) { Array($0.bindMemory(to: UInt64.self)) } }
-    var meanAbs: Double { stats.inputs == 0 ? 0 : stats.sum_abs / Double(stats.inputs) }
+    var stats: ck_eval_stats { report.statistics }
+    var specials: [ck_special_result] { report.specials }
+    var histogram: [UInt64] { report.ulpHistogram }
+    var meanAbs: Double { report.meanAbsoluteError }
     var exactPercent: Double { stats.inputs == 0 ? 0 : 100 * Double(stats.exact) / Double(stats.inputs) }
     var specialsPassed: Int { specials.filter { $0.pass != 0 }.count }
 
-    static let specialNames: [String] = (0..<Int(CK_SPECIAL_COUNT.rawValue)).map {
-        String(cString: ck_special_name(ck_special(rawValue: UInt32($0))))
-    }
+    static var specialNames: [String] { AccuracyReport.specialNames }
 
-    /// The contract's checks that hold for every tier; each broken one as a sentence.
-    var invariantFailures: [String] {
-        var f: [String] = []
-        let s = stats
-        if s.monotonicity_violations > 0 {
-            f.append("\(s.monotonicity_violations) monotonicity violations (first at x = \(fmt(s.first_violation_x)))")
-        }
-        if s.out_of_range > 0 {
-            f.append("\(s.out_of_range) outputs out of range (first at x = \(fmt(s.first_out_of_range_x)))")
-        }
-        if s.nonfinite > 0 { f.append("\(s.nonfinite) NaN/inf for finite input (first at x = \(fmt(s.first_nonfinite_x)))") }
-        if s.nan_not_propagated > 0 {
-            f.append("\(s.nan_not_propagated) of \(s.nan_inputs) NaN inputs did not give NaN (first 0x\(String(s.first_nan_not_propagated_bits, radix: 16)))")
-        }
-        if subject.function == .tanh && s.odd_violations > 0 {
-            f.append("\(s.odd_violations) oddness violations (first at x = \(fmt(s.first_odd_violation_x)))")
-        }
-        for (i, r) in specials.enumerated() where r.pass == 0 {
-            f.append("special \(Result.specialNames[i]): f(\(fmt(r.x))) = \(fmt(r.y)), expected \(fmt(r.expected))")
-        }
-        return f
-    }
-
-    /// The bound of `tier` if it is broken, as a sentence.
-    func boundFailure(_ tier: Tier) -> String? {
-        switch tier {
-        case .precise where stats.max_ulp > Contract.preciseULP,
-             .fast where stats.max_ulp > Contract.fastULP:
-            "max ulp \(stats.max_ulp) at x = \(fmt(stats.max_ulp_x)) breaks \(tier.boundDescription)"
-        case .approximate where !(stats.max_abs <= Contract.approximateAbs):
-            "max abs \(fmt3(stats.max_abs)) at x = \(fmt(stats.max_abs_x)) breaks \(tier.boundDescription)"
-        default: nil
-        }
-    }
-
-    /// For a kernel: every broken promise of its tier's contract (empty: it holds).
-    var contractFailures: [String] {
-        guard let tier = subject.tier else { return [] }
-        return (boundFailure(tier).map { [$0] } ?? []) + invariantFailures
-    }
+    /// Every broken promise of the contract it is held to (empty: it holds, or it is held to none).
+    var contractFailures: [String] { subject.contractTier.map { report.verdict(for: $0).failures } ?? [] }
 
     /// The tightest tier whose whole contract this implementation meets ("none" if not even approximate).
-    var meets: String {
-        guard invariantFailures.isEmpty else { return "none" }
-        return Tier.allCases.first { boundFailure($0) == nil }?.description ?? "none"
-    }
+    var meets: String { report.tightestTier?.description ?? "none" }
 }
 
 /// One function's sweep: all its subjects against one shared reference.
 struct Sweep {
-    let function: Function
+    let function: ActivationFunction
     let inputs: InputSet
     let threads: Int
     let wallSeconds: Double
     var results: [Result]
 
     /// One sweep per subject, each with its own reference, so that each one's wall time is its own.
-    static func separate(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
+    static func separate(_ function: ActivationFunction, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
         var results: [Result] = []
         for s in subjects {
             let one = try runSweep(function, [s], inputs: inputs, threads: threads)
@@ -267,10 +217,11 @@ final class ProgressLine {
     func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 }
 
-/// Sweeps `subjects` (all of one function) over `inputs` with `threads` threads; progress on a terminal.
-func runSweep(_ function: Function, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
+/// Sweeps `subjects` (all of one function) over `inputs` with `threads` threads; progress on a
+/// terminal. With a plug-in or a peer among them, the sweep runs in a child process
+/// (ck_eval_sweep_isolated): their crash becomes an error naming them and the input, not ours.
+func runSweep(_ function: ActivationFunction, _ subjects: [Subject], inputs: InputSet, threads: Int) throws -> Sweep {
     var cSubjects = subjects.map { ck_eval_subject(impl: $0.impl, ctx: $0.context) }
-    var stats = [ck_eval_stats](repeating: ck_eval_stats(), count: subjects.count)
     let title = subjects.count == 1 ? "\(function) \(subjects[0].name)" : "\(function) (\(subjects.count) implementations)"
     let line = ProgressLine.onTerminal(title: title)
     var range = ck_eval_range(first: inputs.first, last: inputs.last, stride: inputs.stride,
@@ -282,18 +233,29 @@ func runSweep(_ function: Function, _ subjects: [Subject], inputs: InputSet, thr
         range.progress_ctx = Unmanaged.passUnretained(line).toOpaque()
     }
     let start = Date()
-    let rc = withExtendedLifetime(line) {
-        ck_eval_sweep_many(function.c, &cSubjects, cSubjects.count, &range, &stats)
+    let outcome = withExtendedLifetime(line) {
+        Swift.Result { () throws(AccuracySweepError) in
+            try AccuracySweep.sweep(function, &cSubjects, &range, isolated: subjects.contains(where: \.isForeign))
+        }
     }
     let wall = Date().timeIntervalSince(start)
     line?.finish()
-    guard rc == 0 else { throw ValidationError("the \(function) sweep failed to start its threads") }
-    let results = zip(subjects, stats).map { subject, s in
-        var specials = [ck_special_result](repeating: ck_special_result(), count: Int(CK_SPECIAL_COUNT.rawValue))
-        ck_eval_specials(function.c, subject.impl, subject.context, &specials)
-        return Result(subject: subject, stats: s, specials: specials)
+    let (stats, specials): ([ck_eval_stats], [[ck_special_result]])
+    switch outcome {
+    case .success(let r): (stats, specials) = r
+    case .failure(.crashed(let crash)): throw RunFailure("\(subjects[crash.subject].label) \(crash)")
+    case .failure(let error): throw RunFailure("the \(function) sweep: \(error)")
+    }
+    let results = subjects.indices.map { i in
+        Result(subject: subjects[i], report: AccuracyReport(function: function, inputs: inputs, statistics: stats[i], specials: specials[i]))
     }
     return Sweep(function: function, inputs: inputs, threads: threads, wallSeconds: wall, results: results)
+}
+
+/// A run that failed (exit status 1), with the reason.
+struct RunFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Median time per element of each subject on the same 16K-element buffer of inputs uniform in

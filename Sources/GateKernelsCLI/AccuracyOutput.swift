@@ -1,5 +1,8 @@
 import CKernelsEval
+import CPeers
 import Foundation
+import GateKernels
+import GateKernelsEval
 
 /// A table rendered as aligned text for a terminal or as GitHub markdown.
 struct Table {
@@ -48,12 +51,12 @@ extension Sweep {
         for r in results {
             let s = r.stats
             t.rows.append([
-                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : fmt3(s.max_ulp_frac), fmt(s.max_ulp_x),
-                fmt3(s.max_abs), fmt(s.max_abs_x), fmt3(s.max_rel), fmt3(r.meanAbs),
+                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : fmt3(s.max_ulp_frac), format(s.max_ulp_x),
+                fmt3(s.max_abs), format(s.max_abs_x), fmt3(s.max_rel), fmt3(r.meanAbs),
                 String(format: "%.2f", r.exactPercent), "\(s.monotonicity_violations)", "\(s.out_of_range)",
                 "\(s.nonfinite)", "\(s.nan_not_propagated)", function == .tanh ? "\(s.odd_violations)" : "-",
                 "\(r.specialsPassed)/\(r.specials.count)", r.meets,
-                r.subject.tier == nil ? "-" : (r.contractFailures.isEmpty ? "pass" : "FAIL"),
+                r.subject.contractTier == nil ? "-" : (r.contractFailures.isEmpty ? "pass" : "FAIL"),
                 String(format: "%.1f", s.seconds),
             ] + (r.sweepSeconds.map { [String(format: "%.1f", $0)] } ?? []))
         }
@@ -75,19 +78,17 @@ extension Sweep {
         for r in results {
             let hi = r.specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)], lo = r.specials[Int(CK_SPECIAL_SAT_LOW.rawValue)]
             t.rows.append([r.subject.name] + r.specials.map { $0.pass != 0 ? "pass" : "FAIL" }
-                + ["\(fmt(lo.sat_x)), \(fmt(hi.sat_x))", "\(fmt(lo.ref_sat_x)), \(fmt(hi.ref_sat_x))"])
+                + ["\(format(lo.sat_x)), \(format(hi.sat_x))", "\(format(lo.ref_sat_x)), \(format(hi.ref_sat_x))"])
         }
         return t
     }
 
-    /// Every zoo entry's label, and each broken contract promise.
+    /// Each broken promise of the contract a subject is held to.
     var notes: [String] {
-        results.flatMap { r -> [String] in
-            let failures = r.subject.tier != nil ? r.contractFailures : []
-            return failures.map { "\(r.subject.name): \($0)" }
-        }
+        results.flatMap { r in r.contractFailures.map { "\(r.subject.name): \($0)" } }
     }
 
+    /// What each row that is not one of our kernels is: zoo entries, plug-ins, peers.
     var legend: [String] {
         results.filter { $0.subject.tier == nil }.map { "\($0.subject.name): \($0.subject.label)" }
     }
@@ -99,7 +100,7 @@ func renderText(_ sweeps: [Sweep]) -> String {
         var parts = [s.headline, s.mainTable.text(), "", "ulp histogram (inputs whose true result is a normal float)",
                      s.histogramTable.text(), "", "special values (saturation: first x of exact 0/-1 and 1)",
                      s.specialsTable.text()]
-        if !s.legend.isEmpty { parts += ["", "zoo:"] + s.legend.map { "  " + $0 } }
+        if !s.legend.isEmpty { parts += ["", "others:"] + s.legend.map { "  " + $0 } }
         if !s.notes.isEmpty { parts += ["", "contract failures:"] + s.notes.map { "  " + $0 } }
         return parts.joined(separator: "\n")
     }.joined(separator: "\n\n") + "\n"
@@ -118,14 +119,14 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
         out += "\n## \(s.function)\n\n\(s.headline)\n\n\(s.mainTable.markdown())\n"
         out += "\nulp histogram (% of inputs whose true result is a normal float):\n\n\(s.histogramTable.markdown())\n"
         out += "\nSpecial values (saturation: first x of the exact low and high values):\n\n\(s.specialsTable.markdown())\n"
-        if !s.legend.isEmpty { out += "\nZoo:\n\n" + s.legend.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+        if !s.legend.isEmpty { out += "\nOthers:\n\n" + s.legend.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         if !s.notes.isEmpty { out += "\nContract failures:\n\n" + s.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
     }
     return out
 }
 
 /// A float as JSON: a number when finite (its shortest decimal form), else "inf", "-inf" or "nan".
-private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : fmt(x) }
+private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : format(x) }
 /// The first input that failed a check, or null when none did.
 private func first(_ x: Float, _ count: UInt64) -> Any { count > 0 ? json(x) : NSNull() }
 private func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
@@ -162,7 +163,9 @@ extension Result {
         if let tier = subject.tier, let isa = subject.isa {
             d["tier"] = tier.description
             d["isa"] = isa.description
-            d["contract"] = ["bound": tier.boundDescription, "pass": contractFailures.isEmpty,
+        }
+        if let tier = subject.contractTier {
+            d["contract"] = ["tier": tier.description, "bound": tier.bound.description, "pass": contractFailures.isEmpty,
                              "failures": contractFailures] as [String: Any]
         }
         return d
@@ -170,6 +173,14 @@ extension Result {
 }
 
 extension InputSet {
+    /// The inputs a certificate's `inputs_swept` describes.
+    init?(certificate d: [String: Any]) {
+        func float(_ v: Any?) -> Float? { (v as? NSNumber).map { Float($0.doubleValue) } ?? (v as? String).flatMap(Float.init) }
+        guard let lo = float(d["first_x"]), let hi = float(d["last_x"]), !lo.isNaN, !hi.isNaN, lo <= hi,
+              let stride = (d["stride"] as? NSNumber)?.uint64Value, stride >= 1 else { return nil }
+        self.init(first: ck_ordered_index(lo), last: ck_ordered_index(hi), stride: stride)
+    }
+
     var dictionary: [String: Any] {
         ["first_x": json(firstX), "last_x": json(lastX), "stride": stride, "count": count,
          "exhaustive": isExhaustive, "description": description]
@@ -200,11 +211,11 @@ func renderCSV(_ sweeps: [Sweep]) -> String {
     for sweep in sweeps {
         for r in sweep.results {
             let s = r.stats
-            let contract = r.subject.tier == nil ? "" : (r.contractFailures.isEmpty ? "pass" : "fail")
+            let contract = r.subject.contractTier == nil ? "" : (r.contractFailures.isEmpty ? "pass" : "fail")
             let cells: [String] = [sweep.function.rawValue, r.subject.name, r.subject.tier?.description ?? "",
                                    r.subject.isa?.description ?? "", "\(s.inputs)", "\(sweep.inputs.stride)",
-                                   "\(s.max_ulp)", fmt(s.max_ulp_x), "\(s.max_ulp_frac)", "\(s.max_abs)",
-                                   fmt(s.max_abs_x), "\(s.max_rel)", fmt(s.max_rel_x), "\(r.meanAbs)",
+                                   "\(s.max_ulp)", format(s.max_ulp_x), "\(s.max_ulp_frac)", "\(s.max_abs)",
+                                   format(s.max_abs_x), "\(s.max_rel)", format(s.max_rel_x), "\(r.meanAbs)",
                                    "\(r.exactPercent)"]
                 + r.histogram.map { "\($0)" }
                 + ["\(s.monotonicity_violations)", "\(s.out_of_range)", "\(s.nonfinite)", "\(s.nan_inputs)",
@@ -216,22 +227,95 @@ func renderCSV(_ sweeps: [Sweep]) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-/// Writes one certificate per function, tier and ISA into `directory`; returns the paths.
+/// Writes one certificate per function and implementation (every tier and ISA, plug-in and peer;
+/// not the zoo) into `directory`; returns the paths.
 func writeCertificates(_ sweeps: [Sweep], to directory: String) throws -> [String] {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var paths: [String] = []
     let date = ISO8601DateFormatter().string(from: Date())
     for sweep in sweeps {
         for r in sweep.results {
-            guard let tier = r.subject.tier, let isa = r.subject.isa else { continue }
-            var cert = r.dictionary.merging(Provenance.json) { $1 }
-            cert["inputs_swept"] = sweep.inputs.dictionary
+            guard let file = r.subject.certificateName else { continue }
+            var cert = certificate(r, sweep)
             cert["generated_at"] = date
-            cert["sweep_wall_seconds"] = r.sweepSeconds ?? sweep.wallSeconds
-            let path = (directory as NSString).appendingPathComponent("\(sweep.function)-\(tier)-\(isa).json")
+            let path = (directory as NSString).appendingPathComponent("\(sweep.function)-\(file).json")
             try jsonData(cert).write(to: URL(fileURLWithPath: path))
             paths.append(path)
         }
     }
     return paths
+}
+
+/// The certificate of one result: what was swept (`implementation`), where (`machine`), over which
+/// inputs (`inputs_swept`), every check's outcome (`results`: what `--verify` compares), and how
+/// long it took (`timing`).
+func certificate(_ r: Result, _ sweep: Sweep) -> [String: Any] {
+    var results = r.dictionary
+    let identity = ["implementation", "label", "tier", "isa"], timing = ["cpu_seconds", "sweep_wall_seconds"]
+    for key in identity + timing { results[key] = nil }
+    return Provenance.json.merging([
+        "function": sweep.function.rawValue,
+        "implementation": r.subject.identity,
+        "machine": Machine.json,
+        "inputs_swept": sweep.inputs.dictionary,
+        "results": results,
+        "timing": ["cpu_seconds": r.stats.seconds, "sweep_wall_seconds": r.sweepSeconds ?? sweep.wallSeconds],
+    ]) { $1 }
+}
+
+extension Subject {
+    /// The part of a certificate's file name after the function; nil for the zoo, which is not certified.
+    var certificateName: String? {
+        switch kind {
+        case .kernel(let tier, let isa): "\(tier)-\(isa)"
+        case .zoo: nil
+        case .plugin(let p): "\((p.path as NSString).lastPathComponent)-\(p.symbol)"
+        case .peer: name
+        }
+    }
+
+    /// What was swept, as a certificate names it.
+    var identity: [String: Any] {
+        var d: [String: Any] = ["name": name, "label": label]
+        switch kind {
+        case .kernel(let tier, let isa):
+            d["kind"] = "gatekernels"
+            d["tier"] = tier.description
+            d["isa"] = isa.description
+        case .zoo:
+            d["kind"] = "zoo"
+        case .plugin(let p):
+            d["kind"] = "plugin"
+            d["path"] = p.path
+            d["symbol"] = p.symbol
+            d["loaded_from"] = p.loadedFrom ?? NSNull()
+        case .peer(let e):
+            d["kind"] = "peer"
+            d["library"] = String(cString: e.library)
+            d["library_version"] = e.version.pointee == 0 ? NSNull() : String(cString: e.version)
+        }
+        return d
+    }
+}
+
+/// The machine a sweep ran on: CPU, architecture, operating system and the instruction sets.
+enum Machine {
+    static var json: [String: Any] {
+        var u = utsname()
+        uname(&u)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return ["cpu": cpuModel ?? NSNull(), "architecture": field(u.machine), "os": "\(field(u.sysname)) \(field(u.release))",
+                "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "isas_supported": ISA.supported.map(\.description), "isa_active": ISA.active.description]
+    }
+
+    /// The CPU's model name (Linux: /proc/cpuinfo), or nil.
+    static var cpuModel: String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return nil }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
 }
