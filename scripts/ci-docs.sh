@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
 # The documentation a Swift user browses: the DocC catalog (Sources/GateKernels/GateKernels.docc)
-# and the API reference build with swift-docc-plugin without a warning, every public symbol
-# declared in Sources/GateKernels has a doc comment, the catalog's Swift snippets compile, and the
-# misuse that the Getting Started article describes (a [Double] buffer) gets the compiler's normal
-# diagnostic, not "failed to produce diagnostic". The archive is left in
-# .build/plugins/Swift-DocC/outputs/GateKernels.doccarchive.
+# and the API references of GateKernels and GateKernelsEval build with swift-docc-plugin without a
+# warning, every public symbol declared in Sources/GateKernels and Sources/GateKernelsEval has a doc
+# comment, the catalog's Swift snippets compile, and the misuse that the Getting Started article
+# describes (a [Double] buffer) gets the compiler's normal diagnostic, not "failed to produce
+# diagnostic". The archives are left in .build/plugins/Swift-DocC/outputs/<module>.doccarchive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== DocC: swift package generate-documentation --warnings-as-errors"
-swift package generate-documentation --target GateKernels --warnings-as-errors
+for module in GateKernels GateKernelsEval; do
+    echo "== DocC: swift package generate-documentation --target $module --warnings-as-errors"
+    swift package generate-documentation --target "$module" --warnings-as-errors
 
-echo "== every public symbol declared in Sources/GateKernels has a doc comment"
-# The symbol graphs the plugin extracted; compiler-synthesized members have no source location,
-# and extension blocks have no page of their own.
-find .build -path '*/extracted-symbols/*/GateKernels/GateKernels*.symbols.json' -print0 | python3 -c '
-import json, sys
+    echo "== every public symbol declared in Sources/$module has a doc comment"
+    # The symbol graphs the plugin extracted; compiler-synthesized members have no source location,
+    # and extension blocks have no page of their own.
+    find .build -path "*/extracted-symbols/*/$module/$module*.symbols.json" -print0 | MODULE=$module python3 -c '
+import json, os, sys
+module = os.environ["MODULE"]
 files = [f for f in sys.stdin.read().split("\0") if f]
 if not files:
-    sys.exit("FAIL: no symbol graph of GateKernels under .build")
+    sys.exit("FAIL: no symbol graph of %s under .build" % module)
 undocumented = set()
 for f in files:
     for s in json.load(open(f))["symbols"]:
         uri = s.get("location", {}).get("uri", "")
-        if "/Sources/GateKernels/" in uri and s["kind"]["identifier"] != "swift.extension" \
+        if "/Sources/%s/" % module in uri and s["kind"]["identifier"] != "swift.extension" \
                 and not s.get("docComment", {}).get("lines"):
             undocumented.add("%s (%s)" % (".".join(s["pathComponents"]), uri.split("/Sources/")[-1]))
 if undocumented:
     sys.exit("FAIL: public symbols without a doc comment:\n  " + "\n  ".join(sorted(undocumented)))
 print("every public symbol is documented")
 '
+done
 
 # Type-checks Swift files against the module the plugin just built, with SwiftPM's module maps of
 # the C targets (ckernels_omp.h includes ckernels.h by its bare name).

@@ -39,8 +39,9 @@ mkdir -p "$consumer/Sources/$target"
 cp "$work/blocks/manifest.swift" "$consumer/Package.swift"
 main=$consumer/Sources/$target/main.swift
 for k in $(seq 1 "${#snippets[@]}"); do
-    { echo "import GateKernels"; echo; echo "func readmeSnippet$k() throws {"
-      grep -v '^import GateKernels$' "$work/blocks/snippet$k.swift"; echo "}"; } > "$consumer/Sources/$target/Snippet$k.swift"
+    # a snippet's imports stay at file scope, the rest is the function's body
+    { grep '^import ' "$work/blocks/snippet$k.swift"; echo; echo "func readmeSnippet$k() throws {"
+      grep -v '^import ' "$work/blocks/snippet$k.swift"; echo "}"; } > "$consumer/Sources/$target/Snippet$k.swift"
     echo "try readmeSnippet$k()" >> "$main"
 done
 echo "print(\"README: ${#snippets[@]} snippets ran\")" >> "$main"

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Regenerates the exhaustive accuracy documents: docs/exhaustive.md (every tier on every ISA of this
 # machine, all 2^32 inputs, with certificates), docs/accuracy.md and docs/accuracy.svg (the tiers
-# beside the approximation zoo, every 17th float), and README's accuracy table (the widest ISA's
-# rows of docs/exhaustive.md, spliced between its markers). About 45 minutes on 2 idle cores, most
-# of it the double-precision reference; --check fails the run if any kernel breaks the contract of
+# beside the approximation zoo, every 17th float), docs/peers-accuracy.md and
+# docs/peers-accuracy-line.md (the tiers beside the installed peer libraries: every float in
+# [-20, 20], every 17th of the whole line), and README's accuracy table (the widest ISA's rows of
+# docs/exhaustive.md, spliced between its markers). About 45 minutes on 2 idle cores, most of it the
+# double-precision reference; --check fails the run if any kernel breaks the contract of
 # docs/design.md.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,6 +14,8 @@ bin=.build/release/gatekernels
 "$bin" accuracy --exhaustive --isas all --format markdown --output docs/exhaustive.md \
     --certificates "${TMPDIR:-/tmp}/gatekernels-certs-exhaustive" --check
 "$bin" accuracy --stride 17 --zoo --format markdown --output docs/accuracy.md --plot docs/accuracy.svg
+"$bin" accuracy --peers --isas active --range=-20:20 --stride 1 --format markdown --output docs/peers-accuracy.md
+"$bin" accuracy --peers --isas active --stride 17 --format markdown --output docs/peers-accuracy-line.md
 
 # README: one row per function and tier from the widest ISA's rows of the first table of each
 # function (columns: max ulp, ulp (frac), max abs, exact %, monotonicity, specials, contract)
