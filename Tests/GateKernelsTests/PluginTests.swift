@@ -34,11 +34,14 @@ import Testing
     }
     """
 
-    /// The plug-ins above, compiled once into a shared library in a temporary folder.
+    /// Where the plug-ins' C source is written.
+    static let sourceFile = FileManager.default.temporaryDirectory
+        .appendingPathComponent("gatekernels-plugins-\(getpid())").appendingPathComponent("plugins").appendingPathExtension("c")
+
+    /// The plug-ins above, compiled once into a shared library beside their source.
     static let library: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gatekernels-plugins-\(getpid())")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let c = dir.appendingPathComponent("plugins.c"), so = dir.appendingPathComponent("libplugins.so")
+        let c = sourceFile, so = c.deletingLastPathComponent().appendingPathComponent("libplugins.so")
+        try! FileManager.default.createDirectory(at: c.deletingLastPathComponent(), withIntermediateDirectories: true)
         try! Data(source.utf8).write(to: c)
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -86,8 +89,8 @@ import Testing
             try Plugin(path: Self.library, symbol: "no_such_sigmoid")
         }
         #expect(throws: Plugin.LoadError.notPathAndSymbol("libx.so")) { try Plugin("libx.so") }
-        let notALibrary = Self.library.replacingOccurrences(of: "libplugins.so", with: "plugins.c")
-        #expect(throws: (any Error).self) { try Plugin(path: notALibrary, symbol: "f") }
+        _ = Self.library
+        #expect(throws: (any Error).self) { try Plugin(path: Self.sourceFile.path, symbol: "f") }
     }
 
     /// The same statistics in this process and in a child, from a C function and from a closure.
