@@ -389,8 +389,8 @@ struct Bench: ParsableCommand {
     func singleThreadTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, format(r.seconds / Double(r.n) * 1e9), format(Double(r.n) / r.seconds * 1e-9),
-             format(Double(r.bytes) / r.seconds * 1e-9, 1), format(r.xMemcpy, 2), r.tier != "libm" ? format(r.libmOverThis, 1) : "",
+            [label(r.n), r.kernel, r.tier, r.regime.rawValue, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
+             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.xMemcpy, 2), r.tier != "libm" ? fmt(r.libmOverThis, 1) : "",
              String(format: "%.0f%%", r.spread * 100)]
         }
         return "One thread:\n" + markdownTable(header, rows)
@@ -399,8 +399,8 @@ struct Bench: ParsableCommand {
     func scalingTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread", "note"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", format(r.seconds / Double(r.n) * 1e9),
-             format(r.xOneThread, 2), format(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
+            [label(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
+             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
             + markdownTable(header, rows) + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
@@ -432,10 +432,10 @@ struct Bench: ParsableCommand {
             for t in Set(parallel.map(\.threads)).sorted() {
                 let rs = parallel.filter { $0.backend == backend && $0.threads == t }
                 guard let worst = rs.min(by: { $0.xOneThread < $1.xOneThread }) else { continue }
-                var line = "\(backend), \(t) threads: lowest x 1 thread \(format(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(label(worst.n)))"
+                var line = "\(backend), \(t) threads: lowest x 1 thread \(fmt(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(label(worst.n)))"
                 let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && (1 << 18...1 << 22).contains($0.n) }
                 if let m = mid.map(\.xOneThread).min() {
-                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(format(m, 2))"
+                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fmt(m, 2))"
                 }
                 lines.append(line)
             }
@@ -445,7 +445,7 @@ struct Bench: ParsableCommand {
 
     /// A speed-up, with its cause when it exceeds the thread count.
     func pivotCell(_ r: Record) -> String {
-        format(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
+        fmt(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
     }
 
     func label(_ n: Int) -> String {
@@ -480,6 +480,6 @@ private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: Unsaf
     }
 }
 
-private func format(_ v: Double, _ digits: Int = 3) -> String {
+private func fmt(_ v: Double, _ digits: Int = 3) -> String {
     v.isFinite ? String(format: "%.\(digits)f", v) : ""
 }

@@ -138,11 +138,11 @@ struct BenchGates: ParsableCommand {
         print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
         for (k, job) in jobs.prefix(times.count).enumerated() {
             print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
-                + "\(format(ns[k].median))  (±\(format(100 * ns[k].spread, 1))%)  \(format(best[k]))")
+                + "\(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
         }
         // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
         let m = ns.map(\.median)
-        func ratio(_ a: Int, _ b: Int) -> String { "\(format(m[a] / m[b])) (best \(format(best[a] / best[b])))" }
+        func ratio(_ a: Int, _ b: Int) -> String { "\(fmt(m[a] / m[b])) (best \(fmt(best[a] / best[b])))" }
         var verdicts: [Bool] = []
         for (name, a, b, limit) in [("fused training forward / separate passes", 1, 2, 0.85),
                                     ("LSTM backward / LSTM training forward", 3, 1, 1.5),
@@ -165,7 +165,7 @@ struct BenchGates: ParsableCommand {
     }
 }
 
-private func format(_ v: Double, _ digits: Int = 3) -> String {
+private func fmt(_ v: Double, _ digits: Int = 3) -> String {
     var s = String(v)
     if let dot = s.firstIndex(of: ".") {
         s = String(s[..<(s.index(dot, offsetBy: digits + 1, limitedBy: s.endIndex) ?? s.endIndex)])
