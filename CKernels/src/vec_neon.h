@@ -53,14 +53,15 @@ static inline vf vf_pow2_from_magic(vf t)
 {
     return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 23));
 }
-/* table[bits(t) & 31] in every lane, one lane load each */
+/* table[bits(t) & 31] in every lane: the 128-byte table in two 64-byte TBL lookups (an index past
+ * a lookup's 64 bytes gives 0 there, so OR joins the halves) */
 static inline vf vf_lookup32(const float *table, vf t)
 {
     uint32x4_t j = vandq_u32(vreinterpretq_u32_f32(t), vdupq_n_u32(31));
-    vf v = vld1q_dup_f32(table + vgetq_lane_u32(j, 0));
-    v = vld1q_lane_f32(table + vgetq_lane_u32(j, 1), v, 1);
-    v = vld1q_lane_f32(table + vgetq_lane_u32(j, 2), v, 2);
-    return vld1q_lane_f32(table + vgetq_lane_u32(j, 3), v, 3);
+    /* the byte indices 4j, 4j + 1, 4j + 2, 4j + 3 of each lane's float */
+    uint8x16_t b = vreinterpretq_u8_u32(vmlaq_n_u32(vdupq_n_u32(0x03020100u), j, 0x04040404u));
+    uint8x16x4_t lo = vld1q_u8_x4((const uint8_t *)table), hi = vld1q_u8_x4((const uint8_t *)(table + 16));
+    return vreinterpretq_f32_u8(vorrq_u8(vqtbl4q_u8(lo, b), vqtbl4q_u8(hi, vsubq_u8(b, vdupq_n_u8(64)))));
 }
 /* p * 2^floor(n) for t = n + (1.5*2^18 + 127): t's bits shifted left by 18 hold floor(n) + 127 in the
  * exponent field (and 5 table-index bits below it, masked off) */
