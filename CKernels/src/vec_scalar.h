@@ -18,9 +18,10 @@ static inline float ck_float(uint32_t u) { float x; memcpy(&x, &u, 4); return x;
 
 static inline vf vf_set(float c) { return c; }
 /* memcpy, not *p: the API accepts any byte address, and a float access at an odd one is undefined
- * (compilers still emit one plain load or store) */
-static inline vf vf_load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
-static inline void vf_store(float *p, vf v) { memcpy(p, &v, sizeof v); }
+ * (compilers still emit one plain load or store). The void * casts drop the float type, from which
+ * clang's UBSan would otherwise demand 4-byte alignment of memcpy's argument too. */
+static inline vf vf_load(const float *p) { vf v; memcpy(&v, (const void *)p, sizeof v); return v; }
+static inline void vf_store(float *p, vf v) { memcpy((void *)p, &v, sizeof v); }
 static inline vf vf_load_tail(const float *p, size_t k) { (void)k; return vf_load(p); }
 static inline void vf_store_tail(float *p, vf v, size_t k) { (void)k; vf_store(p, v); }
 static inline vf vf_add(vf a, vf b) { return a + b; }

@@ -1112,7 +1112,7 @@ static void odd_copy(odd_set *o, float *const *src, const size_t *sizes, size_t 
     for (size_t k = 0; k < n; ++k) {
         o->p[k] = (float *)(at + shift);
         if (src[k])
-            memcpy(o->p[k], src[k], sizes[k] * sizeof(float));
+            memcpy((void *)o->p[k], src[k], sizes[k] * sizeof(float)); /* void *: see vec_scalar.h */
         at += sizes[k] * sizeof(float) + 16;
     }
 }
@@ -1121,7 +1121,7 @@ static void odd_copy(odd_set *o, float *const *src, const size_t *sizes, size_t 
 static int odd_same(const odd_set *o, float *const *ref, const size_t *sizes, size_t first, size_t n)
 {
     for (size_t k = first; k < n; ++k)
-        if (memcmp(o->p[k], ref[k], sizes[k] * sizeof(float)) != 0)
+        if (memcmp((const void *)o->p[k], ref[k], sizes[k] * sizeof(float)) != 0)
             return 0;
     return 1;
 }
