@@ -77,11 +77,12 @@ static inline void fz_fail(const char *fmt, ...)
     fprintf(stderr, "FAIL %s: ", fz_name);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    if (fz_libfuzzer)
-        fprintf(stderr, "\n(libFuzzer keeps the input that failed)\n");
-    else
+    if (!fz_libfuzzer) {
         fprintf(stderr, "\nreplay: %s --seed %" PRIu64 " --case %" PRIu64 "\n", fz_name, fz_seed, fz_case);
-    abort(); /* libFuzzer and the sanitizers report an abort with a stack */
+        exit(1);
+    }
+    fprintf(stderr, "\n");
+    abort(); /* libFuzzer saves the input that crashed */
 }
 #define FZ_CHECK(ok, ...) \
     do {                  \
