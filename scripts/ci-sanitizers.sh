@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tests under sanitizers:
-#   1. CKernels/tests/ck_test (every ISA; odd byte addresses, guard pages, the OpenMP drivers) under
+#   1. ck_test (CKernels/tests/ck_test.c: every ISA; odd byte addresses, guard pages, the OpenMP drivers) under
 #      ASan+UBSan, built by gcc and by clang; the accuracy sweeps at a coarse CK_SAN_STRIDE, as
 #      their memory and UB behaviour is the tails' and ck_test covers the accuracy unsanitized;
 #   2. ck_test under TSan, built by clang with LLVM's libomp and its Archer tool (OMPT), which tells
