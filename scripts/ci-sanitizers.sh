@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The tests under sanitizers:
-#   1. ck_test (CKernels/tests/ck_test.c: every ISA; odd byte addresses, guard pages, the OpenMP drivers) under
-#      ASan+UBSan, built by gcc and by clang; the accuracy sweeps at a coarse CK_SAN_STRIDE, as
-#      their memory and UB behaviour is the tails' and ck_test covers the accuracy unsanitized;
+#   1. ck_test (CKernels/tests/ck_test.c: every ISA; odd byte addresses, guard pages, the OpenMP
+#      drivers) under ASan+UBSan, built by gcc and by clang; the accuracy sweeps at a coarse
+#      CK_SAN_STRIDE, as their memory and UB behaviour is the tails' and scripts/ci-c.sh runs them
+#      densely without sanitizers;
 #   2. ck_test under TSan, built by clang with LLVM's libomp and its Archer tool (OMPT), which tells
 #      TSan about OpenMP's barriers; without Archer, or with gcc's libgomp, TSan reports only false
 #      races between a parallel region and the code around it. TSan's runtime in the Swift
