@@ -146,7 +146,8 @@ static inline void fz_check_canaries(const fz_buf *b, const char *what)
 {
     const unsigned char *end = (const unsigned char *)b->p + b->n * sizeof(float);
     for (size_t i = 0; i < FZ_CANARY + b->shift; ++i)
-        FZ_CHECK(b->mem[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes before the buffer", what, FZ_CANARY + b->shift - i);
+        FZ_CHECK(b->mem[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes before the buffer", what,
+                 FZ_CANARY + b->shift - i);
     for (size_t i = 0; i < FZ_CANARY + 16 - b->shift; ++i)
         FZ_CHECK(end[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes past the end of %zu floats", what, i, b->n);
 }

@@ -63,8 +63,8 @@ static void check_rejections(fz_rng *r, const float *x, size_t n, int fn, ck_tie
     for (size_t k = 0; k < sizeof c / sizeof c[0]; ++k)
         FZ_CHECK(c[k].got == c[k].want, "%s %s %s n=%zu d=%zu: %s returned %d, expected %d", ck_isa_name(isa),
                  fn_names[fn], tier_names[tier], n, d, c[k].what, c[k].got, c[k].want);
-    FZ_CHECK(memcmp((const void *)b.p, before.p, 2 * n * sizeof(float)) == 0, "%s %s n=%zu: a rejected call wrote", fn_names[fn],
-             tier_names[tier], n);
+    FZ_CHECK(memcmp((const void *)b.p, before.p, 2 * n * sizeof(float)) == 0, "%s %s n=%zu: a rejected call wrote",
+             fn_names[fn], tier_names[tier], n);
     fz_check_canaries(&b, "rejected call");
     fz_free(&b);
     fz_free(&before);

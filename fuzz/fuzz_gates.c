@@ -6,7 +6,7 @@
  *   - `_rows` splits (forward anywhere; backward at row groups with per-group db partials, as
  *     ckernels.h documents) == the whole call; the documented exact aliases (c == c_prev,
  *     dz == workspace, dc_prev == dh, h == h_prev, dx == workspace, dh_prev == dh) == separate
- *     buffers; inference (no workspace) == training's c and h;
+ *     buffers, and workspace == z when Z is dense; inference (no workspace) == training's c and h;
  *   - no write outside the outputs (canaries; any byte offset), the FP control register unchanged;
  *   - a rejected call (overlap, short z_stride, rows outside the batch, bad or absent ISA, NULL)
  *     returns its status and writes nothing;
@@ -65,7 +65,8 @@ static void outputs_alloc(outputs *o, fz_rng *r, const size_t *sizes, float *con
 {
     o->n = n;
     for (size_t k = 0; k < n; ++k)
-        o->b[k] = init && init[k] ? fz_alloc(sizes[k], fz_below(r, 16), init[k]) : fz_alloc_poisoned(sizes[k], fz_below(r, 16));
+        o->b[k] = init && init[k] ? fz_alloc(sizes[k], fz_below(r, 16), init[k])
+                                  : fz_alloc_poisoned(sizes[k], fz_below(r, 16));
 }
 
 /* canaries intact; the contents copied out (caller frees each) */
@@ -315,7 +316,8 @@ static void lstm_fuzz(fz_rng *r)
             ck_status st = ck_lstm_forward_rows(&c.d, r0, r1, isa, c.z, c.bias, c.cp, c2, h2, w2);
             FZ_CHECK(st == CK_OK, "%s: forward rows [%zu, %zu) status %d", label, r0, r1, st);
         }
-        FZ_CHECK(ck_lstm_forward_rows(&c.d, 0, B, isa, c.z, c.bias, c.cp, c3, h3, NULL) == CK_OK, "%s: inference", label);
+        FZ_CHECK(ck_lstm_forward_rows(&c.d, 0, B, isa, c.z, c.bias, c.cp, c3, h3, NULL) == CK_OK, "%s: inference",
+                 label);
         expect_same(c2, fwd[0][0], BH, "c from row pieces");
         expect_same(h2, fwd[0][1], BH, "h from row pieces");
         expect_same(w2, ws, c.W, "workspace from row pieces");
@@ -323,8 +325,16 @@ static void lstm_fuzz(fz_rng *r)
         expect_same(h3, fwd[0][1], BH, "h without a workspace");
         /* c == c_prev, in place */
         memcpy(c3, c.cp, BH * sizeof(float));
-        FZ_CHECK(ck_lstm_forward_rows(&c.d, 0, B, isa, c.z, c.bias, c3, c3, h3, NULL) == CK_OK, "%s: c == c_prev", label);
+        FZ_CHECK(ck_lstm_forward_rows(&c.d, 0, B, isa, c.z, c.bias, c3, c3, h3, NULL) == CK_OK, "%s: c == c_prev",
+                 label);
         expect_same(c3, fwd[0][0], BH, "c computed in place over c_prev");
+        if (c.zs == G) { /* workspace == z (dense Z): the gates replace the preactivations */
+            memcpy(w2, c.z, B * G * sizeof(float));
+            FZ_CHECK(ck_lstm_forward_rows(&c.d, 0, B, isa, w2, c.bias, c.cp, c2, h2, w2) == CK_OK,
+                     "%s: workspace == z", label);
+            expect_same(w2, ws, c.W, "workspace written over z");
+            expect_same(h2, fwd[0][1], BH, "h with workspace == z");
+        }
         free(c2), free(h2), free(w2), free(c3), free(h3);
     }
     /* backward by row groups (db partials from -0, added in group order), then the aliases */
