@@ -130,14 +130,19 @@ ck_status ck_table(ck_isa isa, const ck_kernel_table **t)
     return CK_OK;
 }
 
-const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
+static const ck_half_kernels *bf16_of(const ck_kernel_table *t)
 {
-    const ck_kernel_table *t = ck_table(isa);
 #if CK_X86
     if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
         return &ck_bf16_avx512_native;
 #endif
-    return t ? &t->bf16 : NULL;
+    return &t->bf16;
+}
+
+const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
+{
+    const ck_kernel_table *t;
+    return ck_table(isa, &t) == CK_OK ? bf16_of(t) : NULL;
 }
 
 const char *ck_isa_name(ck_isa isa)
@@ -227,39 +232,38 @@ ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier)
 
 /* ---- half-format storage ------------------------------------------------------------------ */
 
-static ck_status run_half(const ck_half_kernels *k, int is_tanh, const uint16_t *x, uint16_t *y, size_t n,
-                          ck_tier tier)
+static ck_status run_half(int bf16, int is_tanh, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
+                          ck_isa isa)
 {
-    ck_status st = k ? ck_check_unary_half(x, y, n, tier) : CK_ERR_UNSUPPORTED;
-    if (st == CK_OK && n)
+    const ck_kernel_table *t;
+    ck_status st = ck_table(isa, &t);
+    if (st == CK_OK)
+        st = ck_check_unary_half(x, y, n, tier);
+    if (st == CK_OK && n) {
+        const ck_half_kernels *k = bf16 ? bf16_of(t) : &t->f16;
         (is_tanh ? k->tanh : k->sigmoid)[tier](x, y, n);
+    }
     return st;
-}
-
-static const ck_half_kernels *f16_kernels(ck_isa isa)
-{
-    const ck_kernel_table *t = ck_table(isa);
-    return t ? &t->f16 : NULL;
 }
 
 ck_status ck_sigmoid_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(ck_bf16_kernels(isa), 0, x, y, n, tier);
+    return run_half(1, 0, x, y, n, tier, isa);
 }
 
 ck_status ck_tanh_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(ck_bf16_kernels(isa), 1, x, y, n, tier);
+    return run_half(1, 1, x, y, n, tier, isa);
 }
 
 ck_status ck_sigmoid_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(f16_kernels(isa), 0, x, y, n, tier);
+    return run_half(0, 0, x, y, n, tier, isa);
 }
 
 ck_status ck_tanh_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(f16_kernels(isa), 1, x, y, n, tier);
+    return run_half(0, 1, x, y, n, tier, isa);
 }
 
 ck_status ck_sigmoid_bf16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)

@@ -468,7 +468,8 @@ static size_t half_paths(half_format f, half_path *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < nisas; ++i) {
-        const ck_kernel_table *t = ck_table(isas[i]);
+        const ck_kernel_table *t;
+        ck_table(isas[i], &t); /* isas[] are this CPU's */
         out[n] = (half_path){ "", isas[i], f == FMT_BF16 ? &t->bf16 : &t->f16 };
         snprintf(out[n++].name, sizeof out->name, "%s", ck_isa_name(isas[i]));
 #if CK_X86
@@ -739,7 +740,13 @@ static void test_half_status_codes(void)
             check(half_api(fmt, f, x, y, 4, (ck_tier)3, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT, "%s %s: tier 3", name, fn);
             check(half_api(fmt, f, x, y, SIZE_MAX / 2, CK_FAST, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT,
                   "%s %s: byte size overflows", name, fn);
-            check(half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_UNSUPPORTED, "%s %s: ISA 42", name, fn);
+            check(half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_INVALID_ARGUMENT &&
+                      half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)-1) == CK_ERR_INVALID_ARGUMENT,
+                  "%s %s: ISA 42 and -1 are invalid", name, fn);
+            for (ck_isa absent = CK_ISA_SCALAR; absent <= CK_ISA_NEON; ++absent)
+                if (!ck_isa_supported(absent))
+                    check(half_api(fmt, f, x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED, "%s %s: %s without it",
+                          name, fn, ck_isa_name(absent));
             check(half_api(fmt, f, x, x, 16, CK_FAST, CK_ISA_AUTO) == CK_OK, "%s %s: in place", name, fn);
         }
     check(ck_check_unary_half(x, x + 2, 4, CK_FAST) == CK_ERR_OVERLAP && ck_check_unary_half(x, x + 4, 4, CK_FAST) == CK_OK,

@@ -44,7 +44,7 @@ ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, i
 ck_status ck_tanh_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads);
 
 /* The same for the half-format functions (ck_sigmoid_bf16, ck_tanh_f16, ...), with the checks of
- * ck_check_unary_half. */
+ * ck_check_unary_half; a failing f leaves what it leaves for ck_unary_f32_omp. */
 typedef ck_status (*ck_unary_half)(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier);
 ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, int threads);
 
