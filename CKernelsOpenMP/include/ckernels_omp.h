@@ -4,9 +4,9 @@
  * checks its arguments for the whole buffer exactly as the serial function does (same status
  * codes, nothing written unless CK_OK; ck_unary_f32_omp says what a caller's failing kernel
  * leaves), then runs the serial kernel on contiguous chunks with `#pragma omp parallel for
- * schedule(static)`, one chunk per thread. Results are bitwise identical
- * to the serial call for every thread count, the LSTM bias gradient included (it is summed in the
- * fixed group order that ck_lstm_backward documents).
+ * schedule(static)`, one chunk per thread. Results are bitwise identical to the serial call for
+ * every thread count, the LSTM bias gradient included (it is summed in the fixed group order that
+ * ck_lstm_backward documents).
  *
  * threads: the most threads to use (0: OpenMP's default, omp_get_max_threads()). Fewer run when
  * the work is too small to repay waking them, by the policy of ckernels_threads.h that Swift's
