@@ -33,8 +33,8 @@ typedef enum {
     CK_OK = 0,
     CK_ERR_NULL_POINTER,     /* a required pointer is NULL while its length is non-zero */
     CK_ERR_OVERLAP,          /* an output partly overlaps another buffer (exact aliasing y == x is allowed) */
-    CK_ERR_INVALID_ARGUMENT, /* an unknown tier, or a length whose byte size overflows */
-    CK_ERR_UNSUPPORTED       /* the requested ISA is not available on this CPU or build */
+    CK_ERR_INVALID_ARGUMENT, /* an unknown tier or ISA value, or a length whose byte size overflows */
+    CK_ERR_UNSUPPORTED       /* the requested ISA (a valid ck_isa) is not available on this CPU or build */
 } ck_status;
 
 typedef enum { CK_ISA_AUTO = 0, CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON } ck_isa;
@@ -47,7 +47,7 @@ ck_status ck_sigmoid_f32(const float *x, float *y, size_t n, ck_tier tier);
 ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier);
 
 /* The same on a given instruction set, whatever the active one (CK_ISA_AUTO: the active one);
- * CK_ERR_UNSUPPORTED if this CPU lacks it. For tests and benchmarks that run every path. All ISAs
+ * CK_ERR_UNSUPPORTED if this CPU lacks it, CK_ERR_INVALID_ARGUMENT for a value outside ck_isa. For tests and benchmarks that run every path. All ISAs
  * give bitwise identical results. */
 ck_status ck_sigmoid_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa);
 ck_status ck_tanh_f32_isa(const float *x, float *y, size_t n, ck_tier tier, ck_isa isa);
@@ -84,7 +84,8 @@ ck_status ck_tanh_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier
 ck_status ck_check_unary_half(const uint16_t *x, const uint16_t *y, size_t n, ck_tier tier);
 
 /* Force an instruction set for every later call in this process (CK_ISA_AUTO: the widest this
- * CPU supports). CK_ERR_UNSUPPORTED, and no change, if the CPU or build lacks it.
+ * CPU supports). CK_ERR_UNSUPPORTED, and no change, if the CPU or build lacks it;
+ * CK_ERR_INVALID_ARGUMENT, and no change, for a value outside ck_isa.
  * At start-up the environment variable GATEKERNELS_ISA=scalar|avx2|avx512|neon|auto does the same. */
 ck_status ck_set_isa(ck_isa isa);
 
@@ -121,7 +122,8 @@ const char *ck_status_string(ck_status s);
  * tier or gate order, a cell_clip that is negative or NaN, a NaN forget_bias, sizes whose byte
  * count overflows, or a row range outside [0, batch]; CK_ERR_OVERLAP when buffers overlap (as
  * address ranges) except for the exact aliasing documented per function; CK_ERR_UNSUPPORTED for
- * an ISA this CPU lacks (the _rows functions). */
+ * an ISA this CPU lacks and CK_ERR_INVALID_ARGUMENT for a value outside ck_isa (the _rows
+ * functions). */
 
 /* Gate order inside a row of Z (and of dZ and the workspace's gate section), each block H wide:
  * IFGO = input, forget, cell candidate g, output (PyTorch, cuDNN, oneDNN, Keras);

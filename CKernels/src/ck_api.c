@@ -96,15 +96,22 @@ static void ensure_init(void) { pthread_once(&init_once, init_from_environment);
 ck_status ck_env_isa_status(void) { ensure_init(); return env_status; }
 const char *ck_env_isa_message(void) { ensure_init(); return env_message; }
 
+/* The one rule for an ISA argument: a value outside ck_isa is invalid; a valid one this CPU or
+ * build lacks is unsupported. */
+static ck_status isa_status(ck_isa isa)
+{
+    if ((unsigned)isa > CK_ISA_NEON)
+        return CK_ERR_INVALID_ARGUMENT;
+    return ck_isa_supported(isa) ? CK_OK : CK_ERR_UNSUPPORTED;
+}
+
 ck_status ck_set_isa(ck_isa isa)
 {
     ensure_init();
-    if ((unsigned)isa > CK_ISA_NEON)
-        return CK_ERR_INVALID_ARGUMENT;
-    if (!ck_isa_supported(isa))
-        return CK_ERR_UNSUPPORTED;
-    atomic_store(&active_isa, isa == CK_ISA_AUTO ? ck_best_isa() : isa);
-    return CK_OK;
+    ck_status st = isa_status(isa);
+    if (st == CK_OK)
+        atomic_store(&active_isa, isa == CK_ISA_AUTO ? ck_best_isa() : isa);
+    return st;
 }
 
 ck_isa ck_active_isa(void)
@@ -114,21 +121,28 @@ ck_isa ck_active_isa(void)
 }
 
 
-const ck_kernel_table *ck_table(ck_isa isa)
+ck_status ck_table(ck_isa isa, const ck_kernel_table **t)
 {
-    if (isa == CK_ISA_AUTO)
-        return table_for(ck_active_isa());
-    return (unsigned)isa <= CK_ISA_NEON && ck_isa_supported(isa) ? table_for(isa) : NULL;
+    ck_status st = isa_status(isa);
+    if (st != CK_OK)
+        return st;
+    *t = table_for(isa == CK_ISA_AUTO ? ck_active_isa() : isa);
+    return CK_OK;
 }
 
-const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
+static const ck_half_kernels *bf16_of(const ck_kernel_table *t)
 {
-    const ck_kernel_table *t = ck_table(isa);
 #if CK_X86
     if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
         return &ck_bf16_avx512_native;
 #endif
-    return t ? &t->bf16 : NULL;
+    return &t->bf16;
+}
+
+const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
+{
+    const ck_kernel_table *t;
+    return ck_table(isa, &t) == CK_OK ? bf16_of(t) : NULL;
 }
 
 const char *ck_isa_name(ck_isa isa)
@@ -187,8 +201,10 @@ ck_status ck_check_unary_half(const uint16_t *x, const uint16_t *y, size_t n, ck
 
 static ck_status run_unary(int is_tanh, const float *x, float *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    const ck_kernel_table *t = ck_table(isa);
-    ck_status st = t ? ck_check_unary_f32(x, y, n, tier) : CK_ERR_UNSUPPORTED;
+    const ck_kernel_table *t;
+    ck_status st = ck_table(isa, &t);
+    if (st == CK_OK)
+        st = ck_check_unary_f32(x, y, n, tier);
     if (st == CK_OK && n)
         (is_tanh ? t->tanh : t->sigmoid)[tier](x, y, n);
     return st;
@@ -216,39 +232,38 @@ ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier)
 
 /* ---- half-format storage ------------------------------------------------------------------ */
 
-static ck_status run_half(const ck_half_kernels *k, int is_tanh, const uint16_t *x, uint16_t *y, size_t n,
-                          ck_tier tier)
+static ck_status run_half(int bf16, int is_tanh, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
+                          ck_isa isa)
 {
-    ck_status st = k ? ck_check_unary_half(x, y, n, tier) : CK_ERR_UNSUPPORTED;
-    if (st == CK_OK && n)
+    const ck_kernel_table *t;
+    ck_status st = ck_table(isa, &t);
+    if (st == CK_OK)
+        st = ck_check_unary_half(x, y, n, tier);
+    if (st == CK_OK && n) {
+        const ck_half_kernels *k = bf16 ? bf16_of(t) : &t->f16;
         (is_tanh ? k->tanh : k->sigmoid)[tier](x, y, n);
+    }
     return st;
-}
-
-static const ck_half_kernels *f16_kernels(ck_isa isa)
-{
-    const ck_kernel_table *t = ck_table(isa);
-    return t ? &t->f16 : NULL;
 }
 
 ck_status ck_sigmoid_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(ck_bf16_kernels(isa), 0, x, y, n, tier);
+    return run_half(1, 0, x, y, n, tier, isa);
 }
 
 ck_status ck_tanh_bf16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(ck_bf16_kernels(isa), 1, x, y, n, tier);
+    return run_half(1, 1, x, y, n, tier, isa);
 }
 
 ck_status ck_sigmoid_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(f16_kernels(isa), 0, x, y, n, tier);
+    return run_half(0, 0, x, y, n, tier, isa);
 }
 
 ck_status ck_tanh_f16_isa(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, ck_isa isa)
 {
-    return run_half(f16_kernels(isa), 1, x, y, n, tier);
+    return run_half(0, 1, x, y, n, tier, isa);
 }
 
 ck_status ck_sigmoid_bf16(const uint16_t *x, uint16_t *y, size_t n, ck_tier tier)

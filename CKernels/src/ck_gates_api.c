@@ -58,8 +58,7 @@ static ck_status prologue(ck_status desc, int required, size_t batch, size_t row
         return CK_ERR_NULL_POINTER;
     if (!(row_begin <= row_end && row_end <= batch))
         return CK_ERR_INVALID_ARGUMENT;
-    *t = ck_table(isa);
-    return *t ? CK_OK : CK_ERR_UNSUPPORTED;
+    return ck_table(isa, t);
 }
 
 /* ---- LSTM -------------------------------------------------------------------------------------- */

@@ -59,9 +59,9 @@ extern const ck_half_kernels ck_bf16_avx512_native;
 extern const ck_kernel_table ck_table_neon;
 #endif
 
-/* The kernels of `isa` (CK_ISA_AUTO: the active ISA, chosen on first use), or NULL if this CPU or
- * build lacks it. */
-const ck_kernel_table *ck_table(ck_isa isa);
+/* The kernels of `isa` (CK_ISA_AUTO: the active ISA, chosen on first use) in *t, or the status of
+ * ck_set_isa(isa) if that fails (*t then untouched). */
+ck_status ck_table(ck_isa isa, const ck_kernel_table **t);
 
 /* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa run for `isa` (CK_ISA_AUTO: the active
  * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native). */

@@ -17,10 +17,13 @@ static inline uint32_t ck_bits(float x) { uint32_t u; memcpy(&u, &x, 4); return 
 static inline float ck_float(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 
 static inline vf vf_set(float c) { return c; }
-static inline vf vf_load(const float *p) { return *p; }
-static inline void vf_store(float *p, vf v) { *p = v; }
-static inline vf vf_load_tail(const float *p, size_t k) { (void)k; return *p; }
-static inline void vf_store_tail(float *p, vf v, size_t k) { (void)k; *p = v; }
+/* memcpy, not *p: the API accepts any byte address, and a float access at an odd one is undefined
+ * (compilers still emit one plain load or store). The void * casts drop the float type, from which
+ * clang's UBSan would otherwise demand 4-byte alignment of memcpy's argument too. */
+static inline vf vf_load(const float *p) { vf v; memcpy(&v, (const void *)p, sizeof v); return v; }
+static inline void vf_store(float *p, vf v) { memcpy((void *)p, &v, sizeof v); }
+static inline vf vf_load_tail(const float *p, size_t k) { (void)k; return vf_load(p); }
+static inline void vf_store_tail(float *p, vf v, size_t k) { (void)k; vf_store(p, v); }
 static inline vf vf_add(vf a, vf b) { return a + b; }
 static inline vf vf_sub(vf a, vf b) { return a - b; }
 static inline vf vf_mul(vf a, vf b) { return a * b; }

@@ -468,7 +468,8 @@ static size_t half_paths(half_format f, half_path *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < nisas; ++i) {
-        const ck_kernel_table *t = ck_table(isas[i]);
+        const ck_kernel_table *t;
+        ck_table(isas[i], &t); /* isas[] are this CPU's */
         out[n] = (half_path){ "", isas[i], f == FMT_BF16 ? &t->bf16 : &t->f16 };
         snprintf(out[n++].name, sizeof out->name, "%s", ck_isa_name(isas[i]));
 #if CK_X86
@@ -739,7 +740,13 @@ static void test_half_status_codes(void)
             check(half_api(fmt, f, x, y, 4, (ck_tier)3, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT, "%s %s: tier 3", name, fn);
             check(half_api(fmt, f, x, y, SIZE_MAX / 2, CK_FAST, CK_ISA_AUTO) == CK_ERR_INVALID_ARGUMENT,
                   "%s %s: byte size overflows", name, fn);
-            check(half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_UNSUPPORTED, "%s %s: ISA 42", name, fn);
+            check(half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_INVALID_ARGUMENT &&
+                      half_api(fmt, f, x, y, 4, CK_FAST, (ck_isa)-1) == CK_ERR_INVALID_ARGUMENT,
+                  "%s %s: ISA 42 and -1 are invalid", name, fn);
+            for (ck_isa absent = CK_ISA_SCALAR; absent <= CK_ISA_NEON; ++absent)
+                if (!ck_isa_supported(absent))
+                    check(half_api(fmt, f, x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED, "%s %s: %s without it",
+                          name, fn, ck_isa_name(absent));
             check(half_api(fmt, f, x, x, 16, CK_FAST, CK_ISA_AUTO) == CK_OK, "%s %s: in place", name, fn);
         }
     check(ck_check_unary_half(x, x + 2, 4, CK_FAST) == CK_ERR_OVERLAP && ck_check_unary_half(x, x + 4, 4, CK_FAST) == CK_OK,
@@ -1069,6 +1076,24 @@ static void test_gate_status_codes(void)
                   "LSTM: %s on a CPU without it", ck_isa_name(a));
     ck_gru_desc g = { .batch = B, .hidden = H, .tier = CK_FAST }, g0 = g;
     float x[B * 3 * H] = { 0 }, hg[B * 3 * H] = { 0 }, hp[B * H] = { 0 }, gws[4 * B * H];
+    float dz[B * 4 * H], dcp[B * H], dx[B * 3 * H], dhg[B * 3 * H], dhp[B * H];
+    /* ISA arguments: the rule of ck_set_isa in all four _rows functions */
+    for (int v = -1; v <= 42; v += 43) {
+        const ck_isa a = (ck_isa)v;
+        ck_status s[4] = { ck_lstm_forward_rows(&ok, 0, B, a, z, NULL, cp, c, h, ws),
+                           ck_lstm_backward_rows(&ok, 0, B, a, h, NULL, ws, cp, dz, dcp, NULL),
+                           ck_gru_forward_rows(&g, 0, B, a, x, hg, hp, h, gws),
+                           ck_gru_backward_rows(&g, 0, B, a, h, gws, hp, dx, dhg, dhp) };
+        check(s[0] == CK_ERR_INVALID_ARGUMENT && s[1] == CK_ERR_INVALID_ARGUMENT && s[2] == CK_ERR_INVALID_ARGUMENT &&
+                  s[3] == CK_ERR_INVALID_ARGUMENT,
+              "gates, ISA %d: statuses %d %d %d %d, expected CK_ERR_INVALID_ARGUMENT", v, s[0], s[1], s[2], s[3]);
+    }
+    for (ck_isa absent = CK_ISA_SCALAR; absent <= CK_ISA_NEON; ++absent)
+        if (!ck_isa_supported(absent))
+            check(ck_gru_forward_rows(&g, 0, B, absent, x, hg, hp, h, gws) == CK_ERR_UNSUPPORTED &&
+                      ck_gru_backward_rows(&g, 0, B, absent, h, gws, hp, dx, dhg, dhp) == CK_ERR_UNSUPPORTED &&
+                      ck_lstm_backward_rows(&ok, 0, B, absent, h, NULL, ws, cp, dz, dcp, NULL) == CK_ERR_UNSUPPORTED,
+                  "gates: %s on a CPU without it", ck_isa_name(absent));
     check(ck_gru_forward(&g, x, hg, hp, h, gws) == CK_OK, "GRU: a valid call");
     check(ck_gru_forward(&g, x, NULL, hp, h, gws) == CK_ERR_NULL_POINTER, "GRU: NULL hg");
     g0.batch = 0;
@@ -1076,7 +1101,132 @@ static void test_gate_status_codes(void)
     check(ck_gru_forward(&g, x, hg, hp, x + 1, gws) == CK_ERR_OVERLAP, "GRU: h overlaps x");
 }
 
+/* ---- odd byte addresses ("any alignment"): every ISA, unary and gate kernels ----------------
+ *
+ * Each buffer is copied to `shift` bytes past a float boundary and the call repeated there; the
+ * results must be the aligned call's bits. The test moves floats only with memcpy: under UBSan
+ * (scripts/ci-sanitizers.sh) a kernel's own misaligned float access is reported. */
+
+typedef struct { char *mem; float *p[12]; } odd_set;
+
+static void odd_copy(odd_set *o, float *const *src, const size_t *sizes, size_t n, size_t shift)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < n; ++k)
+        total += sizes[k] * sizeof(float) + 16;
+    o->mem = xmalloc(total);
+    char *at = o->mem;
+    for (size_t k = 0; k < n; ++k) {
+        o->p[k] = (float *)(at + shift);
+        if (src[k])
+            memcpy((void *)o->p[k], src[k], sizes[k] * sizeof(float)); /* void *: see vec_scalar.h */
+        at += sizes[k] * sizeof(float) + 16;
+    }
+}
+
+/* byte-equal to the aligned results */
+static int odd_same(const odd_set *o, float *const *ref, const size_t *sizes, size_t first, size_t n)
+{
+    for (size_t k = first; k < n; ++k)
+        if (memcmp((const void *)o->p[k], ref[k], sizes[k] * sizeof(float)) != 0)
+            return 0;
+    return 1;
+}
+
+static void test_odd_addresses(void)
+{
+    enum { N = 40, B = 3, H = 37 };
+    float data[N], ref[N];
+    fill(data, N, -20.0f, 20.0f);
+    data[3] = NAN;
+    /* LSTM: z (stride 4H + 1), bias, c_prev, dh, dc_next; c, h, ws, dz, dc_prev, db.
+     * GRU: x, hg, h_prev, dh; h, ws, dx, dhg, dh_prev. Drawn once, before the loop over this
+     * machine's ISAs, so that the later tests' inputs and digests do not depend on their number. */
+    ck_lstm_desc d = { .batch = B, .hidden = H, .z_stride = 4 * H + 1, .cell_clip = 1.5f, .tier = CK_PRECISE };
+    ck_gru_desc g = { .batch = B, .hidden = H, .tier = CK_FAST };
+    const size_t ls[11] = { B * d.z_stride, 4 * H, B * H, B * H, B * H, B * H, B * H, ck_lstm_workspace_floats(&d),
+                            B * 4 * H, B * H, 4 * H };
+    const size_t gs[9] = { B * 3 * H, B * 3 * H, B * H, B * H, B * H, ck_gru_workspace_floats(&g),
+                           B * 3 * H, B * 3 * H, B * H };
+    float *lsrc[11], *gsrc[9], *l[11], *gb[9];
+    for (size_t k = 0; k < 11; ++k) {
+        lsrc[k] = xmalloc(ls[k] * sizeof(float)), l[k] = xmalloc(ls[k] * sizeof(float));
+        fill(lsrc[k], ls[k], -3.0f, 3.0f); /* outputs too: db accumulates */
+    }
+    for (size_t k = 0; k < 9; ++k) {
+        gsrc[k] = xmalloc(gs[k] * sizeof(float)), gb[k] = xmalloc(gs[k] * sizeof(float));
+        fill(gsrc[k], gs[k], -3.0f, 3.0f);
+    }
+    for (size_t i = 0; i < nisas; ++i)
+        for (size_t shift = 1; shift < 4; ++shift) {
+            const char *isa = ck_isa_name(isas[i]);
+            size_t bad = 0;
+            for (int fi = 0; fi < NFUNCS; ++fi)
+                for (int t = 0; t < NTIERS; ++t)
+                    for (size_t n = 1; n <= N; ++n) {
+                        run(funcs[fi], data, ref, n, tiers[t], isas[i]);
+                        float *src[] = { data, NULL, data }, *want[] = { NULL, ref, ref };
+                        const size_t sizes[] = { n, n, n };
+                        odd_set o;
+                        odd_copy(&o, src, sizes, 3, shift);
+                        run(funcs[fi], o.p[0], o.p[1], n, tiers[t], isas[i]);
+                        run(funcs[fi], o.p[2], o.p[2], n, tiers[t], isas[i]); /* in place */
+                        bad += !odd_same(&o, want, sizes, 1, 3);
+                        free(o.mem);
+                    }
+            check(bad == 0, "%s: %zu unary calls at byte offset %zu differ from the aligned call", isa, bad, shift);
+
+            for (size_t k = 0; k < 11; ++k)
+                memcpy(l[k], lsrc[k], ls[k] * sizeof(float));
+            odd_set o;
+            odd_copy(&o, l, ls, 11, shift);
+            ck_status s[4] = {
+                ck_lstm_forward_rows(&d, 0, B, isas[i], l[0], l[1], l[2], l[5], l[6], l[7]),
+                ck_lstm_backward_rows(&d, 0, B, isas[i], l[3], l[4], l[7], l[2], l[8], l[9], l[10]),
+                ck_lstm_forward_rows(&d, 0, B, isas[i], o.p[0], o.p[1], o.p[2], o.p[5], o.p[6], o.p[7]),
+                ck_lstm_backward_rows(&d, 0, B, isas[i], o.p[3], o.p[4], o.p[7], o.p[2], o.p[8], o.p[9], o.p[10]),
+            };
+            check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && s[3] == CK_OK && odd_same(&o, l, ls, 5, 11),
+                  "%s LSTM at byte offset %zu: status %d %d %d %d or results differ from the aligned call", isa,
+                  shift, s[0], s[1], s[2], s[3]);
+            free(o.mem);
+
+            for (size_t k = 0; k < 9; ++k)
+                memcpy(gb[k], gsrc[k], gs[k] * sizeof(float));
+            odd_copy(&o, gb, gs, 9, shift);
+            s[0] = ck_gru_forward_rows(&g, 0, B, isas[i], gb[0], gb[1], gb[2], gb[4], gb[5]);
+            s[1] = ck_gru_backward_rows(&g, 0, B, isas[i], gb[3], gb[5], gb[2], gb[6], gb[7], gb[8]);
+            s[2] = ck_gru_forward_rows(&g, 0, B, isas[i], o.p[0], o.p[1], o.p[2], o.p[4], o.p[5]);
+            s[3] = ck_gru_backward_rows(&g, 0, B, isas[i], o.p[3], o.p[5], o.p[2], o.p[6], o.p[7], o.p[8]);
+            check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && s[3] == CK_OK && odd_same(&o, gb, gs, 4, 9),
+                  "%s GRU at byte offset %zu: status %d %d %d %d or results differ from the aligned call", isa,
+                  shift, s[0], s[1], s[2], s[3]);
+            free(o.mem);
+        }
+    for (size_t k = 0; k < 11; ++k)
+        free(lsrc[k]), free(l[k]);
+    for (size_t k = 0; k < 9; ++k)
+        free(gsrc[k]), free(gb[k]);
+}
+
 /* ---- OpenMP drivers (ckernels_omp.h): the serial results, bit for bit, for any team size ---- */
+
+/* A caller's kernel for ck_unary_f32_omp: CK_ERR_UNSUPPORTED for a chunk holding element
+ * failing_at[0] of failing_base, CK_ERR_NULL_POINTER for one holding failing_at[1]; else sigmoid. */
+static const float *failing_base;
+static size_t failing_at[2];
+static atomic_int failing_calls;
+
+static ck_status failing_kernel(const float *x, float *y, size_t n, ck_tier tier)
+{
+    atomic_fetch_add(&failing_calls, 1);
+    size_t begin = (size_t)(x - failing_base);
+    if (failing_at[1] - begin < n)
+        return CK_ERR_NULL_POINTER;
+    if (failing_at[0] - begin < n)
+        return CK_ERR_UNSUPPORTED;
+    return ck_sigmoid_f32(x, y, n, tier);
+}
 
 static void test_omp_drivers(void)
 {
@@ -1094,6 +1244,26 @@ static void test_omp_drivers(void)
     }
     check(ck_sigmoid_f32_omp(x, x + 1, n - 1, CK_FAST, 2) == CK_ERR_OVERLAP, "ck_sigmoid_f32_omp: partial overlap");
     check(ck_tanh_f32_omp(x, y1, n, CK_FAST, -1) == CK_ERR_INVALID_ARGUMENT, "ck_tanh_f32_omp: -1 threads");
+
+    /* a caller's kernel: not called when the whole-buffer checks fail; when it fails, its own status
+     * (the lowest-numbered failing chunk's) comes back, for any team size */
+    failing_base = x;
+    for (int threads = 1; threads <= 4; ++threads) {
+        atomic_store(&failing_calls, 0);
+        failing_at[0] = n - 1, failing_at[1] = SIZE_MAX;
+        ck_status s1 = ck_unary_f32_omp(failing_kernel, x, y1, n, CK_FAST, threads);
+        failing_at[1] = 0;
+        ck_status s2 = ck_unary_f32_omp(failing_kernel, x, y1, n, CK_FAST, threads);
+        check(s1 == CK_ERR_UNSUPPORTED && s2 == CK_ERR_NULL_POINTER,
+              "ck_unary_f32_omp, %d threads: a failing kernel's status (%d, %d; expected %d, %d)", threads, s1, s2,
+              CK_ERR_UNSUPPORTED, CK_ERR_NULL_POINTER);
+        int calls = atomic_load(&failing_calls);
+        ck_status s3 = ck_unary_f32_omp(failing_kernel, x, x + 1, n - 1, CK_FAST, threads);
+        ck_status s4 = ck_unary_f32_omp(failing_kernel, x, y1, n, (ck_tier)7, threads);
+        check(s3 == CK_ERR_OVERLAP && s4 == CK_ERR_INVALID_ARGUMENT && atomic_load(&failing_calls) == calls,
+              "ck_unary_f32_omp, %d threads: rejected arguments (%d, %d) still ran the kernel", threads, s3, s4);
+    }
+    check(ck_unary_f32_omp(NULL, x, y1, n, CK_FAST, 2) == CK_ERR_NULL_POINTER, "ck_unary_f32_omp: NULL kernel");
     free(x), free(y0), free(y1);
 
     /* batches split into row groups: whole-buffer results and the fixed-order db must not change
@@ -1184,7 +1354,12 @@ static void test_status_codes(void)
         check(ck_sigmoid_f32_isa(x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED &&
                   ck_tanh_f32_isa(x, y, 4, CK_FAST, absent) == CK_ERR_UNSUPPORTED,
               "%s on a CPU without it: CK_ERR_UNSUPPORTED", ck_isa_name(absent));
-    check(ck_sigmoid_f32_isa(x, y, 4, CK_FAST, (ck_isa)42) == CK_ERR_UNSUPPORTED, "ISA 42: CK_ERR_UNSUPPORTED");
+    /* one rule: a value outside ck_isa is invalid, a valid ISA this CPU lacks unsupported */
+    for (int v = -1; v <= 42; v += 43)
+        check(ck_sigmoid_f32_isa(x, y, 4, CK_FAST, (ck_isa)v) == CK_ERR_INVALID_ARGUMENT &&
+                  ck_tanh_f32_isa(x, y, 4, CK_FAST, (ck_isa)v) == CK_ERR_INVALID_ARGUMENT &&
+                  ck_sigmoid_f32_isa(NULL, NULL, 0, CK_FAST, (ck_isa)v) == CK_ERR_INVALID_ARGUMENT,
+              "ISA %d: CK_ERR_INVALID_ARGUMENT from the _isa functions", v);
     for (int s = CK_OK; s <= CK_ERR_UNSUPPORTED; ++s)
         check(strcmp(ck_status_string((ck_status)s), "unknown status") != 0, "status %d has a description", s);
 }
@@ -1226,7 +1401,8 @@ static void test_isa_selection(ck_isa at_start)
                 check(ck_set_isa(a) == CK_ERR_UNSUPPORTED && ck_active_isa() == isas[i],
                       "ck_set_isa(%s) without it: CK_ERR_UNSUPPORTED, no change", ck_isa_name(a));
     }
-    check(ck_set_isa((ck_isa)42) == CK_ERR_INVALID_ARGUMENT, "ck_set_isa(42)");
+    check(ck_set_isa((ck_isa)42) == CK_ERR_INVALID_ARGUMENT && ck_set_isa((ck_isa)-1) == CK_ERR_INVALID_ARGUMENT,
+          "ck_set_isa(42), ck_set_isa(-1): CK_ERR_INVALID_ARGUMENT");
     check(ck_set_isa(CK_ISA_AUTO) == CK_OK && ck_active_isa() == best, "ck_set_isa(auto) picks %s",
           ck_isa_name(best));
 #if defined(__aarch64__)
@@ -1367,6 +1543,7 @@ int main(int argc, char **argv)
     test_status_codes();
     test_specials();
     test_tails();
+    test_odd_addresses();
     float *probe = probe_inputs();
     test_cross_isa_and_digests(probe);
     test_ftz_daz(probe);

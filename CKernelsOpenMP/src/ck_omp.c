@@ -23,6 +23,19 @@ static int most_threads(int threads)
 
 int ck_omp_team_size(size_t elements, int threads) { return ck_team_size(elements, most_threads(threads)); }
 
+/* The status of the lowest-numbered failing chunk: the one a serial run over the chunks in order
+ * would have stopped at, whichever thread finishes first. */
+static void note_failure(ck_status st, int chunk, ck_status *first_st, int *first_chunk)
+{
+    if (st == CK_OK)
+        return;
+#pragma omp critical(ck_omp_failure)
+    if (chunk < *first_chunk) {
+        *first_chunk = chunk;
+        *first_st = st;
+    }
+}
+
 /* ---- activations --------------------------------------------------------------------------- */
 
 ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, ck_tier tier, int threads)
@@ -36,14 +49,14 @@ ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, c
         return st == CK_OK ? f(x, y, n, tier) : st;
     /* chunks of whole 64-element blocks: whole vectors for every ISA and whole cache lines */
     const size_t per = ((n + (size_t)team - 1) / (size_t)team + 63) & ~(size_t)63;
-    int failed = 0;
-#pragma omp parallel for schedule(static) num_threads(team) reduction(| : failed)
+    int first = team;
+#pragma omp parallel for schedule(static) num_threads(team)
     for (int k = 0; k < team; k++) {
         size_t begin = (size_t)k * per < n ? (size_t)k * per : n;
         size_t end = n - begin > per ? begin + per : n;
-        failed |= f(x + begin, y + begin, end - begin, tier) != CK_OK;
+        note_failure(f(x + begin, y + begin, end - begin, tier), k, &st, &first);
     }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    return st;
 }
 
 ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, int threads)
@@ -56,14 +69,14 @@ ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, siz
         return st == CK_OK ? f(x, y, n, tier) : st;
     /* chunks of whole 64-element blocks, as for floats */
     const size_t per = ((n + (size_t)team - 1) / (size_t)team + 63) & ~(size_t)63;
-    int failed = 0;
-#pragma omp parallel for schedule(static) num_threads(team) reduction(| : failed)
+    int first = team;
+#pragma omp parallel for schedule(static) num_threads(team)
     for (int k = 0; k < team; k++) {
         size_t begin = (size_t)k * per < n ? (size_t)k * per : n;
         size_t end = n - begin > per ? begin + per : n;
-        failed |= f(x + begin, y + begin, end - begin, tier) != CK_OK;
+        note_failure(f(x + begin, y + begin, end - begin, tier), k, &st, &first);
     }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    return st;
 }
 
 ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads)
@@ -105,21 +118,21 @@ static ck_status run_team(gate_rows rows, const void *call, size_t batch, size_t
     ck_status st = rows(call, 0, 0, NULL);
     if (st != CK_OK)
         return st;
-    int team = ck_gate_team_size(batch, hidden, most_threads(threads)), failed = 0;
+    int team = ck_gate_team_size(batch, hidden, most_threads(threads)), first = team;
     float *partials = db && team > 1 ? malloc(ck_lstm_db_partials_floats(db_desc) * sizeof(float)) : NULL;
     if (db && !partials)
         team = 1;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1) reduction(| : failed)
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (int k = 0; k < team; k++) {
         size_t begin, end;
         chunk_rows(batch, team, k, &begin, &end);
-        failed |= rows(call, begin, end, partials) != CK_OK;
+        note_failure(rows(call, begin, end, partials), k, &st, &first);
     }
     if (partials) {
-        failed |= ck_lstm_add_db_partials(db_desc, partials, db) != CK_OK;
+        note_failure(ck_lstm_add_db_partials(db_desc, partials, db), team, &st, &first);
         free(partials);
     }
-    return failed ? CK_ERR_INVALID_ARGUMENT : CK_OK;
+    return st;
 }
 
 typedef struct {
