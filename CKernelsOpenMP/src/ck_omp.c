@@ -38,25 +38,61 @@ static void note_failure(ck_status st, int chunk, ck_status *first_st, int *firs
 
 /* ---- activations --------------------------------------------------------------------------- */
 
-ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, ck_tier tier, int threads)
+/* Elements [begin, end) of one activation call, whose arguments `call` holds. */
+typedef ck_status (*unary_range)(const void *call, size_t begin, size_t end);
+
+/* Every activation driver, after the whole buffer's checks (a chunk alone cannot see an overlap
+ * with another chunk): one chunk of whole 64-element blocks per thread, whole vectors for every
+ * ISA and whole cache lines. */
+static ck_status run_chunks(unary_range range, const void *call, size_t n, int threads)
 {
-    if (threads < 0 || !f)
-        return threads < 0 ? CK_ERR_INVALID_ARGUMENT : CK_ERR_NULL_POINTER;
-    /* the whole buffer's checks first: a chunk alone cannot see an overlap with another chunk */
-    ck_status st = ck_check_unary_f32(x, y, n, tier);
-    int team = ck_omp_team_size(n, threads);
-    if (st != CK_OK || team == 1)
-        return st == CK_OK ? f(x, y, n, tier) : st;
-    /* chunks of whole 64-element blocks: whole vectors for every ISA and whole cache lines */
+    int team = ck_omp_team_size(n, threads), first = team;
+    if (team == 1)
+        return range(call, 0, n);
     const size_t per = ((n + (size_t)team - 1) / (size_t)team + 63) & ~(size_t)63;
-    int first = team;
+    ck_status st = CK_OK;
 #pragma omp parallel for schedule(static) num_threads(team)
     for (int k = 0; k < team; k++) {
         size_t begin = (size_t)k * per < n ? (size_t)k * per : n;
         size_t end = n - begin > per ? begin + per : n;
-        note_failure(f(x + begin, y + begin, end - begin, tier), k, &st, &first);
+        note_failure(range(call, begin, end), k, &st, &first);
     }
     return st;
+}
+
+typedef struct {
+    ck_unary_f32 f;
+    const float *x;
+    float *y;
+    ck_tier tier;
+} unary_f32_call;
+
+static ck_status unary_f32_range(const void *call, size_t begin, size_t end)
+{
+    const unary_f32_call *a = call;
+    return a->f(a->x + begin, a->y + begin, end - begin, a->tier);
+}
+
+ck_status ck_unary_f32_omp(ck_unary_f32 f, const float *x, float *y, size_t n, ck_tier tier, int threads)
+{
+    if (threads < 0 || !f)
+        return threads < 0 ? CK_ERR_INVALID_ARGUMENT : CK_ERR_NULL_POINTER;
+    ck_status st = ck_check_unary_f32(x, y, n, tier);
+    const unary_f32_call call = { f, x, y, tier };
+    return st != CK_OK ? st : run_chunks(unary_f32_range, &call, n, threads);
+}
+
+typedef struct {
+    ck_unary_half f;
+    const uint16_t *x;
+    uint16_t *y;
+    ck_tier tier;
+} unary_half_call;
+
+static ck_status unary_half_range(const void *call, size_t begin, size_t end)
+{
+    const unary_half_call *a = call;
+    return a->f(a->x + begin, a->y + begin, end - begin, a->tier);
 }
 
 ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier, int threads)
@@ -64,19 +100,8 @@ ck_status ck_unary_half_omp(ck_unary_half f, const uint16_t *x, uint16_t *y, siz
     if (threads < 0 || !f)
         return threads < 0 ? CK_ERR_INVALID_ARGUMENT : CK_ERR_NULL_POINTER;
     ck_status st = ck_check_unary_half(x, y, n, tier);
-    int team = ck_omp_team_size(n, threads);
-    if (st != CK_OK || team == 1)
-        return st == CK_OK ? f(x, y, n, tier) : st;
-    /* chunks of whole 64-element blocks, as for floats */
-    const size_t per = ((n + (size_t)team - 1) / (size_t)team + 63) & ~(size_t)63;
-    int first = team;
-#pragma omp parallel for schedule(static) num_threads(team)
-    for (int k = 0; k < team; k++) {
-        size_t begin = (size_t)k * per < n ? (size_t)k * per : n;
-        size_t end = n - begin > per ? begin + per : n;
-        note_failure(f(x + begin, y + begin, end - begin, tier), k, &st, &first);
-    }
-    return st;
+    const unary_half_call call = { f, x, y, tier };
+    return st != CK_OK ? st : run_chunks(unary_half_range, &call, n, threads);
 }
 
 ck_status ck_sigmoid_f32_omp(const float *x, float *y, size_t n, ck_tier tier, int threads)
