@@ -211,6 +211,48 @@ ck_status ck_gru_backward_rows(const ck_gru_desc *d, size_t row_begin, size_t ro
                                const float *dh, const float *workspace, const float *h_prev, float *dx,
                                float *dhg, float *dh_prev);
 
+/* ---- Gate updates with half-format tensors ------------------------------------------------------
+ *
+ * For mixed-precision trainers: the large per-step tensors in bfloat16 or IEEE binary16 (uint16_t
+ * bit patterns), the cell state, the workspace and the bias gradient in float:
+ *   LSTM  `format`: z, h, dh, dz          float: bias, c_prev, c, dc_next, dc_prev, workspace, db
+ *   GRU   `format`: x, hg, h_prev, h, dh, dx, dhg, dh_prev            float: workspace
+ * Each call computes exactly what the float function computes on its inputs widened to float
+ * (exactly), and rounds each half-format output to nearest even once (db sums dz before that
+ * rounding): the float formulas' bits, rounded, the same on every ISA, row split and thread count.
+ * The descriptors, the workspace (its size in floats and layout), the status codes and the rules
+ * of the float functions apply, sizes counted in elements (2 bytes each in `format`); a `format`
+ * outside ck_half_format is CK_ERR_INVALID_ARGUMENT. Exact aliasing allowed: c == c_prev and
+ * dc_prev equal to dc_next or c_prev (LSTM), h == h_prev and dh_prev equal to dh or h_prev (GRU);
+ * Z cannot live in the workspace (their formats differ). The _rows forms are those of the float
+ * functions (row ranges, ISA, the split db: see ckernels_threads.h). */
+typedef enum { CK_BF16 = 1, CK_F16 = 2 } ck_half_format;
+
+ck_status ck_lstm_forward_half(const ck_lstm_desc *d, ck_half_format format, const uint16_t *z, const float *bias,
+                               const float *c_prev, float *c, uint16_t *h, float *workspace);
+ck_status ck_lstm_backward_half(const ck_lstm_desc *d, ck_half_format format, const uint16_t *dh,
+                                const float *dc_next, const float *workspace, const float *c_prev, uint16_t *dz,
+                                float *dc_prev, float *db);
+ck_status ck_gru_forward_half(const ck_gru_desc *d, ck_half_format format, const uint16_t *x, const uint16_t *hg,
+                              const uint16_t *h_prev, uint16_t *h, float *workspace);
+ck_status ck_gru_backward_half(const ck_gru_desc *d, ck_half_format format, const uint16_t *dh,
+                               const float *workspace, const uint16_t *h_prev, uint16_t *dx, uint16_t *dhg,
+                               uint16_t *dh_prev);
+
+ck_status ck_lstm_forward_half_rows(const ck_lstm_desc *d, ck_half_format format, size_t row_begin, size_t row_end,
+                                    ck_isa isa, const uint16_t *z, const float *bias, const float *c_prev, float *c,
+                                    uint16_t *h, float *workspace);
+ck_status ck_lstm_backward_half_rows(const ck_lstm_desc *d, ck_half_format format, size_t row_begin,
+                                     size_t row_end, ck_isa isa, const uint16_t *dh, const float *dc_next,
+                                     const float *workspace, const float *c_prev, uint16_t *dz, float *dc_prev,
+                                     float *db);
+ck_status ck_gru_forward_half_rows(const ck_gru_desc *d, ck_half_format format, size_t row_begin, size_t row_end,
+                                   ck_isa isa, const uint16_t *x, const uint16_t *hg, const uint16_t *h_prev,
+                                   uint16_t *h, float *workspace);
+ck_status ck_gru_backward_half_rows(const ck_gru_desc *d, ck_half_format format, size_t row_begin, size_t row_end,
+                                    ck_isa isa, const uint16_t *dh, const float *workspace, const uint16_t *h_prev,
+                                    uint16_t *dx, uint16_t *dhg, uint16_t *dh_prev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,12 @@ ck_status ck_lstm_backward_groups(const ck_lstm_desc *d, size_t row_begin, size_
                                   const float *c_prev, float *dz, float *dc_prev, float *partials);
 ck_status ck_lstm_add_db_partials(const ck_lstm_desc *d, const float *partials, float *db);
 
+/* ck_lstm_backward_groups for ck_lstm_backward_half_rows: the same partials, in float. */
+ck_status ck_lstm_backward_half_groups(const ck_lstm_desc *d, ck_half_format format, size_t row_begin,
+                                       size_t row_end, ck_isa isa, const uint16_t *dh, const float *dc_next,
+                                       const float *workspace, const float *c_prev, uint16_t *dz, float *dc_prev,
+                                       float *partials);
+
 #ifdef __cplusplus
 }
 #endif

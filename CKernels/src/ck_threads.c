@@ -1,5 +1,6 @@
 /* The thread policy that ckernels_threads.h declares: team sizes and the split LSTM bias gradient. */
 #include "ckernels_threads.h"
+#include "ck_half_gates.h"
 
 /* At most `threads` threads, each with at least `grain` units of work, and at least one. */
 static int team(size_t units, size_t grain, int threads)
@@ -27,15 +28,17 @@ size_t ck_lstm_db_partials_floats(const ck_lstm_desc *d)
     return ck_lstm_workspace_floats(d) ? row_groups(d->batch) * 4 * d->hidden : 0;
 }
 
-ck_status ck_lstm_backward_groups(const ck_lstm_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
-                                  const float *dh, const float *dc_next, const float *workspace,
-                                  const float *c_prev, float *dz, float *dc_prev, float *partials)
+/* ck_lstm_backward_groups for either tensor format */
+static ck_status backward_groups(const ck_lstm_desc *d, ck_tensor_format fmt, size_t row_begin, size_t row_end,
+                                 ck_isa isa, const void *dh, const float *dc_next, const float *workspace,
+                                 const float *c_prev, void *dz, float *dc_prev, float *partials)
 {
     if (!partials)
         return CK_ERR_NULL_POINTER;
     /* every check before the first group is written: an empty range at row_end checks the
      * arguments and row_end; each group's call checks its own partial */
-    ck_status st = ck_lstm_backward_rows(d, row_end, row_end, isa, dh, dc_next, workspace, c_prev, dz, dc_prev, NULL);
+    ck_status st = ck_lstm_backward_any_rows(d, fmt, row_end, row_end, isa, dh, dc_next, workspace, c_prev, dz,
+                                             dc_prev, NULL);
     if (st != CK_OK)
         return st;
     if (row_begin > row_end || (row_begin < row_end && row_begin % CK_GATES_DB_ROWS))
@@ -46,9 +49,26 @@ ck_status ck_lstm_backward_groups(const ck_lstm_desc *d, size_t row_begin, size_
         for (size_t k = 0; k < width; k++)
             part[k] = -0.0f;
         size_t last = row_end - r > CK_GATES_DB_ROWS ? r + CK_GATES_DB_ROWS : row_end;
-        st = ck_lstm_backward_rows(d, r, last, isa, dh, dc_next, workspace, c_prev, dz, dc_prev, part);
+        st = ck_lstm_backward_any_rows(d, fmt, r, last, isa, dh, dc_next, workspace, c_prev, dz, dc_prev, part);
     }
     return st;
+}
+
+ck_status ck_lstm_backward_groups(const ck_lstm_desc *d, size_t row_begin, size_t row_end, ck_isa isa,
+                                  const float *dh, const float *dc_next, const float *workspace,
+                                  const float *c_prev, float *dz, float *dc_prev, float *partials)
+{
+    return backward_groups(d, CK_TENSOR_F32, row_begin, row_end, isa, dh, dc_next, workspace, c_prev, dz, dc_prev,
+                           partials);
+}
+
+ck_status ck_lstm_backward_half_groups(const ck_lstm_desc *d, ck_half_format format, size_t row_begin,
+                                       size_t row_end, ck_isa isa, const uint16_t *dh, const float *dc_next,
+                                       const float *workspace, const float *c_prev, uint16_t *dz, float *dc_prev,
+                                       float *partials)
+{
+    return backward_groups(d, ck_half_tensor_format(format), row_begin, row_end, isa, dh, dc_next, workspace, c_prev,
+                           dz, dc_prev, partials);
 }
 
 ck_status ck_lstm_add_db_partials(const ck_lstm_desc *d, const float *partials, float *db)

@@ -14,12 +14,18 @@
  *   LSTM: gates[B][4H] activated, in the caller's gate order, then tanh(c)[B][H]
  *   GRU:  gates[B][3H] = r, z, n activated, then hn[B][H] (the hidden projection of n)
  * The gate sections have dZ's (dX's) layout, so the gradient may overwrite them in place: every
- * element is read before the same element is written. */
+ * element is read before the same element is written.
+ *
+ * The large per-step tensors (LSTM: Z, h, dh, dZ; GRU: X, Hg, h_prev, h, dh and the gradients of
+ * all four) are float or a half format (ck_tensor_format); c, the workspace and db are always float.
+ * Each body takes the format as a constant argument, so an instance's loads and stores of those
+ * tensors fold to one conversion each and the float instances are the float kernels as before. */
 #ifndef CK_GATES_H
 #define CK_GATES_H
 #include <math.h>
 
 #include "activations.h" /* ck_sigmoid_v, ck_tanh_v */
+#include "ck_half_gates.h"  /* ck_tensor_format */
 
 #define CK_GATE_BLOCK 256 /* hidden columns per block: 4 gates x 1 KiB, well inside L1 */
 
@@ -35,6 +41,46 @@ static inline __attribute__((always_inline)) CK_TARGET void ck_st(float *p, vf v
     else
         vf_store_tail(p, v, k);
 }
+/* The gate kernels carry the half conversions' target features (F16C on x86, which every CPU that
+ * runs the AVX2 and AVX-512 tables has), so that one body serves float and half-format tensors. */
+#define CK_GATE_TARGET CK_HALF_TARGET
+
+/* Element i of a tensor in format f and the vector from it (k lanes valid), widened to float. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET vf ck_ldf(ck_tensor_format f, const void *p, size_t i,
+                                                                      size_t k)
+{
+    const uint16_t *q = (const uint16_t *)p + i;
+    switch (f) {
+    case CK_TENSOR_BF16:
+        return k >= VL ? vf_load_bf16(q) : vf_load_bf16_tail(q, k);
+    case CK_TENSOR_F16:
+        return k >= VL ? vf_load_f16(q) : vf_load_f16_tail(q, k);
+    default:
+        return ck_ld((const float *)p + i, k);
+    }
+}
+/* Stores v at element i of a tensor in format f, rounded to nearest even for a half format. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET void ck_stf(ck_tensor_format f, void *p, size_t i, vf v,
+                                                                        size_t k)
+{
+    uint16_t *q = (uint16_t *)p + i;
+    switch (f) {
+    case CK_TENSOR_BF16:
+        k >= VL ? vf_store_bf16(q, v) : vf_store_bf16_tail(q, v, k);
+        break;
+    case CK_TENSOR_F16:
+        k >= VL ? vf_store_f16(q, v) : vf_store_f16_tail(q, v, k);
+        break;
+    default:
+        ck_st((float *)p + i, v, k);
+    }
+}
+/* The address of element i of a tensor in format f (for prefetches). */
+static inline const char *ck_addr(ck_tensor_format f, const void *p, size_t i)
+{
+    return (const char *)p + i * (f == CK_TENSOR_F32 ? sizeof(float) : sizeof(uint16_t));
+}
+
 /* Runs the statements over columns [0, n) a vector at a time, `j` the column and `k` the lanes
  * left: full vectors with k = VL, a constant that folds ck_ld/ck_st into plain loads and stores,
  * then at most one tail pass with k = n - j (masked or padded). */
@@ -75,9 +121,10 @@ static inline float ck_lstm_clip(const ck_lstm_desc *d) { return d->cell_clip > 
 
 /* ---- LSTM forward ---------------------------------------------------------------------------- */
 
-static inline __attribute__((always_inline)) CK_TARGET void
-ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
-                     const float *c_prev, float *c, float *h, float *ws, const ck_tier_params *PS,
+/* z and h in format `tf` (element indices), the rest float. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET void
+ck_lstm_forward_body(const ck_lstm_desc *d, ck_tensor_format tf, size_t r0, size_t r1, const void *z,
+                     const float *bias, const float *c_prev, float *c, void *h, float *ws, const ck_tier_params *PS,
                      const ck_tier_params *PT)
 {
     const size_t H = d->hidden, zs = d->z_stride ? d->z_stride : 4 * H;
@@ -87,7 +134,7 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
     float tmp[4 * CK_GATE_BLOCK]; /* inference: one block of activated gates */
 
     for (size_t r = r0; r < r1; ++r) {
-        const float *zr = z + r * zs;
+        const size_t zr = r * zs; /* row r of Z */
         for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
             const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
             float *gi, *gf, *gg, *go;
@@ -99,18 +146,20 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
             }
             /* the next block's preactivations, fetched while this block computes (the divides' long
              * latency leaves the hardware prefetcher behind) */
-            const float *znext = j0 + CK_GATE_BLOCK < H ? zr + j0 + CK_GATE_BLOCK : r + 1 < r1 ? zr + zs : NULL;
+            const char *znext = j0 + CK_GATE_BLOCK < H ? ck_addr(tf, z, zr + j0 + CK_GATE_BLOCK)
+                                : r + 1 < r1        ? ck_addr(tf, z, zr + zs)
+                                                    : NULL;
             /* 1: the four independent gate activations; preactivation = (z + b) + forget_bias */
             CK_FOR_VECTORS(j, k, n, {
                 const size_t col = j0 + j;
                 if (znext) {
-                    __builtin_prefetch(znext + off.i + j);
-                    __builtin_prefetch(znext + off.f + j);
-                    __builtin_prefetch(znext + off.g + j);
-                    __builtin_prefetch(znext + off.o + j);
+                    __builtin_prefetch(ck_addr(tf, znext, off.i + j));
+                    __builtin_prefetch(ck_addr(tf, znext, off.f + j));
+                    __builtin_prefetch(ck_addr(tf, znext, off.g + j));
+                    __builtin_prefetch(ck_addr(tf, znext, off.o + j));
                 }
-                vf zi = ck_ld(zr + off.i + col, k), zf = ck_ld(zr + off.f + col, k);
-                vf zg = ck_ld(zr + off.g + col, k), zo = ck_ld(zr + off.o + col, k);
+                vf zi = ck_ldf(tf, z, zr + off.i + col, k), zf = ck_ldf(tf, z, zr + off.f + col, k);
+                vf zg = ck_ldf(tf, z, zr + off.g + col, k), zo = ck_ldf(tf, z, zr + off.o + col, k);
                 if (bias) {
                     zi = vf_add(zi, ck_ld(bias + off.i + col, k));
                     zf = vf_add(zf, ck_ld(bias + off.f + col, k));
@@ -133,7 +182,7 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
             CK_FOR_VECTORS(j, k, n, {
                 const size_t at = r * H + j0 + j;
                 vf tc = ck_tanh_v(ck_ld(c + at, k), PT);
-                ck_st(h + at, vf_mul(ck_ld(go + j, k), tc), k);
+                ck_stf(tf, h, at, vf_mul(ck_ld(go + j, k), tc), k);
                 if (ws)
                     ck_st(ws + d->batch * 4 * H + at, tc, k);
             });
@@ -147,7 +196,8 @@ ck_lstm_forward_body(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z
  * summation order: within a group, rows in order from -0; then db += the group's sum, groups in
  * order. A caller that splits the batch at group boundaries and adds per-group partials in order
  * gets the same bits. Inside a group the loop runs over column blocks, then rows, so the group's
- * partial sums fit in a stack buffer.
+ * partial sums fit in a stack buffer. db sums dz as computed in float, before any rounding to dz's
+ * format.
  *
  * Each block runs in three loops that touch at most six of the thirteen arrays each: trainers'
  * buffers are typically page-aligned with H a power of two, so element j of every array falls in
@@ -158,9 +208,10 @@ static inline __attribute__((always_inline)) CK_TARGET void ck_acc(float *acc, v
     ck_st(acc, vf_add(ck_ld(acc, k), v), k);
 }
 
-static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1, const float *dh,
-                                    const float *dc_next, const float *ws, const float *c_prev, float *dz,
-                                    float *dc_prev, float *db)
+/* dh and dz in format `tf`, the rest float. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET void
+ck_lstm_backward_body(const ck_lstm_desc *d, ck_tensor_format tf, size_t r0, size_t r1, const void *dh,
+                      const float *dc_next, const float *ws, const float *c_prev, void *dz, float *dc_prev, float *db)
 {
     const size_t H = d->hidden;
     const ck_lstm_offsets off = ck_lstm_gate_offsets(d);
@@ -178,16 +229,15 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                     for (size_t j = 0; j < n; ++j)
                         acc[q][j] = -0.0f;
             for (size_t r = g0; r < g1; ++r) {
-                const size_t at = r * H + j0;
+                const size_t at = r * H + j0, gd = r * 4 * H + j0; /* gd: this block's row of dZ */
                 const float *gw = ws + r * 4 * H + j0;
-                float *gd = dz + r * 4 * H + j0;
                 /* 1: the output gate; dc through h plus the gradient from the next step */
                 CK_FOR_VECTORS(j, k, n, {
-                    vf o = ck_ld(gw + off.o + j, k), tc = ck_ld(tcs + at + j, k), dhv = ck_ld(dh + at + j, k);
+                    vf o = ck_ld(gw + off.o + j, k), tc = ck_ld(tcs + at + j, k), dhv = ck_ldf(tf, dh, at + j, k);
                     vf dcn = dc_next ? ck_ld(dc_next + at + j, k) : vf_set(0.0f);
                     vf dzo = vf_mul(vf_mul(dhv, tc), ck_dsigmoid(o));
                     ck_st(dcb + j, vf_fma(vf_mul(dhv, o), ck_dtanh(tc), dcn), k);
-                    ck_st(gd + off.o + j, dzo, k);
+                    ck_stf(tf, dz, gd + off.o + j, dzo, k);
                     if (db)
                         ck_acc(acc[3] + j, dzo, k);
                 });
@@ -200,7 +250,7 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                     vf dc = vf_zero_where_less(ck_ld(dcb + j, k), vf_copysign_nonneg(vf_abs(cu), m1), nclip);
                     vf dzf = vf_mul(vf_mul(dc, cp), ck_dsigmoid(f));
                     ck_st(dcb + j, dc, k);
-                    ck_st(gd + off.f + j, dzf, k);
+                    ck_stf(tf, dz, gd + off.f + j, dzf, k);
                     ck_st(dc_prev + at + j, vf_mul(dc, f), k);
                     if (db)
                         ck_acc(acc[1] + j, dzf, k);
@@ -210,8 +260,8 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
                     vf i = ck_ld(gw + off.i + j, k), g = ck_ld(gw + off.g + j, k), dc = ck_ld(dcb + j, k);
                     vf dzi = vf_mul(vf_mul(dc, g), ck_dsigmoid(i));
                     vf dzg = vf_mul(vf_mul(dc, i), ck_dtanh(g));
-                    ck_st(gd + off.i + j, dzi, k);
-                    ck_st(gd + off.g + j, dzg, k);
+                    ck_stf(tf, dz, gd + off.i + j, dzi, k);
+                    ck_stf(tf, dz, gd + off.g + j, dzg, k);
                     if (db) {
                         ck_acc(acc[0] + j, dzi, k);
                         ck_acc(acc[2] + j, dzg, k);
@@ -231,29 +281,30 @@ static CK_TARGET void lstm_backward(const ck_lstm_desc *d, size_t r0, size_t r1,
 /* ---- GRU forward ----------------------------------------------------------------------------- */
 
 /* r = sigma(xr + hr), z = sigma(xz + hz), n = tanh(xn + r hn), h = (1 - z) n + z h_prev, the last
- * as z h_prev + (n - z n): two single-rounding FMAs, exact at z = 0 and z = 1. */
-static inline __attribute__((always_inline)) CK_TARGET void
-ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, const float *hg,
-                    const float *h_prev, float *h, float *ws, const ck_tier_params *PS, const ck_tier_params *PT)
+ * as z h_prev + (n - z n): two single-rounding FMAs, exact at z = 0 and z = 1. x, hg, h_prev and h
+ * in format `tf` (element indices), the workspace float. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET void
+ck_gru_forward_body(const ck_gru_desc *d, ck_tensor_format tf, size_t r0, size_t r1, const void *x, const void *hg,
+                    const void *h_prev, void *h, float *ws, const ck_tier_params *PS, const ck_tier_params *PT)
 {
     const size_t H = d->hidden;
     float tmp[2 * CK_GATE_BLOCK]; /* inference: one block of r and z */
 
     for (size_t r = r0; r < r1; ++r) {
-        const float *xr = x + r * 3 * H, *hr = hg + r * 3 * H;
+        const size_t row = r * 3 * H; /* row r of X and Hg */
         for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
             const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK;
             float *gr = ws ? ws + r * 3 * H + j0 : tmp, *gz = ws ? gr + H : tmp + CK_GATE_BLOCK;
             CK_FOR_VECTORS(j, k, n, {
-                const size_t col = j0 + j;
-                ck_st(gr + j, ck_sigmoid_v(vf_add(ck_ld(xr + col, k), ck_ld(hr + col, k)), PS), k);
-                ck_st(gz + j, ck_sigmoid_v(vf_add(ck_ld(xr + H + col, k), ck_ld(hr + H + col, k)), PS), k);
+                const size_t col = row + j0 + j;
+                ck_st(gr + j, ck_sigmoid_v(vf_add(ck_ldf(tf, x, col, k), ck_ldf(tf, hg, col, k)), PS), k);
+                ck_st(gz + j, ck_sigmoid_v(vf_add(ck_ldf(tf, x, H + col, k), ck_ldf(tf, hg, H + col, k)), PS), k);
             });
             CK_FOR_VECTORS(j, k, n, {
-                const size_t col = j0 + j, at = r * H + col;
-                vf rv = ck_ld(gr + j, k), zv = ck_ld(gz + j, k), hn = ck_ld(hr + 2 * H + col, k);
-                vf nv = ck_tanh_v(vf_fma(rv, hn, ck_ld(xr + 2 * H + col, k)), PT);
-                ck_st(h + at, vf_fma(zv, ck_ld(h_prev + at, k), vf_fnma(zv, nv, nv)), k);
+                const size_t col = row + j0 + j, at = r * H + j0 + j;
+                vf rv = ck_ld(gr + j, k), zv = ck_ld(gz + j, k), hn = ck_ldf(tf, hg, 2 * H + col, k);
+                vf nv = ck_tanh_v(vf_fma(rv, hn, ck_ldf(tf, x, 2 * H + col, k)), PT);
+                ck_stf(tf, h, at, vf_fma(zv, ck_ldf(tf, h_prev, at, k), vf_fnma(zv, nv, nv)), k);
                 if (ws) {
                     ck_st(gr + 2 * H + j, nv, k);
                     ck_st(ws + d->batch * 3 * H + at, hn, k);
@@ -265,9 +316,11 @@ ck_gru_forward_body(const ck_gru_desc *d, size_t r0, size_t r1, const float *x, 
 
 /* ---- GRU backward ---------------------------------------------------------------------------- */
 
-/* Two loops per block, each touching at most seven arrays (see the LSTM backward for why). */
-static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, const float *dh, const float *ws,
-                                   const float *h_prev, float *dx, float *dhg, float *dh_prev)
+/* Two loops per block, each touching at most seven arrays (see the LSTM backward for why). dh,
+ * h_prev, dx, dhg and dh_prev in format `tf`, the workspace float. */
+static inline __attribute__((always_inline)) CK_GATE_TARGET void
+ck_gru_backward_body(const ck_gru_desc *d, ck_tensor_format tf, size_t r0, size_t r1, const void *dh, const float *ws,
+                     const void *h_prev, void *dx, void *dhg, void *dh_prev)
 {
     const size_t H = d->hidden;
     const float *hns = ws + d->batch * 3 * H;
@@ -275,47 +328,77 @@ static CK_TARGET void gru_backward(const ck_gru_desc *d, size_t r0, size_t r1, c
     for (size_t r = r0; r < r1; ++r) {
         for (size_t j0 = 0; j0 < H; j0 += CK_GATE_BLOCK) {
             const size_t n = H - j0 < CK_GATE_BLOCK ? H - j0 : CK_GATE_BLOCK, at = r * H + j0;
+            const size_t g = r * 3 * H + j0; /* this block's row of dX and dHg */
             const float *gw = ws + r * 3 * H + j0;
-            float *gx = dx + r * 3 * H + j0, *gh = dhg + r * 3 * H + j0;
             /* 1: the update gate, h_prev's direct part, and the candidate's preactivation gradient */
             CK_FOR_VECTORS(j, k, n, {
                 vf zv = ck_ld(gw + H + j, k), nv = ck_ld(gw + 2 * H + j, k);
-                vf hp = ck_ld(h_prev + at + j, k), dhv = ck_ld(dh + at + j, k);
+                vf hp = ck_ldf(tf, h_prev, at + j, k), dhv = ck_ldf(tf, dh, at + j, k);
                 vf daz = vf_mul(vf_mul(dhv, vf_sub(hp, nv)), ck_dsigmoid(zv)); /* dh (h_prev - n) sigma'(z) */
                 ck_st(danb + j, vf_mul(vf_fnma(dhv, zv, dhv), ck_dtanh(nv)), k); /* dh (1 - z) tanh'(n) */
-                ck_st(gx + H + j, daz, k);
-                ck_st(gh + H + j, daz, k);
-                ck_st(dh_prev + at + j, vf_mul(dhv, zv), k);
+                ck_stf(tf, dx, g + H + j, daz, k);
+                ck_stf(tf, dhg, g + H + j, daz, k);
+                ck_stf(tf, dh_prev, at + j, vf_mul(dhv, zv), k);
             });
             /* 2: the reset gate and the candidate */
             CK_FOR_VECTORS(j, k, n, {
                 vf rv = ck_ld(gw + j, k), hn = ck_ld(hns + at + j, k), dan = ck_ld(danb + j, k);
                 vf dar = vf_mul(vf_mul(dan, hn), ck_dsigmoid(rv));
-                ck_st(gx + j, dar, k);
-                ck_st(gh + j, dar, k);
-                ck_st(gx + 2 * H + j, dan, k);
-                ck_st(gh + 2 * H + j, vf_mul(dan, rv), k);
+                ck_stf(tf, dx, g + j, dar, k);
+                ck_stf(tf, dhg, g + j, dar, k);
+                ck_stf(tf, dx, g + 2 * H + j, dan, k);
+                ck_stf(tf, dhg, g + 2 * H + j, vf_mul(dan, rv), k);
             });
         }
     }
 }
 
-/* ---- per-tier instances ---------------------------------------------------------------------- */
+/* ---- the instances: per tensor format, per tier ---------------------------------------------- */
 
-#define CK_GATE_KERNELS(tier, PS, PT)                                                                        \
-    static CK_TARGET void lstm_forward_##tier(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z,  \
-                                              const float *bias, const float *c_prev, float *c, float *h,    \
-                                              float *ws)                                                     \
+/* The forward kernels of one tier with tensors of type T in format `fmt`, named <kernel>_<tier><suffix>. */
+#define CK_GATE_FORWARDS(tier, PS, PT, suffix, fmt, T)                                                      \
+    static CK_GATE_TARGET void lstm_forward_##tier##suffix(const ck_lstm_desc *d, size_t r0, size_t r1,     \
+                                                           const T *z, const float *bias, const float *c_prev, \
+                                                           float *c, T *h, float *ws)                       \
     {                                                                                                        \
-        ck_lstm_forward_body(d, r0, r1, z, bias, c_prev, c, h, ws, &PS, &PT);                                \
+        ck_lstm_forward_body(d, fmt, r0, r1, z, bias, c_prev, c, h, ws, &PS, &PT);                           \
     }                                                                                                        \
-    static CK_TARGET void gru_forward_##tier(const ck_gru_desc *d, size_t r0, size_t r1, const float *x,    \
-                                             const float *hg, const float *h_prev, float *h, float *ws)      \
+    static CK_GATE_TARGET void gru_forward_##tier##suffix(const ck_gru_desc *d, size_t r0, size_t r1,       \
+                                                          const T *x, const T *hg, const T *h_prev, T *h,   \
+                                                          float *ws)                                         \
     {                                                                                                        \
-        ck_gru_forward_body(d, r0, r1, x, hg, h_prev, h, ws, &PS, &PT);                                      \
+        ck_gru_forward_body(d, fmt, r0, r1, x, hg, h_prev, h, ws, &PS, &PT);                                 \
     }
 
-CK_GATE_KERNELS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE)
-CK_GATE_KERNELS(fast, CK_SIGMOID_FAST, CK_TANH_FAST)
-CK_GATE_KERNELS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE)
+/* Every kernel for tensors of type T in format `fmt`; the backward kernels use the saved
+ * activations, so they have no tier. */
+#define CK_GATE_KERNELS(suffix, fmt, T)                                                                      \
+    CK_GATE_FORWARDS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE, suffix, fmt, T)                           \
+    CK_GATE_FORWARDS(fast, CK_SIGMOID_FAST, CK_TANH_FAST, suffix, fmt, T)                                    \
+    CK_GATE_FORWARDS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE, suffix, fmt, T)               \
+    static CK_GATE_TARGET void lstm_backward##suffix(const ck_lstm_desc *d, size_t r0, size_t r1,           \
+                                                     const T *dh, const float *dc_next, const float *ws,     \
+                                                     const float *c_prev, T *dz, float *dc_prev, float *db)  \
+    {                                                                                                        \
+        ck_lstm_backward_body(d, fmt, r0, r1, dh, dc_next, ws, c_prev, dz, dc_prev, db);                     \
+    }                                                                                                        \
+    static CK_GATE_TARGET void gru_backward##suffix(const ck_gru_desc *d, size_t r0, size_t r1, const T *dh, \
+                                                    const float *ws, const T *h_prev, T *dx, T *dhg,         \
+                                                    T *dh_prev)                                              \
+    {                                                                                                        \
+        ck_gru_backward_body(d, fmt, r0, r1, dh, ws, h_prev, dx, dhg, dh_prev);                              \
+    }
+
+CK_GATE_KERNELS(, CK_TENSOR_F32, float)
+CK_GATE_KERNELS(_bf16, CK_TENSOR_BF16, uint16_t)
+CK_GATE_KERNELS(_f16, CK_TENSOR_F16, uint16_t)
+
+/* The half-format kernels of one format, as a ck_half_gate_kernels. */
+#define CK_HALF_GATE_TABLE(suffix)                                                                           \
+    {                                                                                                        \
+        { lstm_forward_precise##suffix, lstm_forward_fast##suffix, lstm_forward_approximate##suffix },       \
+        lstm_backward##suffix,                                                                               \
+        { gru_forward_precise##suffix, gru_forward_fast##suffix, gru_forward_approximate##suffix },          \
+        gru_backward##suffix,                                                                                \
+    }
 #endif

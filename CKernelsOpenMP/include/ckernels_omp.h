@@ -58,6 +58,19 @@ ck_status ck_gru_forward_omp(const ck_gru_desc *d, const float *x, const float *
 ck_status ck_gru_backward_omp(const ck_gru_desc *d, const float *dh, const float *workspace,
                               const float *h_prev, float *dx, float *dhg, float *dh_prev, int threads);
 
+/* The gate updates with half-format tensors (ck_lstm_forward_half, ...), split the same way. */
+ck_status ck_lstm_forward_half_omp(const ck_lstm_desc *d, ck_half_format format, const uint16_t *z,
+                                   const float *bias, const float *c_prev, float *c, uint16_t *h, float *workspace,
+                                   int threads);
+ck_status ck_lstm_backward_half_omp(const ck_lstm_desc *d, ck_half_format format, const uint16_t *dh,
+                                    const float *dc_next, const float *workspace, const float *c_prev, uint16_t *dz,
+                                    float *dc_prev, float *db, int threads);
+ck_status ck_gru_forward_half_omp(const ck_gru_desc *d, ck_half_format format, const uint16_t *x, const uint16_t *hg,
+                                  const uint16_t *h_prev, uint16_t *h, float *workspace, int threads);
+ck_status ck_gru_backward_half_omp(const ck_gru_desc *d, ck_half_format format, const uint16_t *dh,
+                                   const float *workspace, const uint16_t *h_prev, uint16_t *dx, uint16_t *dhg,
+                                   uint16_t *dh_prev, int threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -160,35 +160,62 @@ static ck_status run_team(gate_rows rows, const void *call, size_t batch, size_t
     return st;
 }
 
+/* Each gate call below is a float call or (half != 0) a half-format one in `format`: the tensors'
+ * pointers are those of the function its rows run. */
 typedef struct {
     const ck_lstm_desc *d;
-    const float *z, *bias, *c_prev;
-    float *c, *h, *workspace;
+    int half;
+    ck_half_format format;
+    const void *z;
+    const float *bias, *c_prev;
+    float *c;
+    void *h;
+    float *workspace;
 } lstm_forward_call;
 
 static ck_status lstm_forward_rows(const void *call, size_t begin, size_t end, float *partials)
 {
     const lstm_forward_call *a = call;
     (void)partials;
-    return ck_lstm_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->z, a->bias, a->c_prev, a->c, a->h, a->workspace);
+    return a->half ? ck_lstm_forward_half_rows(a->d, a->format, begin, end, CK_ISA_AUTO, a->z, a->bias, a->c_prev,
+                                                 a->c, a->h, a->workspace)
+                     : ck_lstm_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->z, a->bias, a->c_prev, a->c, a->h,
+                                            a->workspace);
 }
 
 ck_status ck_lstm_forward_omp(const ck_lstm_desc *d, const float *z, const float *bias, const float *c_prev,
                               float *c, float *h, float *workspace, int threads)
 {
-    const lstm_forward_call call = { d, z, bias, c_prev, c, h, workspace };
+    const lstm_forward_call call = { d, 0, 0, z, bias, c_prev, c, h, workspace };
+    return run_team(lstm_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
+}
+
+ck_status ck_lstm_forward_half_omp(const ck_lstm_desc *d, ck_half_format format, const uint16_t *z,
+                                   const float *bias, const float *c_prev, float *c, uint16_t *h, float *workspace,
+                                   int threads)
+{
+    const lstm_forward_call call = { d, 1, format, z, bias, c_prev, c, h, workspace };
     return run_team(lstm_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
 }
 
 typedef struct {
     const ck_lstm_desc *d;
-    const float *dh, *dc_next, *workspace, *c_prev;
-    float *dz, *dc_prev, *db;
+    int half;
+    ck_half_format format;
+    const void *dh;
+    const float *dc_next, *workspace, *c_prev;
+    void *dz;
+    float *dc_prev, *db;
 } lstm_backward_call;
 
 static ck_status lstm_backward_rows(const void *call, size_t begin, size_t end, float *partials)
 {
     const lstm_backward_call *a = call;
+    if (a->half)
+        return partials ? ck_lstm_backward_half_groups(a->d, a->format, begin, end, CK_ISA_AUTO, a->dh, a->dc_next,
+                                                       a->workspace, a->c_prev, a->dz, a->dc_prev, partials)
+                        : ck_lstm_backward_half_rows(a->d, a->format, begin, end, CK_ISA_AUTO, a->dh, a->dc_next,
+                                                     a->workspace, a->c_prev, a->dz, a->dc_prev, a->db);
     return partials ? ck_lstm_backward_groups(a->d, begin, end, CK_ISA_AUTO, a->dh, a->dc_next, a->workspace,
                                               a->c_prev, a->dz, a->dc_prev, partials)
                     : ck_lstm_backward_rows(a->d, begin, end, CK_ISA_AUTO, a->dh, a->dc_next, a->workspace,
@@ -199,47 +226,81 @@ ck_status ck_lstm_backward_omp(const ck_lstm_desc *d, const float *dh, const flo
                                const float *workspace, const float *c_prev, float *dz, float *dc_prev,
                                float *db, int threads)
 {
-    const lstm_backward_call call = { d, dh, dc_next, workspace, c_prev, dz, dc_prev, db };
+    const lstm_backward_call call = { d, 0, 0, dh, dc_next, workspace, c_prev, dz, dc_prev, db };
+    return run_team(lstm_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, d, db);
+}
+
+ck_status ck_lstm_backward_half_omp(const ck_lstm_desc *d, ck_half_format format, const uint16_t *dh,
+                                    const float *dc_next, const float *workspace, const float *c_prev, uint16_t *dz,
+                                    float *dc_prev, float *db, int threads)
+{
+    const lstm_backward_call call = { d, 1, format, dh, dc_next, workspace, c_prev, dz, dc_prev, db };
     return run_team(lstm_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, d, db);
 }
 
 typedef struct {
     const ck_gru_desc *d;
-    const float *x, *hg, *h_prev;
-    float *h, *workspace;
+    int half;
+    ck_half_format format;
+    const void *x, *hg, *h_prev;
+    void *h;
+    float *workspace;
 } gru_forward_call;
 
 static ck_status gru_forward_rows(const void *call, size_t begin, size_t end, float *partials)
 {
     const gru_forward_call *a = call;
     (void)partials;
-    return ck_gru_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->x, a->hg, a->h_prev, a->h, a->workspace);
+    return a->half ? ck_gru_forward_half_rows(a->d, a->format, begin, end, CK_ISA_AUTO, a->x, a->hg, a->h_prev,
+                                                a->h, a->workspace)
+                     : ck_gru_forward_rows(a->d, begin, end, CK_ISA_AUTO, a->x, a->hg, a->h_prev, a->h, a->workspace);
 }
 
 ck_status ck_gru_forward_omp(const ck_gru_desc *d, const float *x, const float *hg, const float *h_prev,
                              float *h, float *workspace, int threads)
 {
-    const gru_forward_call call = { d, x, hg, h_prev, h, workspace };
+    const gru_forward_call call = { d, 0, 0, x, hg, h_prev, h, workspace };
+    return run_team(gru_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
+}
+
+ck_status ck_gru_forward_half_omp(const ck_gru_desc *d, ck_half_format format, const uint16_t *x, const uint16_t *hg,
+                                  const uint16_t *h_prev, uint16_t *h, float *workspace, int threads)
+{
+    const gru_forward_call call = { d, 1, format, x, hg, h_prev, h, workspace };
     return run_team(gru_forward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
 }
 
 typedef struct {
     const ck_gru_desc *d;
-    const float *dh, *workspace, *h_prev;
-    float *dx, *dhg, *dh_prev;
+    int half;
+    ck_half_format format;
+    const void *dh;
+    const float *workspace;
+    const void *h_prev;
+    void *dx, *dhg, *dh_prev;
 } gru_backward_call;
 
 static ck_status gru_backward_rows(const void *call, size_t begin, size_t end, float *partials)
 {
     const gru_backward_call *a = call;
     (void)partials;
-    return ck_gru_backward_rows(a->d, begin, end, CK_ISA_AUTO, a->dh, a->workspace, a->h_prev, a->dx, a->dhg,
-                                a->dh_prev);
+    return a->half ? ck_gru_backward_half_rows(a->d, a->format, begin, end, CK_ISA_AUTO, a->dh, a->workspace,
+                                                 a->h_prev, a->dx, a->dhg, a->dh_prev)
+                     : ck_gru_backward_rows(a->d, begin, end, CK_ISA_AUTO, a->dh, a->workspace, a->h_prev, a->dx,
+                                            a->dhg, a->dh_prev);
 }
 
 ck_status ck_gru_backward_omp(const ck_gru_desc *d, const float *dh, const float *workspace,
                               const float *h_prev, float *dx, float *dhg, float *dh_prev, int threads)
 {
-    const gru_backward_call call = { d, dh, workspace, h_prev, dx, dhg, dh_prev };
+    const gru_backward_call call = { d, 0, 0, dh, workspace, h_prev, dx, dhg, dh_prev };
+    return run_team(gru_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
+}
+
+ck_status ck_gru_backward_half_omp(const ck_gru_desc *d, ck_half_format format, const uint16_t *dh,
+                                   const float *workspace, const uint16_t *h_prev, uint16_t *dx, uint16_t *dhg,
+                                   uint16_t *dh_prev, int threads)
+{
+    const gru_backward_call call = { d, 1, format, dh, workspace, h_prev, dx, dhg, dh_prev };
     return run_team(gru_backward_rows, &call, d ? d->batch : 0, d ? d->hidden : 0, threads, NULL, NULL);
 }
