@@ -1101,6 +1101,460 @@ static void test_gate_status_codes(void)
     check(ck_gru_forward(&g, x, hg, hp, x + 1, gws) == CK_ERR_OVERLAP, "GRU: h overlaps x");
 }
 
+/* ---- gate updates with half-format tensors ---------------------------------------------------
+ *
+ * A half-format call must be the float call on its inputs widened to float, each half-format output
+ * rounded to nearest even (here by half_round, independently of the library's conversions), its
+ * float outputs (c, the workspace, dc_prev, db) the float call's bit for bit. test_lstm and
+ * test_gru hold the float call to the documented formula, so this is that formula on the converted
+ * inputs, rounded once. Then bitwise across ISAs, row splits and OpenMP teams, and against the
+ * double reference of the unrounded inputs, with tolerances derived from the format's rounding:
+ * with uf its unit roundoff (2^-8 bf16, 2^-11 binary16) a rounding moves v by at most
+ * uf |v| + ef (ef = 2^-25, half binary16's smallest subnormal; 0 for bf16, whose range is float's).
+ * So an input v is off by dv = uf |v| + ef; sigma is 1/4-Lipschitz and tanh 1-Lipschitz, the
+ * gates are in [-1, 1], clipping is 1-Lipschitz; on top of test_lstm's and test_gru's float bounds:
+ *   LSTM  gates di, df, do = dz/4, dg = dz;  c: + df |c_prev| + di + dg;  h: + do + (c's) + uf |h| + ef
+ *   GRU   dr = (dx_r + dhg_r)/4, dz likewise, dn = dx_n + dr |hn| + dhg_n;
+ *         h: + dz (1 + |h_prev|) + dn + dh_prev + uf |h| + ef
+ *   backward: each output is linear in dh with factors bounded by the magnitude the float bound
+ *         uses (LSTM (|c_prev| + 1), GRU (|h_prev| + |hn| + 2), which also covers h_prev's own
+ *         rounding times |dh|), plus uf |result| + ef for the rounding of dz, dx, dhg, dh_prev. */
+
+static const half_format half_formats[] = { FMT_BF16, FMT_F16 };
+static const ck_half_format half_api_formats[] = { CK_BF16, CK_F16 };
+static uint64_t half_lstm_digest[2][NTIERS], half_gru_digest[2][NTIERS];
+
+static uint16_t to_half(half_format f, double v)
+{
+    unsigned near_tie = 0;
+    return half_round(f, v, &near_tie);
+}
+/* every float of p rounded to the format, in h, and the rounded values widened back into p */
+static void round_to_half(half_format f, float *p, uint16_t *h, size_t n)
+{
+    for (size_t k = 0; k < n; ++k) {
+        h[k] = to_half(f, p[k]);
+        p[k] = (float)half_value(f, h[k]);
+    }
+}
+/* a rounding's bound, uf |v| + ef */
+static double half_rounding(half_format f, double v)
+{
+    return f == FMT_BF16 ? 0x1p-8 * fabs(v) : 0x1p-11 * fabs(v) + 0x1p-25;
+}
+/* got[k] must be want[k] rounded to the format (NaN: any NaN) */
+static void rounded(tally *t, half_format f, const uint16_t *got, const float *want, size_t n)
+{
+    for (size_t k = 0; k < n; ++k) {
+        uint16_t w = to_half(f, want[k]);
+        if (got[k] != w && !(half_is_nan(f, got[k]) && half_is_nan(f, w)) && t->bad++ == 0)
+            t->at = k;
+    }
+}
+static void same16(tally *t, const uint16_t *a, const uint16_t *b, size_t n)
+{
+    for (size_t k = 0; k < n; ++k)
+        if (a[k] != b[k] && t->bad++ == 0)
+            t->at = k;
+}
+static void same32(tally *t, const float *a, const float *b, size_t n)
+{
+    for (size_t k = 0; k < n; ++k)
+        bitwise(t, a[k], b[k], k);
+}
+static uint64_t digest_half(uint64_t h, const uint16_t *y, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        for (int b = 0; b < 2; ++b) {
+            h ^= (y[i] >> (8 * b)) & 0xffu;
+            h *= 0x100000001b3ull;
+        }
+    return h;
+}
+
+/* the shapes of test_lstm, and one whose batch an OpenMP team splits */
+static const shape half_gate_shapes[] = { { 1, 1 }, { 3, 5 }, { 9, 16 }, { 2, 37 }, { 17, 19 }, { 2, 300 }, { 40, 520 } };
+#define HALF_SHAPES (sizeof half_gate_shapes / sizeof half_gate_shapes[0])
+
+/* LSTM outputs of one half-format call: c, h, workspace, dz, dc_prev, db */
+typedef struct { float *c, *ws, *dcp, *db; uint16_t *h, *dz; } half_lstm_out;
+
+static half_lstm_out half_lstm_alloc(size_t B, size_t H)
+{
+    half_lstm_out o = { xmalloc(B * H * sizeof(float)), xmalloc(5 * B * H * sizeof(float)),
+                        xmalloc(B * H * sizeof(float)), xmalloc(4 * H * sizeof(float)),
+                        xmalloc(B * H * sizeof(uint16_t)), xmalloc(4 * B * H * sizeof(uint16_t)) };
+    for (size_t k = 0; k < 4 * H; ++k)
+        o.db[k] = 0.25f; /* db accumulates */
+    return o;
+}
+static void half_lstm_free(half_lstm_out o) { free(o.c), free(o.ws), free(o.dcp), free(o.db), free(o.h), free(o.dz); }
+static void half_lstm_same(tally *t, const half_lstm_out *a, const half_lstm_out *b, size_t B, size_t H)
+{
+    same32(t, a->c, b->c, B * H), same32(t, a->ws, b->ws, 5 * B * H), same32(t, a->dcp, b->dcp, B * H);
+    same32(t, a->db, b->db, 4 * H), same16(t, a->h, b->h, B * H), same16(t, a->dz, b->dz, 4 * B * H);
+}
+
+static void test_half_lstm(void)
+{
+    for (int fi = 0; fi < 2; ++fi)
+        for (size_t si = 0; si < HALF_SHAPES; ++si)
+            for (unsigned variant = 0; variant < 16; variant += si + 1 == HALF_SHAPES ? 5 : 1)
+                for (int t = 0; t < NTIERS; ++t) {
+                    const half_format hf = half_formats[fi];
+                    const ck_half_format fmt = half_api_formats[fi];
+                    const size_t B = half_gate_shapes[si].B, H = half_gate_shapes[si].H, G = 4 * H;
+                    ck_lstm_desc d = { .batch = B, .hidden = H, .z_stride = variant & 1 ? 4 * H + 3 : 0,
+                                       .order = variant & 2 ? CK_GATES_ICFO : CK_GATES_IFGO,
+                                       .forget_bias = variant & 4 ? 1.0f : 0.0f,
+                                       .cell_clip = variant & 8 ? 0.75f : 0.0f, .tier = tiers[t] };
+                    const int use_bias = (variant ^ si) & 1;
+                    const size_t zs = d.z_stride ? d.z_stride : G;
+                    const size_t fo = d.order == CK_GATES_ICFO ? 2 * H : H, go = d.order == CK_GATES_ICFO ? H : 2 * H;
+                    float *z0 = xmalloc(B * zs * sizeof(float)), *z = xmalloc(B * zs * sizeof(float));
+                    float *bias = xmalloc(G * sizeof(float)), *cp = xmalloc(B * H * sizeof(float));
+                    float *dh0 = xmalloc(B * H * sizeof(float)), *dh = xmalloc(B * H * sizeof(float));
+                    float *dcn = xmalloc(B * H * sizeof(float));
+                    uint16_t *zh = xmalloc(B * zs * sizeof(uint16_t)), *dhh = xmalloc(B * H * sizeof(uint16_t));
+                    fill(z0, B * zs, -6.0f, 6.0f);
+                    z0[0] = 30.0f;
+                    fill(bias, G, -0.5f, 0.5f);
+                    fill(cp, B * H, -2.0f, 2.0f);
+                    fill(dh0, B * H, -1.0f, 1.0f);
+                    fill(dcn, B * H, -1.0f, 1.0f);
+                    memcpy(z, z0, B * zs * sizeof(float));
+                    memcpy(dh, dh0, B * H * sizeof(float));
+                    round_to_half(hf, z, zh, B * zs);
+                    round_to_half(hf, dh, dhh, B * H);
+                    const float *b = use_bias ? bias : NULL, *dc_next = variant & 4 ? dcn : NULL;
+                    char label[128];
+                    snprintf(label, sizeof label, "LSTM %s B=%zu H=%zu %s stride=%zu bias=%d fb=%g clip=%g %s",
+                             format_names[fi], B, H, d.order == CK_GATES_ICFO ? "icfo" : "ifgo", zs, use_bias,
+                             (double)d.forget_bias, (double)d.cell_clip, tier_names[t]);
+                    /* the float call on the widened inputs (scalar ISA) */
+                    float *c_f = xmalloc(B * H * sizeof(float)), *h_f = xmalloc(B * H * sizeof(float));
+                    float *ws_f = xmalloc(5 * B * H * sizeof(float)), *dz_f = xmalloc(B * G * sizeof(float));
+                    float *dcp_f = xmalloc(B * H * sizeof(float)), *db_f = xmalloc(G * sizeof(float));
+                    for (size_t k = 0; k < G; ++k)
+                        db_f[k] = 0.25f;
+                    ck_status sf = ck_lstm_forward_rows(&d, 0, B, CK_ISA_SCALAR, z, b, cp, c_f, h_f, ws_f);
+                    ck_status sb = ck_lstm_backward_rows(&d, 0, B, CK_ISA_SCALAR, dh, dc_next, ws_f, cp, dz_f, dcp_f, db_f);
+                    half_lstm_out out[4];
+                    tally formula = { 0 }, cross = { 0 }, split = { 0 }, fwd = { 0 }, bwd = { 0 };
+                    for (size_t i = 0; i < nisas; ++i) {
+                        half_lstm_out *o = &out[i];
+                        *o = half_lstm_alloc(B, H);
+                        ck_status s1 = ck_lstm_forward_half_rows(&d, fmt, 0, B, isas[i], zh, b, cp, o->c, o->h, o->ws);
+                        ck_status s2 = ck_lstm_backward_half_rows(&d, fmt, 0, B, isas[i], dhh, dc_next, o->ws, cp, o->dz,
+                                                                  o->dcp, o->db);
+                        check(sf == CK_OK && sb == CK_OK && s1 == CK_OK && s2 == CK_OK, "%s %s: status %d %d %d %d",
+                              ck_isa_name(isas[i]), label, sf, sb, s1, s2);
+                        if (i)
+                            half_lstm_same(&cross, o, &out[0], B, H);
+                    }
+                    same32(&formula, out[0].c, c_f, B * H), same32(&formula, out[0].ws, ws_f, 5 * B * H);
+                    same32(&formula, out[0].dcp, dcp_f, B * H), same32(&formula, out[0].db, db_f, G);
+                    rounded(&formula, hf, out[0].h, h_f, B * H), rounded(&formula, hf, out[0].dz, dz_f, B * G);
+                    /* a row split at a group boundary, the OpenMP drivers (1 to 3 threads), the whole-batch
+                     * entry points: the same bits */
+                    {
+                        half_lstm_out o = half_lstm_alloc(B, H);
+                        const size_t cut = B > CK_GATES_DB_ROWS ? CK_GATES_DB_ROWS : B;
+                        float *partials = xmalloc(ck_lstm_db_partials_floats(&d) * sizeof(float));
+                        ck_status s[6] = {
+                            ck_lstm_forward_half_rows(&d, fmt, 0, cut, CK_ISA_AUTO, zh, b, cp, o.c, o.h, o.ws),
+                            ck_lstm_forward_half_rows(&d, fmt, cut, B, CK_ISA_AUTO, zh, b, cp, o.c, o.h, o.ws),
+                            ck_lstm_backward_half_groups(&d, fmt, 0, cut, CK_ISA_AUTO, dhh, dc_next, o.ws, cp, o.dz,
+                                                         o.dcp, partials),
+                            ck_lstm_backward_half_groups(&d, fmt, cut, B, CK_ISA_AUTO, dhh, dc_next, o.ws, cp, o.dz,
+                                                         o.dcp, partials),
+                            ck_lstm_add_db_partials(&d, partials, o.db), CK_OK };
+                        half_lstm_same(&split, &o, &out[0], B, H);
+                        for (int threads = 1; threads <= 3; ++threads) {
+                            half_lstm_out m = half_lstm_alloc(B, H);
+                            ck_status s1 = ck_lstm_forward_half_omp(&d, fmt, zh, b, cp, m.c, m.h, m.ws, threads);
+                            ck_status s2 = ck_lstm_backward_half_omp(&d, fmt, dhh, dc_next, m.ws, cp, m.dz, m.dcp, m.db,
+                                                                     threads);
+                            s[5] = s1 != CK_OK ? s1 : s2 != CK_OK ? s2 : s[5];
+                            half_lstm_same(&split, &m, &out[0], B, H);
+                            half_lstm_free(m);
+                        }
+                        half_lstm_out w = half_lstm_alloc(B, H);
+                        ck_status s7 = ck_lstm_forward_half(&d, fmt, zh, b, cp, w.c, w.h, w.ws);
+                        ck_status s8 = ck_lstm_backward_half(&d, fmt, dhh, dc_next, w.ws, cp, w.dz, w.dcp, w.db);
+                        half_lstm_same(&split, &w, &out[0], B, H);
+                        check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && s[3] == CK_OK && s[4] == CK_OK &&
+                                  s[5] == CK_OK && s7 == CK_OK && s8 == CK_OK,
+                              "%s: a row split, an OpenMP team or the whole-batch call failed", label);
+                        half_lstm_free(o), half_lstm_free(w);
+                        free(partials);
+                    }
+                    /* the double reference of the unrounded inputs */
+                    const double A = activation_error(tiers[t]), u = 0x1p-24;
+                    const double clip = d.cell_clip > 0.0f ? d.cell_clip : INFINITY;
+                    double *db_ref = calloc(G, sizeof(double)), *db_tol = calloc(G, sizeof(double));
+                    if (!db_ref || !db_tol) {
+                        fprintf(stderr, "out of memory\n");
+                        exit(2);
+                    }
+                    for (size_t r = 0; r < B; ++r)
+                        for (size_t j = 0; j < H; ++j) {
+                            const size_t at = r * H + j, goff[4] = { 0, fo, go, 3 * H };
+                            double p[4], dz4[4];
+                            for (int q = 0; q < 4; ++q)
+                                p[q] = (double)z0[r * zs + goff[q] + j] + (b ? b[goff[q] + j] : 0) +
+                                       (q == 1 ? d.forget_bias : 0);
+                            double di = sigmoid_d(p[0]), df = sigmoid_d(p[1]), dg = tanh(p[2]), dov = sigmoid_d(p[3]);
+                            double e[4];
+                            for (int q = 0; q < 4; ++q)
+                                e[q] = half_rounding(hf, z0[r * zs + goff[q] + j]) * (q == 2 ? 1.0 : 0.25);
+                            double dc = df * cp[at] + di * dg;
+                            dc = dc > clip ? clip : dc < -clip ? -clip : dc;
+                            double tol_c = A * (fabs(cp[at]) + 2) + 4 * u * (fabs(cp[at]) + 1);
+                            double half_c = e[1] * fabs(cp[at]) + e[0] + e[2], href = dov * tanh(dc);
+                            near(&fwd, out[0].c[at], dc, tol_c + half_c, at);
+                            near(&fwd, half_value(hf, out[0].h[at]), href,
+                                 2 * A + tol_c + 4 * u + e[3] + half_c + half_rounding(hf, href), at);
+                            /* backward from the saved float activations and the unrounded dh */
+                            const float *a = out[0].ws + r * G;
+                            double ii = a[j], ff = a[fo + j], gg = a[go + j], oo = a[3 * H + j];
+                            double t2 = out[0].ws[B * G + at], dhv = dh0[at], dcv = dc_next ? dcn[at] : 0.0;
+                            double g_c = dhv * oo * (1 - t2 * t2) + dcv;
+                            if (fabs(fma(ff, cp[at], ii * gg)) > clip)
+                                g_c = 0;
+                            dz4[0] = g_c * gg * ii * (1 - ii), dz4[1] = g_c * cp[at] * ff * (1 - ff);
+                            dz4[2] = g_c * ii * (1 - gg * gg), dz4[3] = dhv * t2 * oo * (1 - oo);
+                            double mag = (fabs(dhv) + fabs(dcv) + 1) * (fabs(cp[at]) + 1);
+                            double tol = 16 * u * mag + half_rounding(hf, dhv) * (fabs(cp[at]) + 1);
+                            for (int q = 0; q < 4; ++q) {
+                                near(&bwd, half_value(hf, out[0].dz[r * G + goff[q] + j]), dz4[q],
+                                     tol + half_rounding(hf, dz4[q]), at);
+                                db_ref[goff[q] + j] += dz4[q];
+                                db_tol[goff[q] + j] += tol;
+                            }
+                            near(&bwd, out[0].dcp[at], g_c * ff, tol, at);
+                        }
+                    for (size_t k = 0; k < G; ++k)
+                        near(&bwd, out[0].db[k], 0.25 + db_ref[k], db_tol[k] + 16 * u, k);
+                    half_lstm_digest[fi][t] = digest(half_lstm_digest[fi][t], out[0].c, B * H);
+                    half_lstm_digest[fi][t] = digest_half(half_lstm_digest[fi][t], out[0].h, B * H);
+                    half_lstm_digest[fi][t] = digest_half(half_lstm_digest[fi][t], out[0].dz, B * G);
+                    half_lstm_digest[fi][t] = digest(half_lstm_digest[fi][t], out[0].db, G);
+                    check(formula.bad == 0, "%s: %zu results differ from the float call on the widened inputs, "
+                          "rounded, first at %zu", label, formula.bad, formula.at);
+                    check(cross.bad == 0, "%s: %zu outputs differ between ISAs", label, cross.bad);
+                    check(split.bad == 0, "%s: %zu outputs differ under a row split or an OpenMP team", label, split.bad);
+                    check(fwd.bad == 0, "%s: forward off the double reference at %zu places, worst %.3g at %zu", label,
+                          fwd.bad, fwd.worst, fwd.at);
+                    check(bwd.bad == 0, "%s: backward off the double reference at %zu places, worst %.3g at %zu", label,
+                          bwd.bad, bwd.worst, bwd.at);
+                    for (size_t i = 0; i < nisas; ++i)
+                        half_lstm_free(out[i]);
+                    free(z0), free(z), free(bias), free(cp), free(dh0), free(dh), free(dcn), free(zh), free(dhh);
+                    free(c_f), free(h_f), free(ws_f), free(dz_f), free(dcp_f), free(db_f), free(db_ref), free(db_tol);
+                }
+}
+
+/* GRU outputs of one half-format call: h, workspace, dx, dhg, dh_prev */
+typedef struct { float *ws; uint16_t *h, *dx, *dhg, *dhp; } half_gru_out;
+
+static half_gru_out half_gru_alloc(size_t B, size_t H)
+{
+    return (half_gru_out){ xmalloc(4 * B * H * sizeof(float)), xmalloc(B * H * sizeof(uint16_t)),
+                           xmalloc(3 * B * H * sizeof(uint16_t)), xmalloc(3 * B * H * sizeof(uint16_t)),
+                           xmalloc(B * H * sizeof(uint16_t)) };
+}
+static void half_gru_free(half_gru_out o) { free(o.ws), free(o.h), free(o.dx), free(o.dhg), free(o.dhp); }
+static void half_gru_same(tally *t, const half_gru_out *a, const half_gru_out *b, size_t B, size_t H)
+{
+    same32(t, a->ws, b->ws, 4 * B * H), same16(t, a->h, b->h, B * H), same16(t, a->dx, b->dx, 3 * B * H);
+    same16(t, a->dhg, b->dhg, 3 * B * H), same16(t, a->dhp, b->dhp, B * H);
+}
+
+static void test_half_gru(void)
+{
+    for (int fi = 0; fi < 2; ++fi)
+        for (size_t si = 0; si < HALF_SHAPES; ++si)
+            for (int t = 0; t < NTIERS; ++t) {
+                const half_format hf = half_formats[fi];
+                const ck_half_format fmt = half_api_formats[fi];
+                const size_t B = half_gate_shapes[si].B, H = half_gate_shapes[si].H, G = 3 * H;
+                ck_gru_desc d = { .batch = B, .hidden = H, .tier = tiers[t] };
+                float *x0 = xmalloc(B * G * sizeof(float)), *hg0 = xmalloc(B * G * sizeof(float));
+                float *hp0 = xmalloc(B * H * sizeof(float)), *dh0 = xmalloc(B * H * sizeof(float));
+                float *in[4] = { xmalloc(B * G * sizeof(float)), xmalloc(B * G * sizeof(float)),
+                                 xmalloc(B * H * sizeof(float)), xmalloc(B * H * sizeof(float)) };
+                uint16_t *inh[4] = { xmalloc(B * G * 2), xmalloc(B * G * 2), xmalloc(B * H * 2), xmalloc(B * H * 2) };
+                const float *orig[4] = { x0, hg0, hp0, dh0 };
+                const size_t n_in[4] = { B * G, B * G, B * H, B * H };
+                fill(x0, B * G, -4.0f, 4.0f);
+                fill(hg0, B * G, -3.0f, 3.0f);
+                x0[0] = 40.0f;
+                fill(hp0, B * H, -1.0f, 1.0f);
+                fill(dh0, B * H, -1.0f, 1.0f);
+                for (int k = 0; k < 4; ++k) {
+                    memcpy(in[k], orig[k], n_in[k] * sizeof(float));
+                    round_to_half(hf, in[k], inh[k], n_in[k]);
+                }
+                char label[96];
+                snprintf(label, sizeof label, "GRU %s B=%zu H=%zu %s", format_names[fi], B, H, tier_names[t]);
+                /* the float call on the widened inputs (scalar ISA) */
+                float *h_f = xmalloc(B * H * sizeof(float)), *ws_f = xmalloc(4 * B * H * sizeof(float));
+                float *dx_f = xmalloc(B * G * sizeof(float)), *dhg_f = xmalloc(B * G * sizeof(float));
+                float *dhp_f = xmalloc(B * H * sizeof(float));
+                ck_status sf = ck_gru_forward_rows(&d, 0, B, CK_ISA_SCALAR, in[0], in[1], in[2], h_f, ws_f);
+                ck_status sb = ck_gru_backward_rows(&d, 0, B, CK_ISA_SCALAR, in[3], ws_f, in[2], dx_f, dhg_f, dhp_f);
+                half_gru_out out[4];
+                tally formula = { 0 }, cross = { 0 }, split = { 0 }, fwd = { 0 }, bwd = { 0 };
+                for (size_t i = 0; i < nisas; ++i) {
+                    half_gru_out *o = &out[i];
+                    *o = half_gru_alloc(B, H);
+                    ck_status s1 = ck_gru_forward_half_rows(&d, fmt, 0, B, isas[i], inh[0], inh[1], inh[2], o->h, o->ws);
+                    ck_status s2 = ck_gru_backward_half_rows(&d, fmt, 0, B, isas[i], inh[3], o->ws, inh[2], o->dx,
+                                                             o->dhg, o->dhp);
+                    check(sf == CK_OK && sb == CK_OK && s1 == CK_OK && s2 == CK_OK, "%s %s: status %d %d %d %d",
+                          ck_isa_name(isas[i]), label, sf, sb, s1, s2);
+                    if (i)
+                        half_gru_same(&cross, o, &out[0], B, H);
+                }
+                same32(&formula, out[0].ws, ws_f, 4 * B * H);
+                rounded(&formula, hf, out[0].h, h_f, B * H), rounded(&formula, hf, out[0].dx, dx_f, B * G);
+                rounded(&formula, hf, out[0].dhg, dhg_f, B * G), rounded(&formula, hf, out[0].dhp, dhp_f, B * H);
+                /* a row split, OpenMP teams, the whole-batch calls, and in place (h == h_prev,
+                 * dh_prev == dh): the same bits */
+                {
+                    ck_status s = CK_OK;
+                    const size_t cut = B / 2;
+                    half_gru_out o = half_gru_alloc(B, H);
+                    ck_status r[4] = {
+                        ck_gru_forward_half_rows(&d, fmt, 0, cut, CK_ISA_AUTO, inh[0], inh[1], inh[2], o.h, o.ws),
+                        ck_gru_forward_half_rows(&d, fmt, cut, B, CK_ISA_AUTO, inh[0], inh[1], inh[2], o.h, o.ws),
+                        ck_gru_backward_half_rows(&d, fmt, 0, cut, CK_ISA_AUTO, inh[3], o.ws, inh[2], o.dx, o.dhg, o.dhp),
+                        ck_gru_backward_half_rows(&d, fmt, cut, B, CK_ISA_AUTO, inh[3], o.ws, inh[2], o.dx, o.dhg, o.dhp) };
+                    for (int k = 0; k < 4; ++k)
+                        s = s != CK_OK ? s : r[k];
+                    half_gru_same(&split, &o, &out[0], B, H);
+                    for (int threads = 1; threads <= 3; ++threads) {
+                        half_gru_out m = half_gru_alloc(B, H);
+                        ck_status s1 = ck_gru_forward_half_omp(&d, fmt, inh[0], inh[1], inh[2], m.h, m.ws, threads);
+                        ck_status s2 = ck_gru_backward_half_omp(&d, fmt, inh[3], m.ws, inh[2], m.dx, m.dhg, m.dhp, threads);
+                        s = s != CK_OK ? s : s1 != CK_OK ? s1 : s2;
+                        half_gru_same(&split, &m, &out[0], B, H);
+                        half_gru_free(m);
+                    }
+                    half_gru_out w = half_gru_alloc(B, H);
+                    memcpy(w.h, inh[2], B * H * 2), memcpy(w.dhp, inh[3], B * H * 2);
+                    ck_status s1 = ck_gru_forward_half(&d, fmt, inh[0], inh[1], w.h, w.h, w.ws);
+                    ck_status s2 = ck_gru_backward_half(&d, fmt, w.dhp, w.ws, inh[2], w.dx, w.dhg, w.dhp);
+                    s = s != CK_OK ? s : s1 != CK_OK ? s1 : s2;
+                    half_gru_same(&split, &w, &out[0], B, H);
+                    check(s == CK_OK, "%s: a row split, an OpenMP team or the whole-batch call: status %d", label, s);
+                    half_gru_free(o), half_gru_free(w);
+                }
+                const double A = activation_error(tiers[t]), u = 0x1p-24;
+                for (size_t r = 0; r < B; ++r)
+                    for (size_t j = 0; j < H; ++j) {
+                        const size_t at = r * H + j, xr = r * G + j;
+                        double e[3][2]; /* r, z, n: rounding bounds of x's and hg's inputs */
+                        for (int q = 0; q < 3; ++q)
+                            e[q][0] = half_rounding(hf, x0[xr + q * H]), e[q][1] = half_rounding(hf, hg0[xr + q * H]);
+                        double dr = sigmoid_d((double)x0[xr] + hg0[xr]), dz = sigmoid_d((double)x0[xr + H] + hg0[xr + H]);
+                        double hn = hg0[xr + 2 * H], dpn = x0[xr + 2 * H] + dr * hn, dn = tanh(dpn);
+                        double href = (1 - dz) * dn + dz * hp0[at];
+                        double er = (e[0][0] + e[0][1]) / 4, ez = (e[1][0] + e[1][1]) / 4;
+                        double en = e[2][0] + er * fabs(hn) + e[2][1];
+                        double tol = A * (2 + fabs(hn) + fabs(hp0[at])) + 4 * u * (1 + fabs(dpn) + fabs(hp0[at])) +
+                                     ez * (1 + fabs(hp0[at])) + en + half_rounding(hf, hp0[at]);
+                        near(&fwd, half_value(hf, out[0].h[at]), href, tol + half_rounding(hf, href), at);
+                        /* backward from the saved float activations and the unrounded dh and h_prev */
+                        const float *ws = out[0].ws;
+                        double rr = ws[r * G + j], zz = ws[r * G + H + j], nn = ws[r * G + 2 * H + j];
+                        double hns = ws[B * G + at], g = dh0[at], hp = hp0[at];
+                        double dan = g * (1 - zz) * (1 - nn * nn), daz = g * (hp - nn) * zz * (1 - zz);
+                        double dar = dan * hns * rr * (1 - rr);
+                        double mag = fabs(hp) + fabs(hns) + 2;
+                        double tb = 16 * u * (fabs(g) + 1) * mag + (half_rounding(hf, g) + fabs(g) * half_rounding(hf, hp)) * mag;
+                        const double want[7] = { dar, daz, dan, dar, daz, dan * rr, g * zz };
+                        const uint16_t got[7] = { out[0].dx[xr], out[0].dx[xr + H], out[0].dx[xr + 2 * H], out[0].dhg[xr],
+                                                  out[0].dhg[xr + H], out[0].dhg[xr + 2 * H], out[0].dhp[at] };
+                        for (int q = 0; q < 7; ++q)
+                            near(&bwd, half_value(hf, got[q]), want[q], tb + half_rounding(hf, want[q]), at);
+                    }
+                half_gru_digest[fi][t] = digest(half_gru_digest[fi][t], out[0].ws, 4 * B * H);
+                half_gru_digest[fi][t] = digest_half(half_gru_digest[fi][t], out[0].h, B * H);
+                half_gru_digest[fi][t] = digest_half(half_gru_digest[fi][t], out[0].dx, B * G);
+                half_gru_digest[fi][t] = digest_half(half_gru_digest[fi][t], out[0].dhg, B * G);
+                half_gru_digest[fi][t] = digest_half(half_gru_digest[fi][t], out[0].dhp, B * H);
+                check(formula.bad == 0, "%s: %zu results differ from the float call on the widened inputs, rounded, "
+                      "first at %zu", label, formula.bad, formula.at);
+                check(cross.bad == 0, "%s: %zu outputs differ between ISAs", label, cross.bad);
+                check(split.bad == 0, "%s: %zu outputs differ under a row split, an OpenMP team or in place", label,
+                      split.bad);
+                check(fwd.bad == 0, "%s: forward off the double reference at %zu places, worst %.3g at %zu", label,
+                      fwd.bad, fwd.worst, fwd.at);
+                check(bwd.bad == 0, "%s: backward off the double reference at %zu places, worst %.3g at %zu", label,
+                      bwd.bad, bwd.worst, bwd.at);
+                for (size_t i = 0; i < nisas; ++i)
+                    half_gru_free(out[i]);
+                for (int k = 0; k < 4; ++k)
+                    free(in[k]), free(inh[k]);
+                free(x0), free(hg0), free(hp0), free(dh0), free(h_f), free(ws_f), free(dx_f), free(dhg_f), free(dhp_f);
+            }
+}
+
+static void test_half_gate_status_codes(void)
+{
+    enum { B = 2, H = 4 };
+    uint16_t z[B * 4 * H] = { 0 }, h[B * H], x[B * 3 * H] = { 0 }, hp[B * H] = { 0 }, dz[B * 4 * H], dx[B * 3 * H];
+    uint16_t dhg[B * 3 * H], dhp[B * H];
+    float cp[B * H] = { 0 }, c[B * H], ws[5 * B * H], dcp[B * H], gws[4 * B * H];
+    ck_lstm_desc d = { .batch = B, .hidden = H, .tier = CK_FAST };
+    ck_gru_desc g = { .batch = B, .hidden = H, .tier = CK_FAST };
+    for (int fi = 0; fi < 2; ++fi) {
+        const ck_half_format f = half_api_formats[fi];
+        const char *n = format_names[fi];
+        check(ck_lstm_forward_half(&d, f, z, NULL, cp, c, h, ws) == CK_OK, "LSTM %s: a valid call", n);
+        check(ck_lstm_forward_half(&d, f, NULL, NULL, cp, c, h, ws) == CK_ERR_NULL_POINTER, "LSTM %s: NULL z", n);
+        check(ck_lstm_forward_half(&d, f, z, NULL, cp, cp, h, ws) == CK_OK, "LSTM %s: c == c_prev", n);
+        check(ck_lstm_forward_half(&d, f, z, NULL, cp, c, z + 1, ws) == CK_ERR_OVERLAP, "LSTM %s: h overlaps z", n);
+        check(ck_lstm_forward_half(&d, f, (const uint16_t *)ws, NULL, cp, c, h, ws) == CK_ERR_OVERLAP,
+              "LSTM %s: z in the workspace (formats differ)", n);
+        check(ck_lstm_backward_half(&d, f, h, NULL, ws, cp, dz, dcp, NULL) == CK_OK, "LSTM %s: a valid backward", n);
+        check(ck_lstm_backward_half(&d, f, dz, NULL, ws, cp, dz, dcp, NULL) == CK_ERR_OVERLAP,
+              "LSTM %s: dz == dh", n);
+        check(ck_lstm_backward_half(&d, f, h, NULL, ws, cp, (uint16_t *)ws, dcp, NULL) == CK_ERR_OVERLAP,
+              "LSTM %s: dz == workspace (formats differ)", n);
+        check(ck_lstm_backward_half_rows(&d, f, 0, 3, CK_ISA_AUTO, h, NULL, ws, cp, dz, dcp, NULL) ==
+                  CK_ERR_INVALID_ARGUMENT, "LSTM %s: rows beyond the batch", n);
+        check(ck_gru_forward_half(&g, f, x, x, hp, hp, gws) == CK_OK, "GRU %s: h == h_prev", n);
+        check(ck_gru_forward_half(&g, f, x, x, hp, x + 1, gws) == CK_ERR_OVERLAP, "GRU %s: h overlaps x", n);
+        check(ck_gru_backward_half(&g, f, hp, gws, hp, dx, dhg, dhp) == CK_OK, "GRU %s: a valid backward", n);
+        check(ck_gru_backward_half(&g, f, hp, gws, hp, dx, dhg, hp) == CK_OK, "GRU %s: dh_prev == dh", n);
+        check(ck_gru_backward_half(&g, f, hp, gws, hp, dx, dx, dhp) == CK_ERR_OVERLAP, "GRU %s: dhg == dx", n);
+        for (ck_isa a = CK_ISA_SCALAR; a <= CK_ISA_NEON; ++a)
+            if (!ck_isa_supported(a))
+                check(ck_gru_forward_half_rows(&g, f, 0, B, a, x, x, hp, h, gws) == CK_ERR_UNSUPPORTED,
+                      "GRU %s: %s on a CPU without it", n, ck_isa_name(a));
+    }
+    /* a format outside ck_half_format, float's 0 included, whatever the other arguments */
+    for (int v = 0; v <= 3; v += 3) {
+        const ck_half_format f = (ck_half_format)v;
+        ck_status s[8] = { ck_lstm_forward_half(&d, f, z, NULL, cp, c, h, ws),
+                           ck_lstm_backward_half(&d, f, h, NULL, ws, cp, dz, dcp, NULL),
+                           ck_gru_forward_half(&g, f, x, x, hp, h, gws),
+                           ck_gru_backward_half(&g, f, hp, gws, hp, dx, dhg, dhp),
+                           ck_lstm_forward_half_omp(&d, f, z, NULL, cp, c, h, ws, 2),
+                           ck_lstm_backward_half_omp(&d, f, h, NULL, ws, cp, dz, dcp, dcp, 2),
+                           ck_gru_forward_half_omp(&g, f, x, x, hp, h, gws, 2),
+                           ck_gru_backward_half_omp(&g, f, hp, gws, hp, dx, dhg, dhp, 2) };
+        for (int k = 0; k < 8; ++k)
+            check(s[k] == CK_ERR_INVALID_ARGUMENT, "half gates, format %d, call %d: status %d", v, k, s[k]);
+    }
+    check(ck_lstm_backward_half_groups(&d, CK_BF16, 0, B, CK_ISA_AUTO, h, NULL, ws, cp, dz, dcp, NULL) ==
+              CK_ERR_NULL_POINTER, "ck_lstm_backward_half_groups: NULL partials");
+    check(ck_lstm_forward_half(NULL, CK_BF16, z, NULL, cp, c, h, ws) == CK_ERR_NULL_POINTER, "LSTM: NULL descriptor");
+}
+
 /* ---- odd byte addresses ("any alignment"): every ISA, unary and gate kernels ----------------
  *
  * Each buffer is copied to `shift` bytes past a float boundary and the call repeated there; the
@@ -1555,10 +2009,17 @@ int main(int argc, char **argv)
     test_lstm();
     test_gru();
     test_gate_status_codes();
+    test_half_lstm();
+    test_half_gru();
+    test_half_gate_status_codes();
     test_omp_drivers();
     for (int t = 0; t < NTIERS; ++t)
         printf("digest lstm %s %016" PRIx64 "\ndigest gru %s %016" PRIx64 "\n", tier_names[t], lstm_digest[t],
                tier_names[t], gru_digest[t]);
+    for (int f = 0; f < 2; ++f)
+        for (int t = 0; t < NTIERS; ++t)
+            printf("digest lstm %s %s %016" PRIx64 "\ndigest gru %s %s %016" PRIx64 "\n", format_names[f],
+                   tier_names[t], half_lstm_digest[f][t], format_names[f], tier_names[t], half_gru_digest[f][t]);
     test_contract(stride, (int)threads);
 
     printf("%lu passed, %lu failed\n", passed, failed);
