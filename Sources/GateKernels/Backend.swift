@@ -66,6 +66,41 @@ extension GRUForwardCall {
     }
 }
 
+extension HalfLSTMForwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_lstm_forward_half_omp($0, format, z, bias, previousCell, cell, hidden, workspace, threads)
+        }
+    }
+}
+
+extension HalfLSTMBackwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_lstm_backward_half_omp($0, format, hiddenGradient, nextCellGradient, workspace, previousCell,
+                                      preactivationGradient, previousCellGradient, biasGradient, threads)
+        }
+    }
+}
+
+extension HalfGRUForwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_forward_half_omp($0, format, inputProjections, hiddenProjections, previousHidden, hidden, workspace,
+                                    threads)
+        }
+    }
+}
+
+extension HalfGRUBackwardCall {
+    func runOnOpenMP(threads: Int32) -> ck_status {
+        withUnsafePointer(to: desc) {
+            ck_gru_backward_half_omp($0, format, hiddenGradient, workspace, previousHidden, inputProjectionGradient,
+                                     hiddenProjectionGradient, previousHiddenGradient, threads)
+        }
+    }
+}
+
 extension GRUBackwardCall {
     func runOnOpenMP(threads: Int32) -> ck_status {
         withUnsafePointer(to: desc) {

@@ -74,6 +74,27 @@ extension GateCall {
     }
 }
 
+/// An LSTM backward call whose bias gradient, when the batch is split across threads, goes through
+/// one partial per row group (ckernels_threads.h): the serial call's bits for any split.
+protocol SplitBiasGradientCall: GateCall where Descriptor == ck_lstm_desc {
+    var biasGradient: UnsafeMutablePointer<Float>? { get }
+    /// Where `run(rows:)` puts the rows' bias gradient by row group instead of `biasGradient`; nil:
+    /// straight to it.
+    var biasGradientPartials: UnsafeMutablePointer<Float>? { get set }
+}
+
+extension SplitBiasGradientCall {
+    func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
+        let chunks = rowChunkCount(parallelism)
+        guard chunks > 1, let biasGradient else { return runOnDispatch(chunks: chunks, name) }
+        var split = self
+        split.biasGradientPartials = .allocate(capacity: withUnsafePointer(to: desc, ck_lstm_db_partials_floats))
+        defer { split.biasGradientPartials?.deallocate() }
+        split.runOnDispatch(chunks: chunks, name)
+        requireOK(withUnsafePointer(to: desc) { ck_lstm_add_db_partials($0, split.biasGradientPartials, biasGradient) }, name)
+    }
+}
+
 /// Rows per batch-row group: the unit of splitting, so that the LSTM bias gradient's fixed
 /// summation order (see `ck_lstm_backward`) survives any thread count.
 let rowGroup = Int(CK_GATES_DB_ROWS)
