@@ -1,6 +1,7 @@
 /* GateKernels against its peers on the same inputs in one process: SLEEF, XNNPACK's sigmoid operator,
  * Eigen's tanh and logistic, Eigen array expressions of an LSTM forward step, and memcpy; and the
- * half-format activations against converting to float, running the float kernel and converting back.
+ * half-format activations and LSTM / GRU steps against converting to float, running the float kernel
+ * and converting back.
  * One thread pinned to one CPU; in each group (one size) many short batches interleaved across all
  * its rows, so that drift and neighbours hit every row alike; medians; every ratio from the same run.
  * Each peer's results are checked against a reference first, so a wrong computation is never timed.
@@ -70,6 +71,13 @@ static float *z, *bias, *c_prev, *c, *h, *ws;          /* LSTM groups */
 static ck_lstm_desc lstm;
 static const float FORGET_BIAS = 1.0f;
 static uint16_t *hx_bf16, *hx_f16, *hy; /* half-format groups: x in each format, y as float scratch */
+/* half-format gate groups: the float inputs in each format (LSTM Z; GRU X, Hg, h_prev), the half
+ * outputs, and the float buffers the three passes convert through (zf doubles as X's) */
+typedef struct { uint16_t *z, *x, *hg, *hp; } half_gate_inputs;
+static half_gate_inputs in_bf16, in_f16;
+static uint16_t *hh;
+static float *zf, *hgf, *hpf, *gru_h, *gru_ws, *x3, *hg3, *hp3;
+static ck_gru_desc gru;
 
 static void run_sigmoid(const job *j) { ck_sigmoid_f32(x, y, n, j->tier); }
 static void run_tanh(const job *j) { ck_tanh_f32(x, y, n, j->tier); }
@@ -91,6 +99,41 @@ static void run_lstm(const job *j)
     const float *zin = j->train == 2 ? ws : z;
     if (ck_lstm_forward(&d, zin, bias, c_prev, c, h, j->train ? ws : NULL) != CK_OK) fail("ck_lstm_forward failed");
 }
+/* The half-format gate jobs: `train` 1 is the LSTM, 3 the GRU; `codec` NULL runs our half kernel,
+ * otherwise the three passes. All write the workspace (training). */
+static void run_half_gates(const job *j)
+{
+    const half_gate_inputs *in = j->input == &in_bf16.z ? &in_bf16 : &in_f16;
+    const ck_half_format f = in == &in_bf16 ? CK_BF16 : CK_F16;
+    const size_t m = lstm.batch * lstm.hidden;
+    ck_lstm_desc d = lstm;
+    d.tier = j->tier;
+    ck_gru_desc g = gru;
+    g.tier = j->tier;
+    ck_status st;
+    if (j->train == 1 && !j->codec)
+        st = ck_lstm_forward_half(&d, f, in->z, bias, c_prev, c, hh, ws);
+    else if (j->train == 1) {
+        j->codec->widen(in->z, zf, 4 * m);
+        st = ck_lstm_forward(&d, zf, bias, c_prev, c, h, ws);
+        j->codec->narrow(h, hh, m);
+    } else if (!j->codec)
+        st = ck_gru_forward_half(&g, f, in->x, in->hg, in->hp, hh, gru_ws);
+    else {
+        j->codec->widen(in->x, zf, 3 * m);
+        j->codec->widen(in->hg, hgf, 3 * m);
+        j->codec->widen(in->hp, hpf, m);
+        st = ck_gru_forward(&g, zf, hgf, hpf, gru_h, gru_ws);
+        j->codec->narrow(gru_h, hh, m);
+    }
+    if (st != CK_OK) fail("a half-format gate job failed");
+}
+static void run_gru(const job *j)
+{
+    ck_gru_desc g = gru;
+    g.tier = j->tier;
+    if (ck_gru_forward(&g, x3, hg3, hp3, gru_h, gru_ws) != CK_OK) fail("ck_gru_forward failed");
+}
 static void run_eigen_lstm(const job *j)
 {
     eigen_peer_lstm_forward(lstm.batch, lstm.hidden, z, bias, FORGET_BIAS, c_prev, c, h, j->train ? ws : NULL);
@@ -101,7 +144,7 @@ static int available(const job *j)
 {
     if (j->run == run_peer) return j->peer != NULL;
     if (j->run == run_eigen_lstm) return eigen_peer_lstm_forward != NULL;
-    if (j->run == run_three_passes) return j->codec->widen != NULL;
+    if (j->run == run_three_passes || (j->run == run_half_gates && j->codec)) return j->codec->widen != NULL;
     return 1;
 }
 
@@ -141,6 +184,21 @@ HALF_JOBS(bf16, tanh)
 HALF_JOBS(f16, sigmoid)
 HALF_JOBS(f16, tanh)
 
+/* The fused step with half-format tensors against converting Z (X, Hg, h_prev), the float step and
+ * converting h back; `input` points at the format's first tensor, which picks the format. */
+#define HALF_GATE_JOBS(fmt)                                                                                    \
+    static const job lstm_##fmt = { "LSTM forward " #fmt ", training, fast", run_half_gates, CK_FAST, 1,       \
+                                    .input = &in_##fmt.z };                                                   \
+    static const job lstm_##fmt##_3 = { #fmt " Z -> float, ck_lstm_forward fast, h -> " #fmt, run_half_gates, \
+                                        CK_FAST, 1, .codec = &fmt##_codec, .input = &in_##fmt.z };             \
+    static const job gru_##fmt = { "GRU forward " #fmt ", training, fast", run_half_gates, CK_FAST, 3,         \
+                                   .input = &in_##fmt.z };                                                    \
+    static const job gru_##fmt##_3 = { #fmt " X, Hg, h_prev -> float, ck_gru_forward fast, h -> " #fmt,        \
+                                       run_half_gates, CK_FAST, 3, .codec = &fmt##_codec, .input = &in_##fmt.z };
+HALF_GATE_JOBS(bf16)
+HALF_GATE_JOBS(f16)
+static const job gru_train_fast = { "GRU forward, training, fast", run_gru, CK_FAST, 1, 0 };
+
 typedef struct { const job *ours, *peer; } pair;
 
 static const pair unary_pairs[] = {
@@ -154,6 +212,11 @@ static const pair half_pairs[] = {
     { &bf16_sigmoid, &bf16_sigmoid_3 }, { &bf16_tanh, &bf16_tanh_3 }, { &f16_sigmoid, &f16_sigmoid_3 },
     { &f16_tanh, &f16_tanh_3 },         { &bf16_sigmoid, &sig_fast },  { &bf16_tanh, &tanh_fast },
     { &f16_sigmoid, &sig_fast },        { &f16_tanh, &tanh_fast },
+};
+/* the half-format steps against the three passes, and against the float step on as many elements */
+static const pair half_gate_pairs[] = {
+    { &lstm_bf16, &lstm_bf16_3 },     { &lstm_f16, &lstm_f16_3 },     { &gru_bf16, &gru_bf16_3 },
+    { &gru_f16, &gru_f16_3 },         { &lstm_bf16, &lstm_train_fast }, { &gru_bf16, &gru_train_fast },
 };
 static const pair lstm_pairs[] = {
     { &lstm_train_fast, &eigen_train }, { &lstm_train_approx, &eigen_train },
@@ -223,16 +286,36 @@ static void check_eigen_lstm(void)
     free(rc), free(rh), free(rws);
 }
 
-/* x in both half formats, truncated (a benchmark's inputs need no rounding); |x| < 2^-14 is 0 in f16 */
-static void half_inputs(void)
+/* v in both half formats, truncated (a benchmark's inputs need no rounding); |v| < 2^-14 is 0 in f16 */
+static void half_inputs(const float *v, size_t m, uint16_t *bf16, uint16_t *f16)
 {
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < m; ++i) {
         uint32_t u;
-        memcpy(&u, x + i, 4);
+        memcpy(&u, v + i, 4);
         uint32_t e = (u >> 23) & 0xffu;
-        hx_bf16[i] = (uint16_t)(u >> 16);
-        hx_f16[i] = (uint16_t)((u >> 16 & 0x8000u) | (e > 112 ? (e - 112) << 10 | (u & 0x7fffffu) >> 13 : 0));
+        bf16[i] = (uint16_t)(u >> 16);
+        f16[i] = (uint16_t)((u >> 16 & 0x8000u) | (e > 112 ? (e - 112) << 10 | (u & 0x7fffffu) >> 13 : 0));
     }
+}
+
+/* The three passes give our half-format steps' h on the benchmark's inputs. */
+static void check_half_gate_baselines(void)
+{
+    const size_t m = lstm.batch * lstm.hidden;
+    uint16_t *want = malloc(m * sizeof *want);
+    if (!want) fail("out of memory");
+    for (size_t p = 0; p < 4; ++p) {
+        const job *ours = half_gate_pairs[p].ours, *peer = half_gate_pairs[p].peer;
+        if (!available(peer)) continue;
+        ours->run(ours);
+        memcpy(want, hh, m * sizeof *want);
+        peer->run(peer);
+        if (memcmp(want, hh, m * sizeof *want) != 0) {
+            fprintf(stderr, "bench_peers: %s differs from %s\n", peer->name, ours->name);
+            exit(1);
+        }
+    }
+    free(want);
 }
 
 /* The three passes give our half kernels' bits on the benchmark's inputs (no NaN or subnormal). */
@@ -326,7 +409,7 @@ static void run_group(const pair *pairs, int npairs, const char *label, size_t b
         }
         const job *pj = pairs[p].peer;
         /* approximate against our fast tier, half formats against the float kernel */
-        int ours = pj->run == run_sigmoid || pj->run == run_tanh;
+        int ours = pj->run == run_sigmoid || pj->run == run_tanh || pj->run == run_lstm || pj->run == run_gru;
         printf("| %s | %s | %s | %.3f | %s%s | %.3f | %.2fx |\n", label, regime(bytes), pairs[p].ours->name, mo,
                ours ? "ours, " : "", pj->name, mp, mp / mo);
     }
@@ -394,7 +477,7 @@ int main(int argc, char **argv)
                   batch_s, (double)n);
         hx_bf16 = malloc(n * sizeof *hx_bf16), hx_f16 = malloc(n * sizeof *hx_f16), hy = malloc(n * sizeof *hy);
         if (!hx_bf16 || !hx_f16 || !hy) fail("out of memory");
-        half_inputs();
+        half_inputs(x, n, hx_bf16, hx_f16);
         check_half_baselines();
         run_group(half_pairs, sizeof half_pairs / sizeof *half_pairs, label, 2 * n * sizeof(uint16_t), batches,
                   batch_s, (double)n);
@@ -415,6 +498,29 @@ int main(int argc, char **argv)
         /* training touches z, c_prev, c, h and the workspace: 13 floats per hidden element */
         run_group(lstm_pairs, sizeof lstm_pairs / sizeof *lstm_pairs, label, 13 * m * sizeof(float), batches,
                   batch_s, (double)m);
+        /* the half-format steps: Z for the LSTM, and for the GRU X and Hg uniform in [-4, 4], h_prev
+         * in [-1, 1] */
+        gru = (ck_gru_desc){ .batch = B, .hidden = H, .tier = CK_FAST };
+        x3 = alloc_floats(3 * m), hg3 = alloc_floats(3 * m), hp3 = alloc_floats(m);
+        uniform(x3, 3 * m, -4.0f, 4.0f, 4), uniform(hg3, 3 * m, -4.0f, 4.0f, 5), uniform(hp3, m, -1.0f, 1.0f, 6);
+        half_gate_inputs *ins[2] = { &in_bf16, &in_f16 };
+        for (int f = 0; f < 2; ++f) {
+            ins[f]->z = malloc(4 * m * 2), ins[f]->x = malloc(3 * m * 2), ins[f]->hg = malloc(3 * m * 2);
+            ins[f]->hp = malloc(m * 2);
+            if (!ins[f]->z || !ins[f]->x || !ins[f]->hg || !ins[f]->hp) fail("out of memory");
+        }
+        half_inputs(z, 4 * m, in_bf16.z, in_f16.z), half_inputs(x3, 3 * m, in_bf16.x, in_f16.x);
+        half_inputs(hg3, 3 * m, in_bf16.hg, in_f16.hg), half_inputs(hp3, m, in_bf16.hp, in_f16.hp);
+        hh = malloc(m * 2), zf = alloc_floats(4 * m), hgf = alloc_floats(3 * m), hpf = alloc_floats(m);
+        gru_h = alloc_floats(m), gru_ws = alloc_floats(4 * m);
+        if (!hh) fail("out of memory");
+        check_half_gate_baselines();
+        /* bytes of the half-format LSTM step: Z and h in 2 bytes, c_prev, c and the workspace in 4 */
+        run_group(half_gate_pairs, sizeof half_gate_pairs / sizeof *half_gate_pairs, label,
+                  (4 * 2 + 2 + 3 * 4 + 5 * 4) * m, batches, batch_s, (double)m);
+        for (int f = 0; f < 2; ++f)
+            free(ins[f]->z), free(ins[f]->x), free(ins[f]->hg), free(ins[f]->hp);
+        free(hh), free(zf), free(hgf), free(hpf), free(gru_h), free(gru_ws), free(x3), free(hg3), free(hp3);
         free(z), free(bias), free(c_prev), free(c), free(h), free(ws);
     }
     return 0;
