@@ -8,43 +8,59 @@
 #define CK_ACTIVATIONS_HALF_H
 #include "activations.h"
 
-/* The loop of CK_UNARY_KERNEL over uint16_t storage: `load` / `store` name the conversions (with
- * their `_tail` forms), `target` the function's target attribute (the conversions' features). */
-#define CK_HALF_KERNEL(name, fn, params, load, store, target)                                     \
+/* The result r of the input vector x stored in a half format, a NaN lane x's own NaN (quieted by
+ * the narrowing): the per-vector end of the kernels below, for a format with vf_store_<fmt>. The
+ * AVX-512 bf16 kernels with vcvtneps2bf16 have their own (vec_avx512.h). */
+#define CK_HALF_RESULT(fmt)                                                                       \
+    static inline CK_HALF_TARGET void ck_result_##fmt(uint16_t *p, vf r, vf x)                    \
+    {                                                                                             \
+        vf_store_##fmt(p, vf_nan_to_input(r, x));                                                 \
+    }                                                                                             \
+    static inline CK_HALF_TARGET void ck_result_##fmt##_tail(uint16_t *p, vf r, vf x, size_t k)  \
+    {                                                                                             \
+        vf_store_##fmt##_tail(p, vf_nan_to_input(r, x), k);                                       \
+    }
+CK_HALF_RESULT(bf16)
+CK_HALF_RESULT(f16)
+
+/* The loop of CK_UNARY_KERNEL over uint16_t storage: `load` names the widening and `result` the
+ * end of each vector (a CK_HALF_RESULT; both with their `_tail` forms), `target` the function's
+ * target attribute (the conversions' features). */
+#define CK_HALF_KERNEL(name, fn, params, load, result, target)                                    \
     static target void name(const uint16_t *x, uint16_t *y, size_t n)                             \
     {                                                                                             \
         size_t i = 0;                                                                             \
         for (; i + 2 * VL <= n; i += 2 * VL) {                                                    \
             vf a = load(x + i), b = load(x + i + VL);                                             \
-            store(y + i, vf_nan_to_input(fn(a, &params), a));                                     \
-            store(y + i + VL, vf_nan_to_input(fn(b, &params), b));                                \
+            result(y + i, fn(a, &params), a);                                                     \
+            result(y + i + VL, fn(b, &params), b);                                                \
         }                                                                                         \
         if (i + VL <= n) {                                                                        \
             vf a = load(x + i);                                                                   \
-            store(y + i, vf_nan_to_input(fn(a, &params), a));                                     \
+            result(y + i, fn(a, &params), a);                                                     \
             i += VL;                                                                              \
         }                                                                                         \
         if (i < n) {                                                                              \
             vf a = load##_tail(x + i, n - i);                                                     \
-            store##_tail(y + i, vf_nan_to_input(fn(a, &params), a), n - i);                       \
+            result##_tail(y + i, fn(a, &params), a, n - i);                                       \
         }                                                                                         \
     }
 
 /* The six kernels of one format, named <function>_<tier>_<suffix>, and their table. */
-#define CK_HALF_KERNELS(suffix, load, store, target)                                              \
-    CK_HALF_KERNEL(sigmoid_precise_##suffix, ck_sigmoid_v, CK_SIGMOID_PRECISE, load, store, target) \
-    CK_HALF_KERNEL(sigmoid_fast_##suffix, ck_sigmoid_v, CK_SIGMOID_FAST, load, store, target)     \
-    CK_HALF_KERNEL(sigmoid_approximate_##suffix, ck_sigmoid_v, CK_SIGMOID_APPROXIMATE, load, store, target) \
-    CK_HALF_KERNEL(tanh_precise_##suffix, ck_tanh_v, CK_TANH_PRECISE, load, store, target)        \
-    CK_HALF_KERNEL(tanh_fast_##suffix, ck_tanh_v, CK_TANH_FAST, load, store, target)              \
-    CK_HALF_KERNEL(tanh_approximate_##suffix, ck_tanh_v, CK_TANH_APPROXIMATE, load, store, target)
+#define CK_HALF_KERNELS(suffix, load, result, target)                                              \
+    CK_HALF_KERNEL(sigmoid_precise_##suffix, ck_sigmoid_v, CK_SIGMOID_PRECISE, load, result, target) \
+    CK_HALF_KERNEL(sigmoid_fast_##suffix, ck_sigmoid_v, CK_SIGMOID_FAST, load, result, target)     \
+    CK_HALF_KERNEL(sigmoid_approximate_##suffix, ck_sigmoid_v, CK_SIGMOID_APPROXIMATE, load, result, target) \
+    CK_HALF_KERNEL(tanh_precise_##suffix, ck_tanh_v, CK_TANH_PRECISE, load, result, target)        \
+    CK_HALF_KERNEL(tanh_fast_##suffix, ck_tanh_v, CK_TANH_FAST, load, result, target)              \
+    CK_HALF_KERNEL(tanh_approximate_##suffix, ck_tanh_v, CK_TANH_APPROXIMATE, load, result, target)
 #define CK_HALF_TABLE(suffix)                                                                     \
     {                                                                                             \
         { sigmoid_precise_##suffix, sigmoid_fast_##suffix, sigmoid_approximate_##suffix },        \
         { tanh_precise_##suffix, tanh_fast_##suffix, tanh_approximate_##suffix },                 \
     }
 
-CK_HALF_KERNELS(bf16, vf_load_bf16, vf_store_bf16, CK_HALF_TARGET)
-CK_HALF_KERNELS(f16, vf_load_f16, vf_store_f16, CK_HALF_TARGET)
+CK_HALF_KERNELS(bf16, vf_load_bf16, ck_result_bf16, CK_HALF_TARGET)
+CK_HALF_KERNELS(f16, vf_load_f16, ck_result_f16, CK_HALF_TARGET)
 
 #endif

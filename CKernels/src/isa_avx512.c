@@ -3,6 +3,6 @@
 #include "vec_avx512.h"
 #include "instantiate.h"
 
-CK_HALF_KERNELS(bf16_native, vf_load_bf16, vf_store_bf16_native, CK_BF16_NATIVE_TARGET)
+CK_HALF_KERNELS(bf16_native, vf_load_bf16, ck_result_bf16_native, CK_BF16_NATIVE_TARGET)
 const ck_half_kernels ck_bf16_avx512_native = CK_HALF_TABLE(bf16_native);
 #endif

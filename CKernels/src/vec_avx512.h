@@ -52,7 +52,7 @@ static inline CK_TARGET vf vf_reflect_where_negative(vf p, vf x, float c) {
 /* ---- half-format storage (bf16, IEEE binary16 as uint16_t bit patterns) --------------------
  * f16 through F16C's 512-bit forms; bf16 widens by a shift and narrows by the integer
  * round-to-nearest-even of vec_scalar.h's ck_bf16_round, lane for lane. Where the CPU has
- * AVX512-BF16, isa_avx512.c instantiates the bf16 kernels again with vf_store_bf16_native. Tails
+ * AVX512-BF16, isa_avx512.c instantiates the bf16 kernels again with ck_result_bf16_native. Tails
  * through 16-bit masked loads and stores (AVX512BW). */
 #define CK_HALF_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,f16c")))
 #define CK_BF16_NATIVE_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,f16c,avx512bf16")))
@@ -79,18 +79,24 @@ static inline CK_HALF_TARGET void vf_store_bf16(uint16_t *p, vf v) {
 static inline CK_HALF_TARGET void vf_store_bf16_tail(uint16_t *p, vf v, size_t k) {
     _mm256_mask_storeu_epi16(p, ck_tail_mask(k), ck_round_bf16(v));
 }
-/* vcvtneps2bf16 rounds to nearest even and quiets NaN as ck_round_bf16 does, but flushes subnormal
- * results to zero; the rare vector holding one (tanh of a subnormal) takes the integer rounding. */
-static inline CK_BF16_NATIVE_TARGET __m256i ck_round_bf16_native(vf v) {
-    __m256i r = (__m256i)_mm512_cvtneps_pbh(v);
-    __mmask16 subnormal = _mm512_fpclass_ps_mask(v, 0x20);
-    return __builtin_expect(subnormal != 0, 0) ? _mm256_mask_mov_epi16(r, subnormal, ck_round_bf16(v)) : r;
+/* y, with x in the lanes where y is NaN (see vec_scalar.h) */
+static inline CK_HALF_TARGET vf vf_nan_to_input(vf y, vf x) { return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, y, _CMP_UNORD_Q), x); }
+/* The end of each vector of the bf16 activations on CPUs with AVX512-BF16 (activations_half.h's
+ * CK_HALF_RESULT, isa_avx512.c): vcvtneps2bf16 rounds to nearest even as ck_round_bf16 does but
+ * flushes subnormal results to zero, and a NaN lane must become the input's NaN. One vfpclassps
+ * finds both (tanh of a subnormal input, NaN input); the rare vector with either takes the integer
+ * rounding after vf_nan_to_input, so the common vector pays one test instead of two. */
+static inline CK_BF16_NATIVE_TARGET void ck_result_bf16_native(uint16_t *p, vf r, vf x) {
+    if (__builtin_expect(_mm512_fpclass_ps_mask(r, 0xA1) != 0, 0)) /* QNaN 0x01, denormal 0x20, SNaN 0x80 */
+        vf_store_bf16(p, vf_nan_to_input(r, x));
+    else
+        _mm256_storeu_si256((__m256i *)p, (__m256i)_mm512_cvtneps_pbh(r));
 }
-static inline CK_BF16_NATIVE_TARGET void vf_store_bf16_native(uint16_t *p, vf v) {
-    _mm256_storeu_si256((__m256i *)p, ck_round_bf16_native(v));
-}
-static inline CK_BF16_NATIVE_TARGET void vf_store_bf16_native_tail(uint16_t *p, vf v, size_t k) {
-    _mm256_mask_storeu_epi16(p, ck_tail_mask(k), ck_round_bf16_native(v));
+static inline CK_BF16_NATIVE_TARGET void ck_result_bf16_native_tail(uint16_t *p, vf r, vf x, size_t k) {
+    if (__builtin_expect(_mm512_fpclass_ps_mask(r, 0xA1) != 0, 0))
+        vf_store_bf16_tail(p, vf_nan_to_input(r, x), k);
+    else
+        _mm256_mask_storeu_epi16(p, ck_tail_mask(k), (__m256i)_mm512_cvtneps_pbh(r));
 }
 static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
@@ -104,7 +110,5 @@ static inline CK_HALF_TARGET void vf_store_f16(uint16_t *p, vf v) {
 static inline CK_HALF_TARGET void vf_store_f16_tail(uint16_t *p, vf v, size_t k) {
     _mm256_mask_storeu_epi16(p, ck_tail_mask(k), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
-/* y, with x in the lanes where y is NaN (see vec_scalar.h) */
-static inline CK_HALF_TARGET vf vf_nan_to_input(vf y, vf x) { return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, y, _CMP_UNORD_Q), x); }
 
 #endif
