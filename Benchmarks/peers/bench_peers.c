@@ -298,38 +298,20 @@ static void half_inputs(const float *v, size_t m, uint16_t *bf16, uint16_t *f16)
     }
 }
 
-/* The three passes give our half-format steps' h on the benchmark's inputs. */
-static void check_half_gate_baselines(void)
+
+/* The three passes (the peers of the first `np` pairs) give our half-format kernels' bits on the
+ * benchmark's inputs (no NaN or subnormal): `m` results in `out`. */
+static void check_half_baselines(const pair *pairs, size_t np, const uint16_t *out, size_t m)
 {
-    const size_t m = lstm.batch * lstm.hidden;
     uint16_t *want = malloc(m * sizeof *want);
     if (!want) fail("out of memory");
-    for (size_t p = 0; p < 4; ++p) {
-        const job *ours = half_gate_pairs[p].ours, *peer = half_gate_pairs[p].peer;
+    for (size_t p = 0; p < np; ++p) {
+        const job *ours = pairs[p].ours, *peer = pairs[p].peer;
         if (!available(peer)) continue;
         ours->run(ours);
-        memcpy(want, hh, m * sizeof *want);
+        memcpy(want, out, m * sizeof *want);
         peer->run(peer);
-        if (memcmp(want, hh, m * sizeof *want) != 0) {
-            fprintf(stderr, "bench_peers: %s differs from %s\n", peer->name, ours->name);
-            exit(1);
-        }
-    }
-    free(want);
-}
-
-/* The three passes give our half kernels' bits on the benchmark's inputs (no NaN or subnormal). */
-static void check_half_baselines(void)
-{
-    uint16_t *want = malloc(n * sizeof *want);
-    if (!want) fail("out of memory");
-    for (size_t p = 0; p < 4; ++p) {
-        const job *ours = half_pairs[p].ours, *peer = half_pairs[p].peer;
-        if (!available(peer)) continue;
-        ours->run(ours);
-        memcpy(want, hy, n * sizeof *want);
-        peer->run(peer);
-        if (memcmp(want, hy, n * sizeof *want) != 0) {
+        if (memcmp(want, out, m * sizeof *want) != 0) {
             fprintf(stderr, "bench_peers: %s differs from %s\n", peer->name, ours->name);
             exit(1);
         }
@@ -478,7 +460,7 @@ int main(int argc, char **argv)
         hx_bf16 = malloc(n * sizeof *hx_bf16), hx_f16 = malloc(n * sizeof *hx_f16), hy = malloc(n * sizeof *hy);
         if (!hx_bf16 || !hx_f16 || !hy) fail("out of memory");
         half_inputs(x, n, hx_bf16, hx_f16);
-        check_half_baselines();
+        check_half_baselines(half_pairs, 4, hy, n);
         run_group(half_pairs, sizeof half_pairs / sizeof *half_pairs, label, 2 * n * sizeof(uint16_t), batches,
                   batch_s, (double)n);
         free(hx_bf16), free(hx_f16), free(hy);
@@ -514,7 +496,7 @@ int main(int argc, char **argv)
         hh = malloc(m * 2), zf = alloc_floats(4 * m), hgf = alloc_floats(3 * m), hpf = alloc_floats(m);
         gru_h = alloc_floats(m), gru_ws = alloc_floats(4 * m);
         if (!hh) fail("out of memory");
-        check_half_gate_baselines();
+        check_half_baselines(half_gate_pairs, 4, hh, m);
         /* bytes of the half-format LSTM step: Z and h in 2 bytes, c_prev, c and the workspace in 4 */
         run_group(half_gate_pairs, sizeof half_gate_pairs / sizeof *half_gate_pairs, label,
                   (4 * 2 + 2 + 3 * 4 + 5 * 4) * m, batches, batch_s, (double)m);
