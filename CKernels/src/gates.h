@@ -19,7 +19,8 @@
  * The large per-step tensors (LSTM: Z, h, dh, dZ; GRU: X, Hg, h_prev, h, dh and the gradients of
  * all four) are float or a half format (ck_tensor_format); c, the workspace and db are always float.
  * Each body takes the format as a constant argument, so an instance's loads and stores of those
- * tensors fold to one conversion each and the float instances are the float kernels as before. */
+ * tensors fold to one conversion each, and the float instances compute the float kernels' bits
+ * exactly as before. */
 #ifndef CK_GATES_H
 #define CK_GATES_H
 #include <math.h>
