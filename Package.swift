@@ -27,16 +27,17 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "CKernels",
-            exclude: ["eval", "Makefile", "tests"],
+            exclude: ["Makefile", "tests"],
             sources: ["src"],
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
         // Exhaustive and sampled error statistics against a double-precision reference; sweeps of
-        // foreign code in a child process (isolate.c).
+        // foreign code in a child process (isolate.c). Not part of the kernel library: a target of its own,
+        // in its own top-level folder like every target.
         .target(
             name: "CKernelsEval",
-            path: "CKernels/eval",
+            path: "CKernelsEval",
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),

@@ -1,5 +1,5 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
- * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernels/eval), the
+ * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
  * independence, status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and

@@ -2,7 +2,7 @@ import CKernelsEval
 import Foundation
 import Testing
 
-/// Tests of the error statistics themselves (CKernels/eval): the ulp distance, the ordering of
+/// Tests of the error statistics themselves (CKernelsEval): the ulp distance, the ordering of
 /// floats, and that each check catches a function built to break it.
 @Suite struct EvalTests {
     /// A scalar Swift function under test, passed to the C sweep as its context.
