@@ -6,22 +6,6 @@ import GateKernels
 import GateKernelsEval
 import CPeers
 
-extension ISA {
-    /// The C enumerator of this instruction set.
-    var cISA: ck_isa {
-        switch self {
-        case .scalar: CK_ISA_SCALAR
-        case .avx2: CK_ISA_AVX2
-        case .avx512: CK_ISA_AVX512
-        case .neon: CK_ISA_NEON
-        }
-    }
-}
-
-extension Tier {
-    var cTier: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
-}
-
 /// The function, tier and ISA a kernel subject runs; read by `kernelImpl` from the sweep's context.
 struct KernelSpec {
     var function: ck_func
@@ -70,7 +54,7 @@ final class Subject {
         impl = kernelImpl()
         contractTier = tier
         let spec = UnsafeMutablePointer<KernelSpec>.allocate(capacity: 1)
-        spec.initialize(to: KernelSpec(function: function.c, tier: tier.cTier, isa: isa.cISA))
+        spec.initialize(to: KernelSpec(function: function.c, tier: tier.c, isa: isa.c))
         context_ = UnsafeMutableRawPointer(spec)
     }
 

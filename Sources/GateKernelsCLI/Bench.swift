@@ -319,8 +319,8 @@ struct Bench: ParsableCommand {
             }
             for tier in p.tiers {
                 var lstm = ck_lstm_desc(batch: B, hidden: H, z_stride: 0, order: CK_GATES_IFGO, forget_bias: 0,
-                                        cell_clip: 0, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
-                var gru = ck_gru_desc(batch: B, hidden: H, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+                                        cell_clip: 0, tier: tier.c)
+                var gru = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
                 // every run needs a valid workspace: fill it once
                 _ = ck_lstm_forward(&lstm, z, nil, cp, c, h, ws)
                 _ = ck_gru_forward(&gru, gx, ghg, cp, h, gws)

@@ -94,7 +94,7 @@ struct Report: ParsableCommand {
                 var names: [String] = []
                 var calls: [() -> Void] = []
                 for tier in Tier.allCases {
-                    let t = ck_tier(rawValue: UInt32(tier.rawValue))
+                    let t = tier.c
                     names += ["sigmoid \(tier)", "tanh \(tier)"]
                     calls += [{ _ = ck_sigmoid_f32(xp, yp, n, t) }, { _ = ck_tanh_f32(xp, yp, n, t) }]
                 }

@@ -14,19 +14,9 @@ enum Function: String, CaseIterable, Sendable {
 
 let machineISAs: [ISA] = ISA.supported
 
-func isaC(_ isa: ISA) -> ck_isa {
-    switch isa {
-    case .scalar: CK_ISA_SCALAR
-    case .avx2: CK_ISA_AVX2
-    case .avx512: CK_ISA_AVX512
-    case .neon: CK_ISA_NEON
-    }
-}
-
 /// Runs one function/tier on one ISA through the C entry point that forces the ISA.
 func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?, _ n: Int) -> ck_status {
-    let t = ck_tier(rawValue: UInt32(tier.rawValue))
-    return f == .sigmoid ? ck_sigmoid_f32_isa(x, y, n, t, isaC(isa)) : ck_tanh_f32_isa(x, y, n, t, isaC(isa))
+    f == .sigmoid ? ck_sigmoid_f32_isa(x, y, n, tier.c, isa.c) : ck_tanh_f32_isa(x, y, n, tier.c, isa.c)
 }
 
 func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: [Float]) -> [Float] {
@@ -332,6 +322,10 @@ struct BufferTests {
         #expect(buf.elementsEqualBitwise(before))
         #expect(String(cString: ck_isa_name(CK_ISA_AVX512)) == "avx512")
         #expect(String(cString: ck_isa_name(ck_isa(rawValue: 42))) == "unknown")
+        #expect(String(cString: ck_isa_name(CK_ISA_COUNT)) == "unknown")
+        // Swift's ISA is the C list CK_ISA_LIST after auto, in its order
+        #expect(ISA.allCases.map(\.c.rawValue) == Array(CK_ISA_SCALAR.rawValue..<CK_ISA_COUNT.rawValue))
+        #expect(ISA.allCases.allSatisfy { ISA($0.c) == $0 })
         #expect(String(cString: ck_status_string(CK_ERR_OVERLAP)).contains("overlap"))
         #if arch(x86_64)
         #expect(ck_isa_supported(CK_ISA_NEON) == 0)

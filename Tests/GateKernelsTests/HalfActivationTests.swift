@@ -12,7 +12,7 @@ typealias HalfCKernel = (UnsafePointer<UInt16>?, UnsafeMutablePointer<UInt16>?, 
 
 func cBits(_ kernel: HalfCKernel, _ tier: Tier) -> [UInt16] {
     var y = [UInt16](repeating: 0, count: allHalfBits.count)
-    let status = kernel(allHalfBits, &y, allHalfBits.count, ck_tier(rawValue: UInt32(tier.rawValue)))
+    let status = kernel(allHalfBits, &y, allHalfBits.count, tier.c)
     #expect(status == CK_OK)
     return y
 }
