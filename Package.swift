@@ -55,8 +55,8 @@ let package = Package(
             "CKernels", .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
         ]),
         // The Swift API of the error engine: sweeps of closures, C functions and plug-ins, reports and
-        // the contract's verdict per tier.
-        .target(name: "GateKernelsEval", dependencies: ["GateKernels", "CKernelsEval"],
+        // the contract's verdict per tier; the kernel registry (Kernels.swift) and the half-format sweeps.
+        .target(name: "GateKernelsEval", dependencies: ["GateKernels", "CKernels", "CKernelsEval"],
                 linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Peers for `gatekernels bench` and `accuracy --peers`: libm's scalar loops, and SLEEF,
         // XNNPACK and libmvec opened at run time when installed (nothing depends on them at build time).

@@ -6,24 +6,6 @@ import GateKernels
 import GateKernelsEval
 import CPeers
 
-/// The function, tier and ISA a kernel subject runs; read by `kernelImpl` from the sweep's context.
-struct KernelSpec {
-    var function: ck_func
-    var tier: ck_tier
-    var isa: ck_isa
-}
-
-/// The C callback that runs one GateKernels kernel on a forced ISA (never the process-wide one).
-func kernelImpl() -> ck_eval_impl {
-    { x, y, n, ctx in
-        let spec = ctx!.assumingMemoryBound(to: KernelSpec.self).pointee
-        let status = spec.function == CK_FUNC_SIGMOID
-            ? ck_sigmoid_f32_isa(x, y, n, spec.tier, spec.isa)
-            : ck_tanh_f32_isa(x, y, n, spec.tier, spec.isa)
-        precondition(status == CK_OK, "kernel call failed: \(String(cString: ck_status_string(status)))")
-    }
-}
-
 /// One implementation under test: a tier on an ISA, a zoo entry, a plug-in (`--impl`) or an
 /// installed peer library's function (`--peers`).
 final class Subject {
@@ -43,7 +25,7 @@ final class Subject {
     let impl: ck_eval_impl
     /// The tier whose whole contract it is held to: a kernel's own, or `--bound` for plug-ins and peers.
     let contractTier: Tier?
-    /// The context `impl` reads: a KernelSpec, or the plain function of a plug-in or peer.
+    /// The context `impl` reads: the registry's kernel, or the plain function of a plug-in or peer.
     private let context_: UnsafeMutableRawPointer?
 
     init(function: ActivationFunction, tier: Tier, isa: ISA) {
@@ -51,11 +33,8 @@ final class Subject {
         kind = .kernel(tier, isa)
         name = "\(tier)/\(isa)"
         label = "GateKernels \(tier) (\(isa))"
-        impl = kernelImpl()
+        (impl, context_) = UnaryKernel(function, tier, isa: isa).evalSubject()
         contractTier = tier
-        let spec = UnsafeMutablePointer<KernelSpec>.allocate(capacity: 1)
-        spec.initialize(to: KernelSpec(function: function.c, tier: tier.c, isa: isa.c))
-        context_ = UnsafeMutableRawPointer(spec)
     }
 
     init(zoo entry: ck_zoo_entry) {
@@ -110,16 +89,21 @@ final class Subject {
 
     /// The installed peers' implementations of `function` (SLEEF, XNNPACK, libmvec: Benchmarks/peers/cpeers.c).
     static func peers(_ function: ActivationFunction, bound: Tier?) -> [Subject] {
-        var entries: UnsafePointer<peers_entry>?
-        let n = peers_installed(&entries)
-        return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
-            .map { Subject(peer: $0, bound: bound) }
+        installedPeers(function).map { Subject(peer: $0, bound: bound) }
     }
 
     /// Runs the implementation on a buffer.
     func evaluate(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         impl(x, y, n, context)
     }
+}
+
+/// The installed peer libraries' implementations of `function`, in cpeers.c's order: what
+/// `accuracy --peers` sweeps and `bench` times (its SLEEF jobs).
+func installedPeers(_ function: ActivationFunction) -> [peers_entry] {
+    var entries: UnsafePointer<peers_entry>?
+    let n = peers_installed(&entries)
+    return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
 }
 
 /// A double to three significant digits.

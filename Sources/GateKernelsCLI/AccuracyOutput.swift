@@ -94,19 +94,79 @@ extension Sweep {
     }
 }
 
+/// The half-format kernels of one function and format, each over all 65,536 inputs.
+struct HalfSweep {
+    let function: ActivationFunction
+    let format: StorageFormat
+    let reports: [HalfAccuracyReport]
+
+    init(function: ActivationFunction, format: StorageFormat, tiers: [Tier], isas: [ISA]) {
+        self.function = function
+        self.format = format
+        reports = UnaryKernel.all(functions: [function], tiers: tiers, isas: isas, formats: [format]).map(HalfAccuracyReport.init)
+    }
+
+    var headline: String {
+        "\(function) \(format): every input (65,536 bit patterns); error in ulps of \(format) from the correctly rounded exact result"
+    }
+
+    /// An input's bit pattern as the value it stands for.
+    private func value(_ h: UInt16) -> String { GateKernelsEval.format(Float(ck_half_value(format.half!, h))) }
+
+    var table: Table {
+        var t = Table(headers: ["implementation", "max ulp", "at x", "correctly rounded %", "max abs", "at x", "flushed",
+                                "monotonicity", "range", "NaN", "odd", "specials", "contract"],
+                      leftColumns: [0, 12])
+        for r in reports {
+            let s = r.statistics
+            t.rows.append([
+                "\(r.kernel.tier)/\(r.kernel.isa!)", "\(s.max_ulp)", value(s.max_ulp_x),
+                String(format: "%.3f", r.correctlyRoundedPercent), fmt3(s.max_abs), value(s.max_abs_x), "\(s.flushed)",
+                "\(s.not_monotone)", "\(s.out_of_range)", "\(s.bad_nan)", function == .tanh ? "\(s.not_odd)" : "-",
+                s.specials_pass != 0 ? "pass" : "FAIL", r.failures.isEmpty ? "pass" : "FAIL",
+            ])
+        }
+        return t
+    }
+
+    /// Each broken promise of the half-format contract.
+    var notes: [String] { reports.flatMap { r in r.failures.map { "\(function) \(r.kernel): \($0)" } } }
+
+    var dictionary: [String: Any] {
+        ["function": function.rawValue, "format": format.rawValue, "inputs": Int(CK_HALF_COUNT),
+         "results": reports.map { r -> [String: Any] in
+             let s = r.statistics
+             var d: [String: Any] = [
+                 "implementation": "\(r.kernel.tier)/\(r.kernel.isa!)", "tier": r.kernel.tier.description,
+                 "isa": r.kernel.isa!.description, "measured": s.measured, "max_ulp": s.max_ulp,
+                 "max_ulp_x": gatekernels.json(ck_half_value(format.half!, s.max_ulp_x)), "correctly_rounded": s.correct,
+                 "correctly_rounded_percent": r.correctlyRoundedPercent, "max_abs": gatekernels.json(s.max_abs),
+                 "flushed": s.flushed, "monotonicity_violations": s.not_monotone, "out_of_range": s.out_of_range,
+                 "nan_not_quieted": s.bad_nan, "specials_pass": s.specials_pass != 0,
+                 "contract": ["bound": r.kernel.bound.description, "pass": r.failures.isEmpty, "failures": r.failures] as [String: Any],
+             ]
+             if function == .tanh { d["odd_violations"] = s.not_odd }
+             return d
+         }]
+    }
+}
+
 /// The whole report in one of the text formats.
-func renderText(_ sweeps: [Sweep]) -> String {
-    sweeps.map { s in
+func renderText(_ sweeps: [Sweep], _ halves: [HalfSweep]) -> String {
+    (sweeps.map { s in
         var parts = [s.headline, s.mainTable.text(), "", "ulp histogram (inputs whose true result is a normal float)",
                      s.histogramTable.text(), "", "special values (saturation: first x of exact 0/-1 and 1)",
                      s.specialsTable.text()]
         if !s.legend.isEmpty { parts += ["", "others:"] + s.legend.map { "  " + $0 } }
         if !s.notes.isEmpty { parts += ["", "contract failures:"] + s.notes.map { "  " + $0 } }
         return parts.joined(separator: "\n")
-    }.joined(separator: "\n\n") + "\n"
+    } + halves.map { h in
+        ([h.headline, h.table.text()] + (h.notes.isEmpty ? [] : ["", "contract failures:"] + h.notes.map { "  " + $0 }))
+            .joined(separator: "\n")
+    }).joined(separator: "\n\n") + "\n"
 }
 
-func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String {
+func renderMarkdown(_ sweeps: [Sweep], _ halves: [HalfSweep], command: String, plot: String?) -> String {
     let subjects = sweeps.flatMap(\.results).map(\.subject)
     let others = [("an approximation zoo", subjects.contains { if case .zoo = $0.kind { true } else { false } }),
                   ("peer libraries", subjects.contains { if case .peer = $0.kind { true } else { false } }),
@@ -128,6 +188,10 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
         if !s.legend.isEmpty { out += "\nOthers:\n\n" + s.legend.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         if !s.notes.isEmpty { out += "\nContract failures:\n\n" + s.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
     }
+    for h in halves {
+        out += "\n## \(h.function) \(h.format)\n\n\(h.headline)\n\n\(h.table.markdown())\n"
+        if !h.notes.isEmpty { out += "\nContract failures:\n\n" + h.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+    }
     return out
 }
 
@@ -135,7 +199,7 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
 private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : format(x) }
 /// The first input that failed a check, or null when none did.
 private func first(_ x: Float, _ count: UInt64) -> Any { count > 0 ? json(x) : NSNull() }
-private func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
+func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
 
 extension Result {
     var dictionary: [String: Any] {
@@ -197,13 +261,14 @@ func jsonData(_ object: Any) throws -> Data {
     try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
 }
 
-func renderJSON(_ sweeps: [Sweep]) throws -> String {
+func renderJSON(_ sweeps: [Sweep], _ halves: [HalfSweep]) throws -> String {
     let runs = sweeps.map { s -> [String: Any] in
         ["function": s.function.rawValue, "inputs": s.inputs.dictionary, "threads": s.threads,
          "wall_seconds": s.wallSeconds, "nan_patterns": s.results.first?.stats.nan_inputs ?? 0,
          "results": s.results.map(\.dictionary)]
     }
-    let object = Provenance.json.merging(["sweeps": runs]) { $1 }
+    var object = Provenance.json.merging(["sweeps": runs]) { $1 }
+    if !halves.isEmpty { object["half_sweeps"] = halves.map(\.dictionary) }
     return String(decoding: try jsonData(object), as: UTF8.self) + "\n"
 }
 

@@ -3,6 +3,7 @@ import CKernels
 import CPeers
 import Foundation
 @_spi(Benchmarks) import GateKernels
+import GateKernelsEval
 #if OpenMP
 import CKernelsOpenMP
 #endif
@@ -200,20 +201,12 @@ struct Bench: ParsableCommand {
             job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
         }
         for name in activations {
-            let f = name == "sigmoid" ? Activation.sigmoid(_:result:tier:parallelism:) as UnaryFunction
-                                      : Activation.tanh(_:result:tier:parallelism:) as UnaryFunction
-            for tier in p.tiers {
+            for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers) {
                 let xb = UnsafeBufferPointer(start: x, count: n)
-                job(name, "\(tier)", "serial", 1, bytes: 8 * n) {
-                    var yb = UnsafeMutableBufferPointer(start: y, count: n)
-                    f(xb, &yb, tier, .serial)
-                }
-                for t in parallel {
-                    for (backend, parallelism) in backends(t) {
-                        job(name, "\(tier)", backend, t, bytes: 8 * n) {
-                            var yb = UnsafeMutableBufferPointer(start: y, count: n)
-                            f(xb, &yb, tier, parallelism)
-                        }
+                for (t, backend, parallelism) in [(1, "serial", Parallelism.serial)] + parallel.flatMap({ t in backends(t).map { (t, $0.0, $0.1) } }) {
+                    job(name, "\(kernel.tier)", backend, t, bytes: 8 * n) {
+                        var yb = UnsafeMutableBufferPointer(start: y, count: n)
+                        kernel.callSwift(xb, &yb, parallelism: parallelism)
                     }
                 }
             }
@@ -222,13 +215,11 @@ struct Bench: ParsableCommand {
                     name == "sigmoid" ? peers_libm_sigmoid(x, y, n) : peers_libm_tanh(x, y, n)
                 }
             }
-            if sleef {
-                if name == "sigmoid" {
-                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_sigmoid_u10(x, y, n) }
-                } else {
-                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u10(x, y, n) }
-                    job(name, "sleef-u35", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u35(x, y, n) }
-                }
+            // SLEEF's functions, as accuracy --peers sweeps them: "sleef-tanh-u35" is the job "sleef-u35" of tanh
+            for peer in sleef ? installedPeers(ActivationFunction(rawValue: name)!) : [] {
+                let peerName = String(cString: peer.name)
+                guard peerName.hasPrefix("sleef-") else { continue }
+                job(name, peerName.replacingOccurrences(of: "-\(name)-", with: "-"), "serial", 1, bytes: 8 * n) { peer.fn(x, y, n) }
             }
         }
         if p.gateSizes.contains(n), p.kernels.contains("lstm") || p.kernels.contains("gru"), n >= hidden {
@@ -456,9 +447,6 @@ struct Bench: ParsableCommand {
 /// Floats one call of a gate kernel reads and writes per hidden element: its footprint, for GB/s,
 /// the memcpy comparator and the regime (bench and bench-gates).
 let gateTraffic = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-fwd-train": 12, "gru-bwd": 15]
-
-/// The Swift API's buffer form of sigmoid and tanh.
-private typealias UnaryFunction = (UnsafeBufferPointer<Float>, inout UnsafeMutableBufferPointer<Float>, Tier, Parallelism) -> Void
 
 /// Owns the floats a benchmark job reads or writes.
 private final class Buffer {

@@ -1,5 +1,6 @@
 import CKernels
 import GateKernels
+import GateKernelsEval
 import Testing
 
 // The Swift layer of the half-format activations: the C kernels' bits for every input of each
@@ -67,4 +68,11 @@ func float16BuffersGiveTheKernelsBits(tier: Tier) {
     #expect(BFloat16(Float.greatestFiniteMagnitude).bitPattern == 0x7f80) // rounds to inf
     #expect(Float(BFloat16(bitPattern: 0x4049)) == 3.140625)
     #expect(BFloat16(3.14159).description == "3.140625")
+}
+
+@Test("every half-format kernel of the registry keeps its contract over all 65,536 inputs",
+      arguments: UnaryKernel.all(isas: ISA.supported, formats: [.bf16, .f16]))
+func halfFormatContract(kernel: UnaryKernel) {
+    let report = HalfAccuracyReport(kernel)
+    #expect(report.failures.isEmpty, "\(kernel.function) \(kernel): \(report.failures)")
 }
