@@ -293,7 +293,7 @@ struct Accuracy: ParsableCommand {
         // both sides through the same JSON encoding, so that only values can differ
         let fresh = try JSONSerialization.jsonObject(with: jsonData(certificate(sweep.results[0], sweep))) as! [String: Any]
         let now = fresh["results"] as! [String: Any]
-        var table = Table(headers: ["result", "certificate", "now", ""], leftColumns: [0, 1, 2, 3])
+        var table = TextTable(headers: ["result", "certificate", "now", ""], leftColumns: [0, 1, 2, 3])
         var differ = 0
         for key in Set(expected.keys).union(now.keys).sorted() {
             let a = compact(expected[key]), b = compact(now[key])

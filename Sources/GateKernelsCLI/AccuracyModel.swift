@@ -106,9 +106,6 @@ func installedPeers(_ function: ActivationFunction) -> [peers_entry] {
     return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
 }
 
-/// A double to three significant digits.
-func fmt3(_ v: Double) -> String { v.isInfinite ? "inf" : v.isNaN ? "nan" : String(format: "%.3g", v) }
-
 /// The statistics of one subject over one input set, with its special-value checks.
 struct Result {
     let subject: Subject
@@ -227,30 +224,17 @@ struct RunFailure: Error, CustomStringConvertible {
 }
 
 /// Median time per element of each subject on the same 16K-element buffer of inputs uniform in
-/// [-10, 10], in nanoseconds; the subjects are timed in interleaved rounds so that machine noise
-/// hits them alike.
-func measureThroughput(_ subjects: [Subject], rounds: Int = 15) -> [Double] {
+/// [-10, 10], in nanoseconds: the subjects timed as every timing of `gatekernels` is (TimedJob,
+/// interleavedTimes), so that machine noise hits them alike.
+func measureThroughput(_ subjects: [Subject], batches: Int = 15) -> [Double] {
     let n = 16384
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    let x: [Float] = (0..<n).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(state >> 40) / Float(1 << 24) * 20 - 10
-    }
+    let x = uniformInputs(n)
     var y = [Float](repeating: 0, count: n)
-    var samples = [[Double]](repeating: [], count: subjects.count)
-    x.withUnsafeBufferPointer { xb in
+    return x.withUnsafeBufferPointer { xb in
         y.withUnsafeMutableBufferPointer { yb in
-            for s in subjects { s.evaluate(xb.baseAddress!, yb.baseAddress!, n) } // warm up
-            for _ in 0..<rounds {
-                for (i, s) in subjects.enumerated() {
-                    let reps = 20
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<reps { s.evaluate(xb.baseAddress!, yb.baseAddress!, n) }
-                    let t1 = DispatchTime.now().uptimeNanoseconds
-                    samples[i].append(Double(t1 - t0) / Double(reps * n))
-                }
-            }
+            let xp = xb.baseAddress!, yp = yb.baseAddress!
+            let jobs = subjects.map { s in TimedJob(footprint: 8 * n, batchSeconds: 2e-3) { s.evaluate(xp, yp, n) } }
+            return interleavedTimes(jobs, batches: batches).map { Summary($0).median * 1e9 / Double(n) }
         }
     }
-    return samples.map { $0.sorted()[$0.count / 2] }
 }

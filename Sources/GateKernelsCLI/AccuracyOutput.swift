@@ -4,30 +4,6 @@ import Foundation
 import GateKernels
 import GateKernelsEval
 
-/// A table rendered as aligned text for a terminal or as GitHub markdown.
-struct Table {
-    var headers: [String]
-    var rows: [[String]] = []
-    /// Columns (by index) that hold text and are left-aligned; the rest are numbers, right-aligned.
-    var leftColumns: Set<Int> = [0]
-
-    func text() -> String {
-        let widths = headers.indices.map { c in rows.reduce(headers[c].count) { max($0, $1[c].count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { c, cell in
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return leftColumns.contains(c) ? cell + pad : pad + cell
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
-    }
-
-    func markdown() -> String {
-        let align = headers.indices.map { leftColumns.contains($0) ? "---" : "--:" }
-        return ([headers, align] + rows).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
-    }
-}
-
 let histogramLabels = ["0", "1", "2", "3", "4", "5-8", "9-64", ">64"]
 
 extension Sweep {
@@ -42,8 +18,8 @@ extension Sweep {
     /// Whether every subject had a sweep of its own (--separate).
     var separate: Bool { results.allSatisfy { $0.sweepSeconds != nil } }
 
-    var mainTable: Table {
-        var t = Table(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
+    var mainTable: TextTable {
+        var t = TextTable(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
                                 "mean abs", "exact %", "monotonicity", "range", "non-finite", "NaN", "odd",
                                 "specials", "meets", "contract", "cpu s"]
                           + (separate ? ["sweep s"] : []),
@@ -51,8 +27,8 @@ extension Sweep {
         for r in results {
             let s = r.stats
             t.rows.append([
-                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : fmt3(s.max_ulp_frac), format(s.max_ulp_x),
-                fmt3(s.max_abs), format(s.max_abs_x), fmt3(s.max_rel), fmt3(r.meanAbs),
+                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : significant(s.max_ulp_frac), format(s.max_ulp_x),
+                significant(s.max_abs), format(s.max_abs_x), significant(s.max_rel), significant(r.meanAbs),
                 String(format: "%.2f", r.exactPercent), "\(s.monotonicity_violations)", "\(s.out_of_range)",
                 "\(s.nonfinite)", "\(s.nan_not_propagated)", function == .tanh ? "\(s.odd_violations)" : "-",
                 "\(r.specialsPassed)/\(r.specials.count)", r.meets,
@@ -63,8 +39,8 @@ extension Sweep {
         return t
     }
 
-    var histogramTable: Table {
-        var t = Table(headers: ["implementation"] + histogramLabels.map { "\($0) ulp %" })
+    var histogramTable: TextTable {
+        var t = TextTable(headers: ["implementation"] + histogramLabels.map { "\($0) ulp %" })
         for r in results {
             let total = Double(max(r.stats.ulp_inputs, 1))
             t.rows.append([r.subject.name] + r.histogram.map { String(format: "%.4g", 100 * Double($0) / total) })
@@ -72,8 +48,8 @@ extension Sweep {
         return t
     }
 
-    var specialsTable: Table {
-        var t = Table(headers: ["implementation"] + Result.specialNames + ["saturates at", "reference saturates at"],
+    var specialsTable: TextTable {
+        var t = TextTable(headers: ["implementation"] + Result.specialNames + ["saturates at", "reference saturates at"],
                       leftColumns: [0])
         for r in results {
             let hi = r.specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)], lo = r.specials[Int(CK_SPECIAL_SAT_LOW.rawValue)]
@@ -113,15 +89,15 @@ struct HalfSweep {
     /// An input's bit pattern as the value it stands for.
     private func value(_ h: UInt16) -> String { GateKernelsEval.format(Float(ck_half_value(format.half!, h))) }
 
-    var table: Table {
-        var t = Table(headers: ["implementation", "max ulp", "at x", "correctly rounded %", "max abs", "at x", "flushed",
+    var table: TextTable {
+        var t = TextTable(headers: ["implementation", "max ulp", "at x", "correctly rounded %", "max abs", "at x", "flushed",
                                 "monotonicity", "range", "NaN", "odd", "specials", "contract"],
                       leftColumns: [0, 12])
         for r in reports {
             let s = r.statistics
             t.rows.append([
                 "\(r.kernel.tier)/\(r.kernel.isa!)", "\(s.max_ulp)", value(s.max_ulp_x),
-                String(format: "%.3f", r.correctlyRoundedPercent), fmt3(s.max_abs), value(s.max_abs_x), "\(s.flushed)",
+                String(format: "%.3f", r.correctlyRoundedPercent), significant(s.max_abs), value(s.max_abs_x), "\(s.flushed)",
                 "\(s.not_monotone)", "\(s.out_of_range)", "\(s.bad_nan)", function == .tanh ? "\(s.not_odd)" : "-",
                 s.specials_pass != 0 ? "pass" : "FAIL", r.failures.isEmpty ? "pass" : "FAIL",
             ])
@@ -153,17 +129,20 @@ struct HalfSweep {
 
 /// The whole report in one of the text formats.
 func renderText(_ sweeps: [Sweep], _ halves: [HalfSweep]) -> String {
-    (sweeps.map { s in
+    let floats: [String] = sweeps.map { s in
         var parts = [s.headline, s.mainTable.text(), "", "ulp histogram (inputs whose true result is a normal float)",
                      s.histogramTable.text(), "", "special values (saturation: first x of exact 0/-1 and 1)",
                      s.specialsTable.text()]
         if !s.legend.isEmpty { parts += ["", "others:"] + s.legend.map { "  " + $0 } }
         if !s.notes.isEmpty { parts += ["", "contract failures:"] + s.notes.map { "  " + $0 } }
         return parts.joined(separator: "\n")
-    } + halves.map { h in
-        ([h.headline, h.table.text()] + (h.notes.isEmpty ? [] : ["", "contract failures:"] + h.notes.map { "  " + $0 }))
-            .joined(separator: "\n")
-    }).joined(separator: "\n\n") + "\n"
+    }
+    let halfFormats: [String] = halves.map { h in
+        var parts = [h.headline, h.table.text()]
+        if !h.notes.isEmpty { parts += ["", "contract failures:"] + h.notes.map { "  " + $0 } }
+        return parts.joined(separator: "\n")
+    }
+    return (floats + halfFormats).joined(separator: "\n\n") + "\n"
 }
 
 func renderMarkdown(_ sweeps: [Sweep], _ halves: [HalfSweep], command: String, plot: String?) -> String {
@@ -199,7 +178,7 @@ func renderMarkdown(_ sweeps: [Sweep], _ halves: [HalfSweep], command: String, p
 private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : format(x) }
 /// The first input that failed a check, or null when none did.
 private func first(_ x: Float, _ count: UInt64) -> Any { count > 0 ? json(x) : NSNull() }
-func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
+func json(_ x: Double) -> Any { x.isFinite ? x : significant(x) }
 
 extension Result {
     var dictionary: [String: Any] {

@@ -99,13 +99,13 @@ struct Bench: ParsableCommand {
         var warmed = warm
         _ = ck_sigmoid_f32_omp(warm, &warmed, warm.count, CK_FAST, 0)
         #endif
-        let started = now()
+        let started = monotonicSeconds()
         var records: [Record] = []
         let sizes = Set(p.sizes + p.gateSizes).sorted()
         let progress = ProgressLine.onTerminal(title: "bench")
         for (k, n) in sizes.enumerated() {
             let done = "\(records.count) rows done"
-            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(label(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
+            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(sizeLabel(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
         }
         progress?.finish()
         if json {
@@ -127,7 +127,7 @@ struct Bench: ParsableCommand {
             print("")
             print(scalingTable(records))
         }
-        print(String(format: "\n(%.1f s)", now() - started))
+        print(String(format: "\n(%.1f s)", monotonicSeconds() - started))
     }
 
     // MARK: - measuring
@@ -380,21 +380,21 @@ struct Bench: ParsableCommand {
     func singleThreadTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
-             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.xMemcpy, 2), r.tier != "libm" ? fmt(r.libmOverThis, 1) : "",
+            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, fixed(r.seconds / Double(r.n) * 1e9), fixed(Double(r.n) / r.seconds * 1e-9),
+             fixed(Double(r.bytes) / r.seconds * 1e-9, 1), fixed(r.xMemcpy, 2), r.tier != "libm" ? fixed(r.libmOverThis, 1) : "",
              String(format: "%.0f%%", r.spread * 100)]
         }
-        return "One thread:\n" + markdownTable(header, rows)
+        return "One thread:\n" + TextTable(headers: header, rows: rows).paddedMarkdown()
     }
 
     func scalingTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread", "note"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
-             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
+            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fixed(r.seconds / Double(r.n) * 1e9),
+             fixed(r.xOneThread, 2), fixed(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
-            + markdownTable(header, rows) + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
+            + TextTable(headers: header, rows: rows).paddedMarkdown() + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
     }
 
     /// The "x 1 thread" column again, one row per kernel, tier, backend and thread count and one
@@ -409,9 +409,9 @@ struct Bench: ParsableCommand {
                         + sizes.map { n in same.first { $0.n == n }.map(pivotCell) ?? "" })
         }
         return "Speed-up over one thread (x 1 thread) by size; regime per size: "
-            + sizes.map { n in "\(label(n)) \(Set(parallel.filter { $0.n == n }.map(\.regime.rawValue)).sorted().joined(separator: "/"))" }.joined(separator: ", ")
+            + sizes.map { n in "\(sizeLabel(n)) \(Set(parallel.filter { $0.n == n }.map(\.regime.rawValue)).sorted().joined(separator: "/"))" }.joined(separator: ", ")
             + "; a speed-up above the thread count carries its cause (L2 share: each thread's share fits its core's L2, one thread's footprint does not):\n"
-            + markdownTable(["kernel", "tier", "backend", "threads"] + sizes.map(label), rows)
+            + TextTable(headers: ["kernel", "tier", "backend", "threads"] + sizes.map(sizeLabel), rows: rows).paddedMarkdown()
     }
 
     /// Per backend and thread count, the smallest speed-up over all sizes, and for the fast-tier
@@ -423,10 +423,10 @@ struct Bench: ParsableCommand {
             for t in Set(parallel.map(\.threads)).sorted() {
                 let rs = parallel.filter { $0.backend == backend && $0.threads == t }
                 guard let worst = rs.min(by: { $0.xOneThread < $1.xOneThread }) else { continue }
-                var line = "\(backend), \(t) threads: lowest x 1 thread \(fmt(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(label(worst.n)))"
+                var line = "\(backend), \(t) threads: lowest x 1 thread \(fixed(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(sizeLabel(worst.n)))"
                 let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && (1 << 18...1 << 22).contains($0.n) }
                 if let m = mid.map(\.xOneThread).min() {
-                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fmt(m, 2))"
+                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fixed(m, 2))"
                 }
                 lines.append(line)
             }
@@ -436,11 +436,7 @@ struct Bench: ParsableCommand {
 
     /// A speed-up, with its cause when it exceeds the thread count.
     func pivotCell(_ r: Record) -> String {
-        fmt(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
-    }
-
-    func label(_ n: Int) -> String {
-        n >= 1 << 20 && n % (1 << 20) == 0 ? "\(n >> 20)M" : n >= 1024 && n % 1024 == 0 ? "\(n >> 10)K" : "\(n)"
+        fixed(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
     }
 }
 
@@ -468,6 +464,3 @@ private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: Unsaf
     }
 }
 
-private func fmt(_ v: Double, _ digits: Int = 3) -> String {
-    v.isFinite ? String(format: "%.\(digits)f", v) : ""
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GateKernels
+import GateKernelsEval
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -121,18 +122,18 @@ struct BenchGates: ParsableCommand {
         ]
         let jobs = GateJob.allCases.filter { !threadCPUTime || $0.threads == 1 }
         let timed = jobs.map { TimedJob(footprint: 4 * $0.floats * n, batchSeconds: batchMilliseconds * 1e-3, calls[$0]!) }
-        let times = interleavedTimes(timed, batches: batches, clock: threadCPUTime ? threadCPUSeconds : now)
+        let times = interleavedTimes(timed, batches: batches, clock: threadCPUTime ? threadCPUSeconds : monotonicSeconds)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
         print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
         for (k, job) in jobs.enumerated() {
             print("  \(job.rawValue.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
-                + "\(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
+                + "\(fixed(ns[k].median))  (±\(fixed(100 * ns[k].spread, 1))%)  \(fixed(best[k]))")
         }
         // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
         let median = Dictionary(uniqueKeysWithValues: zip(jobs, ns.map(\.median)))
         let bestOf = Dictionary(uniqueKeysWithValues: zip(jobs, best))
-        func ratio(_ a: GateJob, _ b: GateJob) -> String { "\(fmt(median[a]! / median[b]!)) (best \(fmt(bestOf[a]! / bestOf[b]!)))" }
+        func ratio(_ a: GateJob, _ b: GateJob) -> String { "\(fixed(median[a]! / median[b]!)) (best \(fixed(bestOf[a]! / bestOf[b]!)))" }
         var verdicts: [Bool] = []
         for (name, a, b, limit) in [("fused training forward / separate passes", GateJob.lstmTraining, GateJob.lstmSeparatePasses, 0.85),
                                     ("LSTM backward / LSTM training forward", .lstmBackward, .lstmTraining, 1.5),
@@ -184,14 +185,6 @@ private enum GateJob: String, CaseIterable {
     }
 
     var threads: Int { rawValue.hasSuffix("2 threads") ? 2 : 1 }
-}
-
-private func fmt(_ v: Double, _ digits: Int = 3) -> String {
-    var s = String(v)
-    if let dot = s.firstIndex(of: ".") {
-        s = String(s[..<(s.index(dot, offsetBy: digits + 1, limitedBy: s.endIndex) ?? s.endIndex)])
-    }
-    return s
 }
 
 /// c = f c_prev + i g, the baseline's cell update (a loop the compiler vectorizes).

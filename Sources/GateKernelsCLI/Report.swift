@@ -42,7 +42,7 @@ struct Report: ParsableCommand {
         print("")
         let sizes = noTiming ? [] : quick ? [16384] : [16384, 16 << 20]
         let header = ["function", "tier", "max ulp", "max abs err", "mono viol."]
-            + sizes.flatMap { ["ns/elem N=\(label($0))", "x memcpy"] }
+            + sizes.flatMap { ["ns/elem N=\(sizeLabel($0))", "x memcpy"] }
         var rows: [[String]] = []
         var speeds: [Int: [UnaryKernel: Double]] = [:]
         var copyTimes: [Int: Double] = [:]
@@ -61,10 +61,10 @@ struct Report: ParsableCommand {
             rows.append(row)
         }
         let copyRow = ["memcpy", "", "", "", ""] + sizes.flatMap { [String(format: "%.3f", copyTimes[$0]! / Double($0) * 1e9), "1.00"] }
-        print(markdownTable(header, sizes.isEmpty ? rows : rows + [copyRow]))
+        print(TextTable(headers: header, rows: sizes.isEmpty ? rows : rows + [copyRow]).paddedMarkdown())
         print("\nAccuracy: every \(stride)th float of all 2^32 (max ulp where the true result is a normal float).")
         if !sizes.isEmpty {
-            let regimes = sizes.map { "N=\(label($0)) \(Regime(footprint: 8 * $0).rawValue)" }.joined(separator: ", ")
+            let regimes = sizes.map { "N=\(sizeLabel($0)) \(Regime(footprint: 8 * $0).rawValue)" }.joined(separator: ", ")
             print("Speed: one thread, \(ISA.active), median of \(batches) interleaved batches; \(regimes); \(Regime.legend).")
         }
         print("")
@@ -72,11 +72,9 @@ struct Report: ParsableCommand {
             ["\(r.kernel.function)", "\(r.kernel.format)", "\(r.kernel.tier)", "\(r.statistics.max_ulp)",
              String(format: "%.3f", r.correctlyRoundedPercent), String(format: "%.2e", r.statistics.max_abs), "\(r.statistics.not_monotone)"]
         }
-        print(markdownTable(["function", "format", "tier", "max ulp", "correctly rounded %", "max abs err", "mono viol."], halves))
+        print(TextTable(headers: ["function", "format", "tier", "max ulp", "correctly rounded %", "max abs err", "mono viol."], rows: halves).paddedMarkdown())
         print("\nHalf formats: every one of the 65,536 inputs (max ulp of the format from the correctly rounded exact result).")
     }
-
-    func label(_ n: Int) -> String { n >= 1 << 20 ? "\(n >> 20)M" : n >= 1024 ? "\(n >> 10)K" : "\(n)" }
 
     func quickSweep(_ kernel: UnaryKernel) -> ck_eval_stats {
         var stats = ck_eval_stats()
@@ -104,14 +102,4 @@ struct Report: ParsableCommand {
             }
         }
     }
-}
-
-/// A GitHub-flavoured markdown table, columns padded for the terminal.
-func markdownTable(_ header: [String], _ rows: [[String]]) -> String {
-    let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
-    func line(_ cells: [String]) -> String {
-        "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
-    }
-    return ([line(header), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"]
-        + rows.map(line)).joined(separator: "\n")
 }

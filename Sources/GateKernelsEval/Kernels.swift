@@ -30,12 +30,16 @@ public enum StorageFormat: String, Sendable, CaseIterable, CustomStringConvertib
 /// the one list of them that `gatekernels report`, `accuracy` and `bench`, the tests and the
 /// benchmarks enumerate.
 public struct UnaryKernel: Sendable, Hashable, CustomStringConvertible {
+    /// Sigmoid or tanh.
     public let function: ActivationFunction
+    /// The accuracy tier.
     public let tier: Tier
     /// The instruction set it is forced onto; nil: the active one (the entry point without `_isa`).
     public let isa: ISA?
+    /// The storage format of its inputs and results.
     public let format: StorageFormat
 
+    /// The kernel of `function` and `tier` on `isa` (nil: the active one) in `format`.
     public init(_ function: ActivationFunction, _ tier: Tier, isa: ISA? = nil, format: StorageFormat = .f32) {
         self.function = function
         self.tier = tier
@@ -122,7 +126,9 @@ public struct UnaryKernel: Sendable, Hashable, CustomStringConvertible {
 /// The statistics of a half-format kernel over all 65,536 inputs, by the rule of ck_eval_half
 /// (CKernelsEval/src/half.c, the same that CKernels/tests/ck_test.c checks).
 public struct HalfAccuracyReport: Sendable {
+    /// The kernel measured.
     public let kernel: UnaryKernel
+    /// Its statistics (ck_eval.h's ck_eval_half_stats).
     public let statistics: ck_eval_half_stats
 
     /// Runs `kernel` (a bf16 or f16 one) on every bit pattern and measures it.
