@@ -217,7 +217,7 @@ struct Accuracy: ParsableCommand {
             try halfFormats().map { HalfSweep(function: f, format: $0, tiers: tierList, isas: isaList) }
         }.filter { !$0.reports.isEmpty }
         for f in try functionList() {
-            let subjects = tierList.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
+            let subjects = UnaryKernel.all(functions: [f], tiers: tierList, isas: isaList).map(Subject.init(kernel:))
                 + (zoo ? Subject.zoo(f) : [])
                 + plugins.map { Subject(function: f, plugin: $0, bound: bound) }
                 + (peers ? Subject.peers(f, bound: bound) : [])
@@ -282,7 +282,7 @@ struct Accuracy: ParsableCommand {
         } else if let tier = (identity["tier"] as? String).flatMap({ name in Tier.allCases.first { "\($0)" == name } }),
                   let isa = (identity["isa"] as? String).flatMap({ name in ISA.allCases.first { "\($0)" == name } }) {
             guard isa.isSupported else { throw RunFailure("--verify \(path): this CPU has no \(isa)") }
-            subject = Subject(function: function, tier: tier, isa: isa)
+            subject = Subject(kernel: UnaryKernel(function, tier, isa: isa))
         } else if identity["kind"] as? String == "peer", let name = identity["name"] as? String,
                   let peer = Subject.peers(function, bound: bound).first(where: { $0.name == name }) {
             subject = peer

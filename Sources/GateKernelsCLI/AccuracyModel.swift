@@ -6,11 +6,11 @@ import GateKernels
 import GateKernelsEval
 import CPeers
 
-/// One implementation under test: a tier on an ISA, a zoo entry, a plug-in (`--impl`) or an
+/// One implementation under test: a kernel of the registry (an f32 tier on an ISA), a zoo entry, a plug-in (`--impl`) or an
 /// installed peer library's function (`--peers`).
 final class Subject {
     enum Kind {
-        case kernel(Tier, ISA)
+        case kernel(UnaryKernel)
         case zoo
         case plugin(Plugin)
         case peer(peers_entry)
@@ -28,13 +28,14 @@ final class Subject {
     /// The context `impl` reads: the registry's kernel, or the plain function of a plug-in or peer.
     private let context_: UnsafeMutableRawPointer?
 
-    init(function: ActivationFunction, tier: Tier, isa: ISA) {
-        self.function = function
-        kind = .kernel(tier, isa)
-        name = "\(tier)/\(isa)"
-        label = "GateKernels \(tier) (\(isa))"
-        (impl, context_) = UnaryKernel(function, tier, isa: isa).evalSubject()
-        contractTier = tier
+    /// An f32 kernel forced onto an ISA.
+    init(kernel: UnaryKernel) {
+        function = kernel.function
+        kind = .kernel(kernel)
+        name = kernel.description
+        label = "GateKernels \(kernel.tier) (\(kernel.isa.map { "\($0)" } ?? "active ISA"))"
+        (impl, context_) = kernel.evalSubject()
+        contractTier = kernel.tier
     }
 
     init(zoo entry: ck_zoo_entry) {
@@ -74,8 +75,8 @@ final class Subject {
 
     var context: UnsafeMutableRawPointer? { context_ }
 
-    var tier: Tier? { if case .kernel(let t, _) = kind { t } else { nil } }
-    var isa: ISA? { if case .kernel(_, let i) = kind { i } else { nil } }
+    var tier: Tier? { if case .kernel(let k) = kind { k.tier } else { nil } }
+    var isa: ISA? { if case .kernel(let k) = kind { k.isa } else { nil } }
     /// Code we did not write: swept in a child process, so that a crash is reported, not suffered.
     var isForeign: Bool { switch kind { case .plugin, .peer: true; case .kernel, .zoo: false } }
 

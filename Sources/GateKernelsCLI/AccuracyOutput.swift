@@ -117,7 +117,7 @@ struct HalfSweep {
                  "isa": r.kernel.isa!.description, "measured": s.measured, "max_ulp": s.max_ulp,
                  "max_ulp_x": gatekernels.json(ck_half_value(format.half!, s.max_ulp_x)), "correctly_rounded": s.correct,
                  "correctly_rounded_percent": r.correctlyRoundedPercent, "max_abs": gatekernels.json(s.max_abs),
-                 "flushed": s.flushed, "monotonicity_violations": s.not_monotone, "out_of_range": s.out_of_range,
+                 "max_abs_x": gatekernels.json(ck_half_value(format.half!, s.max_abs_x)), "flushed": s.flushed, "monotonicity_violations": s.not_monotone, "out_of_range": s.out_of_range,
                  "nan_not_quieted": s.bad_nan, "specials_pass": s.specials_pass != 0,
                  "contract": ["bound": r.kernel.bound.description, "pass": r.failures.isEmpty, "failures": r.failures] as [String: Any],
              ]
@@ -317,7 +317,7 @@ extension Subject {
     /// The part of a certificate's file name after the function; nil for the zoo, which is not certified.
     var certificateName: String? {
         switch kind {
-        case .kernel(let tier, let isa): "\(tier)-\(isa)"
+        case .kernel(let k): "\(k.tier)-\(k.isa.map { "\($0)" } ?? "active")"
         case .zoo: nil
         case .plugin(let p): "\((p.path as NSString).lastPathComponent)-\(p.symbol)"
         case .peer: name
@@ -328,10 +328,10 @@ extension Subject {
     var identity: [String: Any] {
         var d: [String: Any] = ["name": name, "label": label]
         switch kind {
-        case .kernel(let tier, let isa):
+        case .kernel(let k):
             d["kind"] = "gatekernels"
-            d["tier"] = tier.description
-            d["isa"] = isa.description
+            d["tier"] = k.tier.description
+            d["isa"] = k.isa?.description ?? ISA.active.description
         case .zoo:
             d["kind"] = "zoo"
         case .plugin(let p):
