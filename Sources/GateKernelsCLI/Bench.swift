@@ -43,11 +43,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Hidden size H of the gate kernels (B = N / H rows).")
     var hidden = 512
 
-    @Option(help: "Interleaved batches per job (the median is reported).")
-    var batches = 15
-
-    @Option(help: "Target milliseconds per batch of one job.")
-    var batchMilliseconds = 2.0
+    @OptionGroup var timing: BatchOptions
 
     @Flag(help: "Skip libm and SLEEF.")
     var noPeers = false
@@ -56,9 +52,7 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batches >= 3 else { throw ValidationError("--batches must be at least 3") }
         guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1") }
-        guard batchMilliseconds > 0 else { throw ValidationError("--batch-milliseconds must be positive") }
         _ = try plan()
     }
 
@@ -110,14 +104,14 @@ struct Bench: ParsableCommand {
         progress?.finish()
         if json {
             let meta: [String: Any] = Provenance.json.merging([
-                "isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "isa": "\(ISA.active)", "batches": timing.batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
                 "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary),
             ]) { $1 }
             let data = try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(batches) interleaved batches; "
+        print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(timing.batches) interleaved batches; "
             + "spread = interquartile range / median; SLEEF: \(sleef ? "libsleef.so.3" : noPeers ? "skipped" : "not installed"); "
             + "OpenMP backend: \(openMPBuilt ? "built" : "not built (swift build --traits OpenMP)")")
         print(Regime.legend)
@@ -258,8 +252,8 @@ struct Bench: ParsableCommand {
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
     /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
     func time(_ jobs: [Job], progress: (String) -> Void) -> [Record] {
-        let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: batchMilliseconds * 1e-3, $0.body) }
-        let samples = interleavedTimes(timed, batches: batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(batches)") })
+        let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: timing.batchSeconds, $0.body) }
+        let samples = interleavedTimes(timed, batches: timing.batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(timing.batches)") })
         var records = zip(jobs, samples).map { job, samples in
             var r = job.record
             r.samples = samples

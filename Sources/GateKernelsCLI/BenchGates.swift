@@ -28,11 +28,7 @@ struct BenchGates: ParsableCommand {
     @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
     var tiers = "fast,approximate"
 
-    @Option(help: "Interleaved batches per job (the median is reported).")
-    var batches = 15
-
-    @Option(help: "Target milliseconds per batch of one job.")
-    var batchMilliseconds = 2.0
+    @OptionGroup var timing: BatchOptions
 
     @Flag(help: ArgumentHelp(
         "Time single-thread jobs by the calling thread's CPU time instead of wall time.",
@@ -40,8 +36,6 @@ struct BenchGates: ParsableCommand {
     var threadCPUTime = false
 
     func validate() throws {
-        guard batches >= 3 else { throw ValidationError("--batches must be at least 3") }
-        guard batchMilliseconds > 0 else { throw ValidationError("--batch-milliseconds must be positive") }
         _ = try parseTiers(tiers)
         _ = try shapeList()
     }
@@ -59,7 +53,7 @@ struct BenchGates: ParsableCommand {
     func run() throws {
         let tierList = try parseTiers(tiers)
         let shapeList = try shapeList()
-        print("ISA \(ISA.active); ns per hidden element (B·H), median of \(batches) interleaved batches (± interquartile spread)")
+        print("ISA \(ISA.active); ns per hidden element (B·H), median of \(timing.batches) interleaved batches (± interquartile spread)")
         print(Regime.legend)
         var verdicts: [Bool] = []
         for (B, H) in shapeList {
@@ -121,8 +115,8 @@ struct BenchGates: ParsableCommand {
             },
         ]
         let jobs = GateJob.allCases.filter { !threadCPUTime || $0.threads == 1 }
-        let timed = jobs.map { TimedJob(footprint: 4 * $0.floats * n, batchSeconds: batchMilliseconds * 1e-3, calls[$0]!) }
-        let times = interleavedTimes(timed, batches: batches, clock: threadCPUTime ? threadCPUSeconds : monotonicSeconds)
+        let timed = jobs.map { TimedJob(footprint: 4 * $0.floats * n, batchSeconds: timing.batchSeconds, calls[$0]!) }
+        let times = interleavedTimes(timed, batches: timing.batches, clock: threadCPUTime ? threadCPUSeconds : monotonicSeconds)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
         print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
