@@ -194,10 +194,12 @@ struct Bench: ParsableCommand {
         for t in [1] + parallel where !activations.isEmpty {
             job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
         }
+        // (threads, backend, parallelism) of every activation job: serial, then each backend per thread count
+        let runs = [(1, "serial", Parallelism.serial)] + parallel.flatMap { t in backends(t).map { (t, $0.0, $0.1) } }
         for name in activations {
             for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers) {
                 let xb = UnsafeBufferPointer(start: x, count: n)
-                for (t, backend, parallelism) in [(1, "serial", Parallelism.serial)] + parallel.flatMap({ t in backends(t).map { (t, $0.0, $0.1) } }) {
+                for (t, backend, parallelism) in runs {
                     job(name, "\(kernel.tier)", backend, t, bytes: 8 * n) {
                         var yb = UnsafeMutableBufferPointer(start: y, count: n)
                         kernel.callSwift(xb, &yb, parallelism: parallelism)
