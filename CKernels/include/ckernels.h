@@ -37,10 +37,10 @@ typedef enum {
     CK_ERR_UNSUPPORTED       /* the requested ISA (a valid ck_isa) is not available on this CPU or build */
 } ck_status;
 
-/* The one list of instruction sets, X(enumerator suffix, name), in ck_isa order: the enum, the
- * names (ck_isa_name, GATEKERNELS_ISA) and the library's per-ISA tables derive from it. Within one
- * architecture the list runs narrowest first (ck_best_isa takes the last supported). A new ISA goes
- * at the end: the values are ABI. */
+/* The one list of instruction sets, X(enumerator suffix, name), in ck_isa order: the enum and the
+ * names (ck_isa_name, GATEKERNELS_ISA) come from it, the library's per-ISA table is sized and indexed
+ * by it. Within one architecture the list runs narrowest first (ck_best_isa takes the last supported).
+ * A new ISA goes at the end: the values are ABI. */
 #define CK_ISA_LIST(X) X(AUTO, auto) X(SCALAR, scalar) X(AVX2, avx2) X(AVX512, avx512) X(NEON, neon)
 
 typedef enum {
