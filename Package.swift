@@ -27,16 +27,17 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "CKernels",
-            exclude: ["eval", "Makefile", "tests"],
+            exclude: ["Makefile", "tests"],
             sources: ["src"],
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
         // Exhaustive and sampled error statistics against a double-precision reference; sweeps of
-        // foreign code in a child process (isolate.c).
+        // foreign code in a child process (isolate.c). Not part of the kernel library: a target of its own,
+        // in its own top-level folder like every target.
         .target(
             name: "CKernelsEval",
-            path: "CKernels/eval",
+            path: "CKernelsEval",
             publicHeadersPath: "include",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
@@ -54,8 +55,8 @@ let package = Package(
             "CKernels", .target(name: "CKernelsOpenMP", condition: .when(traits: ["OpenMP"])),
         ]),
         // The Swift API of the error engine: sweeps of closures, C functions and plug-ins, reports and
-        // the contract's verdict per tier.
-        .target(name: "GateKernelsEval", dependencies: ["GateKernels", "CKernelsEval"],
+        // the contract's verdict per tier; the kernel registry (Kernels.swift) and the half-format sweeps.
+        .target(name: "GateKernelsEval", dependencies: ["GateKernels", "CKernels", "CKernelsEval"],
                 linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Peers for `gatekernels bench` and `accuracy --peers`: libm's scalar loops, and SLEEF,
         // XNNPACK and libmvec opened at run time when installed (nothing depends on them at build time).

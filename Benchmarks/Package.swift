@@ -20,6 +20,8 @@ let package = Package(
             name: "KernelBenchmarks",
             dependencies: [
                 .product(name: "GateKernels", package: "GateKernels"),
+                // the kernel registry and the timing engine `gatekernels` uses
+                .product(name: "GateKernelsEval", package: "GateKernels"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",

@@ -18,16 +18,14 @@ bin=.build/release/gatekernels
 "$bin" accuracy --peers --isas active --stride 17 --format markdown --output docs/peers-accuracy-line.md
 
 # README: one row per function and tier from the widest ISA's rows of the first table of each
-# function (columns: max ulp, ulp (frac), max abs, exact %, monotonicity, specials, contract)
+# function's float section (columns: max ulp, ulp (frac), max abs, exact %, monotonicity, specials,
+# contract); the bf16 and f16 sections ("## sigmoid bf16") are left out
 isa=$("$bin" report --no-timing --stride 1000003 | sed -n 's/^active: \([a-z0-9]*\).*/\1/p')
 rows=$(awk -v isa="$isa" -F' *\\| *' '
-  /^## / { fn = $0; sub(/^## /, "", fn); table = 0 }
+  /^## / { fn = $0; sub(/^## /, "", fn); table = 0; half = fn ~ / / }
   /^\| implementation \|/ { table++ }
-  table == 1 && $2 ~ ("/" isa "$") { split($2, t, "/"); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", fn, t[1], $3, $4, $6, $10, $11, $16, $18 }
+  !half && table == 1 && $2 ~ ("/" isa "$") { split($2, t, "/"); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", fn, t[1], $3, $4, $6, $10, $11, $16, $18 }
 ' docs/exhaustive.md)
 [ -n "$rows" ] || { echo "regen-accuracy-docs: no $isa rows in docs/exhaustive.md" >&2; exit 1; }
-awk -v rows="$rows" '
-  /^<!-- accuracy table: scripts\/regen-accuracy-docs.sh -->$/ { print; print ""; print "| function | tier | max ulp | ulp (frac) | max abs err | exact % | monotonicity violations | specials | contract |"; print "|---|---|--:|--:|--:|--:|--:|--:|---|"; print rows; print ""; skip = 1; next }
-  /^<!-- end of accuracy table -->$/ { skip = 0 }
-  !skip { print }' README.md > README.md.new
-mv README.md.new README.md
+printf '%s\n%s\n%s\n' "| function | tier | max ulp | ulp (frac) | max abs err | exact % | monotonicity violations | specials | contract |" \
+    "|---|---|--:|--:|--:|--:|--:|--:|---|" "$rows" | scripts/splice-readme.sh "accuracy table" scripts/regen-accuracy-docs.sh

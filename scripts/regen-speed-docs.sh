@@ -29,15 +29,6 @@ mv docs/gates.md.new docs/gates.md
 } > docs/peers.md.new
 mv docs/peers.md.new docs/peers.md
 
-# README: a table between the markers "<!-- NAME: scripts/regen-speed-docs.sh -->" and
-# "<!-- end of NAME -->"
-splice() { # name, table rows
-    awk -v name="$1" -v rows="$2" '
-      $0 == "<!-- " name ": scripts/regen-speed-docs.sh -->" { print; print ""; print rows; print ""; skip = 1; next }
-      $0 == "<!-- end of " name " -->" { skip = 0 }
-      !skip { print }' README.md > README.md.new
-    mv README.md.new README.md
-}
-# the speed-up pivot (the rows under "Speed-up over one thread ...") and the peers table
-splice "scaling table" "$(sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | grep '^|')"
-splice "peers table" "$(sed -n '/^<!-- generated below -->$/,$p' docs/peers.md | grep '^|')"
+# README: the speed-up pivot (the rows under "Speed-up over one thread ...") and the peers table
+sed -n '/^Speed-up over one thread/,/^$/p' docs/threads.md | grep '^|' | scripts/splice-readme.sh "scaling table" scripts/regen-speed-docs.sh
+sed -n '/^<!-- generated below -->$/,$p' docs/peers.md | grep '^|' | scripts/splice-readme.sh "peers table" scripts/regen-speed-docs.sh

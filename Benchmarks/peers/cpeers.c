@@ -139,18 +139,18 @@ AVX512 static void unary(v16 f, const float *x, float *y, size_t n)
     }
 }
 
-void peers_sleef_sigmoid_u10(const float *x, float *y, size_t n) { sigmoid_from(sleef_expf_u10, x, y, n); }
-void peers_sleef_tanh_u10(const float *x, float *y, size_t n) { unary(sleef_tanhf_u10, x, y, n); }
-void peers_sleef_tanh_u35(const float *x, float *y, size_t n) { unary(sleef_tanhf_u35, x, y, n); }
+static void sleef_sigmoid_u10(const float *x, float *y, size_t n) { sigmoid_from(sleef_expf_u10, x, y, n); }
+static void sleef_tanh_u10(const float *x, float *y, size_t n) { unary(sleef_tanhf_u10, x, y, n); }
+static void sleef_tanh_u35(const float *x, float *y, size_t n) { unary(sleef_tanhf_u35, x, y, n); }
 static void mvec_sigmoid(const float *x, float *y, size_t n) { sigmoid_from(mvec_expf, x, y, n); }
 static void mvec_tanh(const float *x, float *y, size_t n) { unary(mvec_tanhf, x, y, n); }
 
 static void open_installed(void)
 {
     if (peers_sleef_available()) {
-        add("sleef-sigmoid-u10", "SLEEF 1/(1+Sleef_expf16_u10(-x))", 0, peers_sleef_sigmoid_u10, (void *)sleef_expf_u10, NULL);
-        add("sleef-tanh-u10", "SLEEF Sleef_tanhf16_u10", 1, peers_sleef_tanh_u10, (void *)sleef_tanhf_u10, NULL);
-        add("sleef-tanh-u35", "SLEEF Sleef_tanhf16_u35", 1, peers_sleef_tanh_u35, (void *)sleef_tanhf_u35, NULL);
+        add("sleef-sigmoid-u10", "SLEEF 1/(1+Sleef_expf16_u10(-x))", 0, sleef_sigmoid_u10, (void *)sleef_expf_u10, NULL);
+        add("sleef-tanh-u10", "SLEEF Sleef_tanhf16_u10", 1, sleef_tanh_u10, (void *)sleef_tanhf_u10, NULL);
+        add("sleef-tanh-u35", "SLEEF Sleef_tanhf16_u35", 1, sleef_tanh_u35, (void *)sleef_tanhf_u35, NULL);
     }
     void *xnn = xnnpack_open();
     if (xnn)
@@ -164,9 +164,9 @@ static void open_installed(void)
 }
 #else
 int peers_sleef_available(void) { return 0; }
-void peers_sleef_sigmoid_u10(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
-void peers_sleef_tanh_u10(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
-void peers_sleef_tanh_u35(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
+static void sleef_sigmoid_u10(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
+static void sleef_tanh_u10(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
+static void sleef_tanh_u35(const float *x, float *y, size_t n) { (void)x, (void)y, (void)n; }
 
 static void open_installed(void)
 {

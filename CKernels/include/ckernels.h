@@ -37,7 +37,18 @@ typedef enum {
     CK_ERR_UNSUPPORTED       /* the requested ISA (a valid ck_isa) is not available on this CPU or build */
 } ck_status;
 
-typedef enum { CK_ISA_AUTO = 0, CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON } ck_isa;
+/* The one list of instruction sets, X(enumerator suffix, name), in ck_isa order: the enum and the
+ * names (ck_isa_name, GATEKERNELS_ISA) come from it, the library's per-ISA table is sized and indexed
+ * by it. Within one architecture the list runs narrowest first (ck_best_isa takes the last supported).
+ * A new ISA goes at the end: the values are ABI. */
+#define CK_ISA_LIST(X) X(AUTO, auto) X(SCALAR, scalar) X(AVX2, avx2) X(AVX512, avx512) X(NEON, neon)
+
+typedef enum {
+#define CK_ISA_ENUMERATOR(id, name) CK_ISA_##id,
+    CK_ISA_LIST(CK_ISA_ENUMERATOR)
+#undef CK_ISA_ENUMERATOR
+    CK_ISA_COUNT /* how many values ck_isa has: a valid one is below it */
+} ck_isa;
 
 /* y[i] = 1 / (1 + e^-x[i]) for i < n. y == x (in place) is allowed; any other overlap returns
  * CK_ERR_OVERLAP and writes nothing. n == 0 is CK_OK. */
@@ -104,7 +115,7 @@ int ck_isa_supported(ck_isa isa);
 ck_status ck_env_isa_status(void);
 const char *ck_env_isa_message(void);
 
-/* "auto", "scalar", "avx2", "avx512", "neon"; "unknown" for anything else. */
+/* The name of CK_ISA_LIST ("auto", "scalar", "avx2", "avx512", "neon"); "unknown" for anything else. */
 const char *ck_isa_name(ck_isa isa);
 
 /* A short English description of a status code. */

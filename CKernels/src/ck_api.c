@@ -11,51 +11,59 @@
 
 /* ---- ISA selection ---------------------------------------------------------------------- */
 
-int ck_isa_supported(ck_isa isa)
-{
-    switch (isa) {
-    case CK_ISA_AUTO:
-    case CK_ISA_SCALAR:
-        return 1;
+static int always(void) { return 1; }
 #if CK_X86
-    case CK_ISA_AVX2:
-        /* F16C for the binary16 conversions: every CPU with AVX2 and FMA has it */
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    case CK_ISA_AVX512:
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+/* F16C for the binary16 conversions: every CPU with AVX2 and FMA has it */
+static int has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+static int has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+#endif
+
+/* The names of CK_ISA_LIST, indexed by ck_isa. */
+static const char *const isa_names[CK_ISA_COUNT] = {
+#define CK_ISA_NAME(id, name) #name,
+    CK_ISA_LIST(CK_ISA_NAME)
+#undef CK_ISA_NAME
+};
+
+/* Per ISA of CK_ISA_LIST: its kernels and whether this CPU runs them. A row left out (an ISA of
+ * another architecture) is unsupported in this build. CK_ISA_AUTO has no kernels of its own: it
+ * stands for the active ISA. */
+static const struct {
+    const ck_kernel_table *table;
+    int (*supported)(void);
+} isas[CK_ISA_COUNT] = {
+    [CK_ISA_AUTO] = { NULL, always },
+    [CK_ISA_SCALAR] = { &ck_table_scalar, always },
+#if CK_X86
+    [CK_ISA_AVX2] = { &ck_table_avx2, has_avx2 },
+    [CK_ISA_AVX512] = { &ck_table_avx512, has_avx512 },
 #endif
 #if CK_ARM64
-    case CK_ISA_NEON:
-        return 1; /* Advanced SIMD with FMA is part of every AArch64 CPU */
+    [CK_ISA_NEON] = { &ck_table_neon, always }, /* Advanced SIMD with FMA: every AArch64 CPU */
 #endif
-    default:
-        return 0;
-    }
+};
+
+static int valid_isa(ck_isa isa) { return (unsigned)isa < CK_ISA_COUNT; }
+
+int ck_isa_supported(ck_isa isa)
+{
+    return valid_isa(isa) && isas[isa].supported && isas[isa].supported();
 }
 
 ck_isa ck_best_isa(void)
 {
-    static const ck_isa widest_first[] = { CK_ISA_AVX512, CK_ISA_AVX2, CK_ISA_NEON };
-    for (size_t i = 0; i < sizeof widest_first / sizeof widest_first[0]; ++i)
-        if (ck_isa_supported(widest_first[i]))
-            return widest_first[i];
+    for (int i = CK_ISA_COUNT - 1; i > CK_ISA_SCALAR; --i)
+        if (ck_isa_supported((ck_isa)i))
+            return (ck_isa)i;
     return CK_ISA_SCALAR;
-}
-
-static const ck_kernel_table *table_for(ck_isa isa)
-{
-    switch (isa) {
-#if CK_X86
-    case CK_ISA_AVX2: return &ck_table_avx2;
-    case CK_ISA_AVX512: return &ck_table_avx512;
-#endif
-#if CK_ARM64
-    case CK_ISA_NEON: return &ck_table_neon;
-#endif
-    default: return &ck_table_scalar;
-    }
 }
 
 static _Atomic(ck_isa) active_isa = CK_ISA_AUTO;
@@ -68,15 +76,16 @@ static void init_from_environment(void)
     ck_isa isa = ck_best_isa();
     const char *want = getenv("GATEKERNELS_ISA");
     if (want && *want) {
-        static const ck_isa named[] = { CK_ISA_AUTO, CK_ISA_SCALAR, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_NEON };
-        ck_isa found = (ck_isa)-1;
-        for (size_t i = 0; i < sizeof named / sizeof named[0]; ++i)
-            if (strcasecmp(want, ck_isa_name(named[i])) == 0) /* any case, as the CLI */
-                found = named[i];
-        if (found == (ck_isa)-1) {
+        ck_isa found = CK_ISA_COUNT;
+        for (int i = 0; i < CK_ISA_COUNT; ++i)
+            if (strcasecmp(want, isa_names[i]) == 0) /* any case, as the CLI */
+                found = (ck_isa)i;
+        if (found == CK_ISA_COUNT) {
+            char names[64] = "";
+            for (int i = 0; i < CK_ISA_COUNT; ++i)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", isa_names[i]);
             env_status = CK_ERR_INVALID_ARGUMENT;
-            snprintf(env_message, sizeof env_message,
-                     "GATEKERNELS_ISA=%.40s is not one of auto, scalar, avx2, avx512, neon; using %s", want,
+            snprintf(env_message, sizeof env_message, "GATEKERNELS_ISA=%.40s is not one of %s; using %s", want, names,
                      ck_isa_name(isa));
         } else if (!ck_isa_supported(found)) {
             env_status = CK_ERR_UNSUPPORTED;
@@ -100,7 +109,7 @@ const char *ck_env_isa_message(void) { ensure_init(); return env_message; }
  * build lacks is unsupported. */
 static ck_status isa_status(ck_isa isa)
 {
-    if ((unsigned)isa > CK_ISA_NEON)
+    if (!valid_isa(isa))
         return CK_ERR_INVALID_ARGUMENT;
     return ck_isa_supported(isa) ? CK_OK : CK_ERR_UNSUPPORTED;
 }
@@ -120,13 +129,12 @@ ck_isa ck_active_isa(void)
     return atomic_load_explicit(&active_isa, memory_order_relaxed);
 }
 
-
 ck_status ck_table(ck_isa isa, const ck_kernel_table **t)
 {
     ck_status st = isa_status(isa);
     if (st != CK_OK)
         return st;
-    *t = table_for(isa == CK_ISA_AUTO ? ck_active_isa() : isa);
+    *t = isas[isa == CK_ISA_AUTO ? ck_active_isa() : isa].table;
     return CK_OK;
 }
 
@@ -147,14 +155,7 @@ const ck_half_kernels *ck_bf16_kernels(ck_isa isa)
 
 const char *ck_isa_name(ck_isa isa)
 {
-    switch (isa) {
-    case CK_ISA_AUTO: return "auto";
-    case CK_ISA_SCALAR: return "scalar";
-    case CK_ISA_AVX2: return "avx2";
-    case CK_ISA_AVX512: return "avx512";
-    case CK_ISA_NEON: return "neon";
-    default: return "unknown";
-    }
+    return valid_isa(isa) ? isa_names[isa] : "unknown";
 }
 
 const char *ck_status_string(ck_status s)

@@ -22,7 +22,8 @@ public enum Tier: Int32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    @usableFromInline var c: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
+    /// The C value: the one conversion, for the library, the CLI and the tests.
+    @usableFromInline package var c: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
 }
 
 /// How many threads a buffer function or a cell may use. The results are bitwise identical for every
@@ -42,6 +43,8 @@ public enum Parallelism: Sendable, Hashable {
 }
 
 /// An instruction set the kernels can run on.
+// The cases are those of the C list CK_ISA_LIST (ckernels.h) after `auto`, in its order; `c` is the
+// one conversion (the CLI and the tests use it too) and a test checks both lists name the same ISAs.
 public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
     /// Portable C, one lane at a time: every CPU.
     case scalar
@@ -52,7 +55,7 @@ public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
     /// NEON, 4 lanes: every AArch64 CPU.
     case neon
 
-    @usableFromInline var c: ck_isa {
+    @usableFromInline package var c: ck_isa {
         switch self {
         case .scalar: CK_ISA_SCALAR
         case .avx2: CK_ISA_AVX2
@@ -61,7 +64,7 @@ public enum ISA: Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    init?(_ isa: ck_isa) {
+    package init?(_ isa: ck_isa) {
         guard let found = ISA.allCases.first(where: { $0.c == isa }) else { return nil }
         self = found
     }

@@ -49,6 +49,9 @@ struct Accuracy: ParsableCommand {
     @Option(help: "Comma-separated instruction sets: scalar, avx2, avx512, neon; active (the one the kernels use: GATEKERNELS_ISA's, else the widest), best (the widest this CPU has), or all (every one it has).")
     var isas = "active"
 
+    @Option(help: "Comma-separated storage formats of the tiers: f32, bf16, f16, or all. bf16 and f16 are swept over all 65,536 inputs whatever the input options say (error in ulps of the format against the correctly rounded exact result, and the share correctly rounded); --format csv holds f32 alone.")
+    var formats = "all"
+
     @Flag(help: "Every float: all 2^32 bit patterns (the non-NaN ones against the reference, every NaN for propagation).")
     var exhaustive = false
 
@@ -127,6 +130,15 @@ struct Accuracy: ParsableCommand {
         }
     }
 
+    /// The half formats to sweep besides f32 (none with --format csv, whose columns are f32's).
+    func halfFormats() throws -> [StorageFormat] {
+        let chosen = try listChoices(formats, option: "--formats", StorageFormat.allCases.map { ($0.rawValue, $0) })
+        if format == .csv && formats != "all" && chosen.contains(where: { $0 != .f32 }) {
+            throw ValidationError("--formats: --format csv has f32's columns; bf16 and f16 are in table, markdown and json")
+        }
+        return format == .csv ? [] : chosen.filter { $0 != .f32 }
+    }
+
     func tierList() throws -> [Tier] { tiers == "none" ? [] : try parseTiers(tiers) }
 
     func isaList() throws -> [ISA] {
@@ -191,6 +203,7 @@ struct Accuracy: ParsableCommand {
         }
         _ = try functionList()
         _ = try isaList()
+        _ = try halfFormats()
         _ = try inputSet()
     }
 
@@ -200,8 +213,11 @@ struct Accuracy: ParsableCommand {
         let isaList = try isaList(), tierList = try tierList()
         let plugins = try plugins(), bound = try boundTier()
         var sweeps: [Sweep] = []
+        let halves = try functionList().flatMap { f in
+            try halfFormats().map { HalfSweep(function: f, format: $0, tiers: tierList, isas: isaList) }
+        }.filter { !$0.reports.isEmpty }
         for f in try functionList() {
-            let subjects = tierList.flatMap { t in isaList.map { Subject(function: f, tier: t, isa: $0) } }
+            let subjects = UnaryKernel.all(functions: [f], tiers: tierList, isas: isaList).map(Subject.init(kernel:))
                 + (zoo ? Subject.zoo(f) : [])
                 + plugins.map { Subject(function: f, plugin: $0, bound: bound) }
                 + (peers ? Subject.peers(f, bound: bound) : [])
@@ -220,10 +236,10 @@ struct Accuracy: ParsableCommand {
         }
         let plotLink = plot.map { path in relativePath(path, from: output) }
         let report: String = switch format {
-        case .table: renderText(sweeps)
-        case .json: try renderJSON(sweeps)
+        case .table: renderText(sweeps, halves)
+        case .json: try renderJSON(sweeps, halves)
         case .csv: renderCSV(sweeps)
-        case .markdown: renderMarkdown(sweeps, command: command, plot: plotLink)
+        case .markdown: renderMarkdown(sweeps, halves, command: command, plot: plotLink)
         }
         if let output {
             try Data(report.utf8).write(to: URL(fileURLWithPath: output))
@@ -232,10 +248,12 @@ struct Accuracy: ParsableCommand {
             print(report, terminator: "")
         }
         if check {
-            let failures = sweeps.flatMap(\.notes)
+            let failures = sweeps.flatMap(\.notes) + halves.flatMap(\.notes)
             let held = sweeps.flatMap(\.results).filter { $0.subject.contractTier != nil }.count
+            let halfHeld = halves.flatMap(\.reports).count
             if failures.isEmpty {
-                note("contract check passed: \(held) sweeps (\(inputs.description))")
+                note("contract check passed: \(held) sweeps (\(inputs.description))"
+                    + (halfHeld > 0 ? " and \(halfHeld) half-format sweeps (every input)" : ""))
             } else {
                 note("contract check FAILED:\n" + failures.map { "  " + $0 }.joined(separator: "\n"))
                 throw ExitCode.failure
@@ -264,7 +282,7 @@ struct Accuracy: ParsableCommand {
         } else if let tier = (identity["tier"] as? String).flatMap({ name in Tier.allCases.first { "\($0)" == name } }),
                   let isa = (identity["isa"] as? String).flatMap({ name in ISA.allCases.first { "\($0)" == name } }) {
             guard isa.isSupported else { throw RunFailure("--verify \(path): this CPU has no \(isa)") }
-            subject = Subject(function: function, tier: tier, isa: isa)
+            subject = Subject(kernel: UnaryKernel(function, tier, isa: isa))
         } else if identity["kind"] as? String == "peer", let name = identity["name"] as? String,
                   let peer = Subject.peers(function, bound: bound).first(where: { $0.name == name }) {
             subject = peer
@@ -275,7 +293,7 @@ struct Accuracy: ParsableCommand {
         // both sides through the same JSON encoding, so that only values can differ
         let fresh = try JSONSerialization.jsonObject(with: jsonData(certificate(sweep.results[0], sweep))) as! [String: Any]
         let now = fresh["results"] as! [String: Any]
-        var table = Table(headers: ["result", "certificate", "now", ""], leftColumns: [0, 1, 2, 3])
+        var table = TextTable(headers: ["result", "certificate", "now", ""], leftColumns: [0, 1, 2, 3])
         var differ = 0
         for key in Set(expected.keys).union(now.keys).sorted() {
             let a = compact(expected[key]), b = compact(now[key])

@@ -6,45 +6,11 @@ import GateKernels
 import GateKernelsEval
 import CPeers
 
-extension ISA {
-    /// The C enumerator of this instruction set.
-    var cISA: ck_isa {
-        switch self {
-        case .scalar: CK_ISA_SCALAR
-        case .avx2: CK_ISA_AVX2
-        case .avx512: CK_ISA_AVX512
-        case .neon: CK_ISA_NEON
-        }
-    }
-}
-
-extension Tier {
-    var cTier: ck_tier { ck_tier(rawValue: UInt32(rawValue)) }
-}
-
-/// The function, tier and ISA a kernel subject runs; read by `kernelImpl` from the sweep's context.
-struct KernelSpec {
-    var function: ck_func
-    var tier: ck_tier
-    var isa: ck_isa
-}
-
-/// The C callback that runs one GateKernels kernel on a forced ISA (never the process-wide one).
-func kernelImpl() -> ck_eval_impl {
-    { x, y, n, ctx in
-        let spec = ctx!.assumingMemoryBound(to: KernelSpec.self).pointee
-        let status = spec.function == CK_FUNC_SIGMOID
-            ? ck_sigmoid_f32_isa(x, y, n, spec.tier, spec.isa)
-            : ck_tanh_f32_isa(x, y, n, spec.tier, spec.isa)
-        precondition(status == CK_OK, "kernel call failed: \(String(cString: ck_status_string(status)))")
-    }
-}
-
-/// One implementation under test: a tier on an ISA, a zoo entry, a plug-in (`--impl`) or an
+/// One implementation under test: a kernel of the registry (an f32 tier on an ISA), a zoo entry, a plug-in (`--impl`) or an
 /// installed peer library's function (`--peers`).
 final class Subject {
     enum Kind {
-        case kernel(Tier, ISA)
+        case kernel(UnaryKernel)
         case zoo
         case plugin(Plugin)
         case peer(peers_entry)
@@ -59,19 +25,17 @@ final class Subject {
     let impl: ck_eval_impl
     /// The tier whose whole contract it is held to: a kernel's own, or `--bound` for plug-ins and peers.
     let contractTier: Tier?
-    /// The context `impl` reads: a KernelSpec, or the plain function of a plug-in or peer.
+    /// The context `impl` reads: the registry's kernel, or the plain function of a plug-in or peer.
     private let context_: UnsafeMutableRawPointer?
 
-    init(function: ActivationFunction, tier: Tier, isa: ISA) {
-        self.function = function
-        kind = .kernel(tier, isa)
-        name = "\(tier)/\(isa)"
-        label = "GateKernels \(tier) (\(isa))"
-        impl = kernelImpl()
-        contractTier = tier
-        let spec = UnsafeMutablePointer<KernelSpec>.allocate(capacity: 1)
-        spec.initialize(to: KernelSpec(function: function.c, tier: tier.cTier, isa: isa.cISA))
-        context_ = UnsafeMutableRawPointer(spec)
+    /// An f32 kernel forced onto an ISA.
+    init(kernel: UnaryKernel) {
+        function = kernel.function
+        kind = .kernel(kernel)
+        name = kernel.description
+        label = "GateKernels \(kernel.tier) (\(kernel.isa.map { "\($0)" } ?? "active ISA"))"
+        (impl, context_) = kernel.evalSubject()
+        contractTier = kernel.tier
     }
 
     init(zoo entry: ck_zoo_entry) {
@@ -111,8 +75,8 @@ final class Subject {
 
     var context: UnsafeMutableRawPointer? { context_ }
 
-    var tier: Tier? { if case .kernel(let t, _) = kind { t } else { nil } }
-    var isa: ISA? { if case .kernel(_, let i) = kind { i } else { nil } }
+    var tier: Tier? { if case .kernel(let k) = kind { k.tier } else { nil } }
+    var isa: ISA? { if case .kernel(let k) = kind { k.isa } else { nil } }
     /// Code we did not write: swept in a child process, so that a crash is reported, not suffered.
     var isForeign: Bool { switch kind { case .plugin, .peer: true; case .kernel, .zoo: false } }
 
@@ -126,10 +90,7 @@ final class Subject {
 
     /// The installed peers' implementations of `function` (SLEEF, XNNPACK, libmvec: Benchmarks/peers/cpeers.c).
     static func peers(_ function: ActivationFunction, bound: Tier?) -> [Subject] {
-        var entries: UnsafePointer<peers_entry>?
-        let n = peers_installed(&entries)
-        return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
-            .map { Subject(peer: $0, bound: bound) }
+        installedPeers(function).map { Subject(peer: $0, bound: bound) }
     }
 
     /// Runs the implementation on a buffer.
@@ -138,8 +99,13 @@ final class Subject {
     }
 }
 
-/// A double to three significant digits.
-func fmt3(_ v: Double) -> String { v.isInfinite ? "inf" : v.isNaN ? "nan" : String(format: "%.3g", v) }
+/// The installed peer libraries' implementations of `function`, in cpeers.c's order: what
+/// `accuracy --peers` sweeps and `bench` times (its SLEEF jobs).
+func installedPeers(_ function: ActivationFunction) -> [peers_entry] {
+    var entries: UnsafePointer<peers_entry>?
+    let n = peers_installed(&entries)
+    return (0..<n).map { entries![$0] }.filter { ($0.is_tanh != 0) == (function == .tanh) }
+}
 
 /// The statistics of one subject over one input set, with its special-value checks.
 struct Result {
@@ -259,30 +225,17 @@ struct RunFailure: Error, CustomStringConvertible {
 }
 
 /// Median time per element of each subject on the same 16K-element buffer of inputs uniform in
-/// [-10, 10], in nanoseconds; the subjects are timed in interleaved rounds so that machine noise
-/// hits them alike.
-func measureThroughput(_ subjects: [Subject], rounds: Int = 15) -> [Double] {
+/// [-10, 10], in nanoseconds: the subjects timed as every timing of `gatekernels` is (TimedJob,
+/// interleavedTimes), so that machine noise hits them alike.
+func measureThroughput(_ subjects: [Subject], batches: Int = 15) -> [Double] {
     let n = 16384
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    let x: [Float] = (0..<n).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(state >> 40) / Float(1 << 24) * 20 - 10
-    }
+    let x = uniformInputs(n)
     var y = [Float](repeating: 0, count: n)
-    var samples = [[Double]](repeating: [], count: subjects.count)
-    x.withUnsafeBufferPointer { xb in
+    return x.withUnsafeBufferPointer { xb in
         y.withUnsafeMutableBufferPointer { yb in
-            for s in subjects { s.evaluate(xb.baseAddress!, yb.baseAddress!, n) } // warm up
-            for _ in 0..<rounds {
-                for (i, s) in subjects.enumerated() {
-                    let reps = 20
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<reps { s.evaluate(xb.baseAddress!, yb.baseAddress!, n) }
-                    let t1 = DispatchTime.now().uptimeNanoseconds
-                    samples[i].append(Double(t1 - t0) / Double(reps * n))
-                }
-            }
+            let xp = xb.baseAddress!, yp = yb.baseAddress!
+            let jobs = subjects.map { s in TimedJob(footprint: 8 * n, batchSeconds: 2e-3) { s.evaluate(xp, yp, n) } }
+            return interleavedTimes(jobs, batches: batches).map { Summary($0).median * 1e9 / Double(n) }
         }
     }
-    return samples.map { $0.sorted()[$0.count / 2] }
 }

@@ -4,30 +4,6 @@ import Foundation
 import GateKernels
 import GateKernelsEval
 
-/// A table rendered as aligned text for a terminal or as GitHub markdown.
-struct Table {
-    var headers: [String]
-    var rows: [[String]] = []
-    /// Columns (by index) that hold text and are left-aligned; the rest are numbers, right-aligned.
-    var leftColumns: Set<Int> = [0]
-
-    func text() -> String {
-        let widths = headers.indices.map { c in rows.reduce(headers[c].count) { max($0, $1[c].count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { c, cell in
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return leftColumns.contains(c) ? cell + pad : pad + cell
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
-    }
-
-    func markdown() -> String {
-        let align = headers.indices.map { leftColumns.contains($0) ? "---" : "--:" }
-        return ([headers, align] + rows).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
-    }
-}
-
 let histogramLabels = ["0", "1", "2", "3", "4", "5-8", "9-64", ">64"]
 
 extension Sweep {
@@ -42,8 +18,8 @@ extension Sweep {
     /// Whether every subject had a sweep of its own (--separate).
     var separate: Bool { results.allSatisfy { $0.sweepSeconds != nil } }
 
-    var mainTable: Table {
-        var t = Table(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
+    var mainTable: TextTable {
+        var t = TextTable(headers: ["implementation", "max ulp", "ulp (frac)", "at x", "max abs", "at x", "max rel",
                                 "mean abs", "exact %", "monotonicity", "range", "non-finite", "NaN", "odd",
                                 "specials", "meets", "contract", "cpu s"]
                           + (separate ? ["sweep s"] : []),
@@ -51,8 +27,8 @@ extension Sweep {
         for r in results {
             let s = r.stats
             t.rows.append([
-                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : fmt3(s.max_ulp_frac), format(s.max_ulp_x),
-                fmt3(s.max_abs), format(s.max_abs_x), fmt3(s.max_rel), fmt3(r.meanAbs),
+                r.subject.name, "\(s.max_ulp)", s.max_ulp_frac < 1e4 ? String(format: "%.3f", s.max_ulp_frac) : significant(s.max_ulp_frac), format(s.max_ulp_x),
+                significant(s.max_abs), format(s.max_abs_x), significant(s.max_rel), significant(r.meanAbs),
                 String(format: "%.2f", r.exactPercent), "\(s.monotonicity_violations)", "\(s.out_of_range)",
                 "\(s.nonfinite)", "\(s.nan_not_propagated)", function == .tanh ? "\(s.odd_violations)" : "-",
                 "\(r.specialsPassed)/\(r.specials.count)", r.meets,
@@ -63,8 +39,8 @@ extension Sweep {
         return t
     }
 
-    var histogramTable: Table {
-        var t = Table(headers: ["implementation"] + histogramLabels.map { "\($0) ulp %" })
+    var histogramTable: TextTable {
+        var t = TextTable(headers: ["implementation"] + histogramLabels.map { "\($0) ulp %" })
         for r in results {
             let total = Double(max(r.stats.ulp_inputs, 1))
             t.rows.append([r.subject.name] + r.histogram.map { String(format: "%.4g", 100 * Double($0) / total) })
@@ -72,8 +48,8 @@ extension Sweep {
         return t
     }
 
-    var specialsTable: Table {
-        var t = Table(headers: ["implementation"] + Result.specialNames + ["saturates at", "reference saturates at"],
+    var specialsTable: TextTable {
+        var t = TextTable(headers: ["implementation"] + Result.specialNames + ["saturates at", "reference saturates at"],
                       leftColumns: [0])
         for r in results {
             let hi = r.specials[Int(CK_SPECIAL_SAT_HIGH.rawValue)], lo = r.specials[Int(CK_SPECIAL_SAT_LOW.rawValue)]
@@ -94,19 +70,82 @@ extension Sweep {
     }
 }
 
+/// The half-format kernels of one function and format, each over all 65,536 inputs.
+struct HalfSweep {
+    let function: ActivationFunction
+    let format: StorageFormat
+    let reports: [HalfAccuracyReport]
+
+    init(function: ActivationFunction, format: StorageFormat, tiers: [Tier], isas: [ISA]) {
+        self.function = function
+        self.format = format
+        reports = UnaryKernel.all(functions: [function], tiers: tiers, isas: isas, formats: [format]).map(HalfAccuracyReport.init)
+    }
+
+    var headline: String {
+        "\(function) \(format): every input (65,536 bit patterns); error in ulps of \(format) from the correctly rounded exact result"
+    }
+
+    /// An input's bit pattern as the value it stands for.
+    private func value(_ h: UInt16) -> String { GateKernelsEval.format(Float(ck_half_value(format.half!, h))) }
+
+    var table: TextTable {
+        var t = TextTable(headers: ["implementation", "max ulp", "at x", "correctly rounded %", "max abs", "at x", "flushed",
+                                "monotonicity", "range", "NaN", "odd", "specials", "contract"],
+                      leftColumns: [0, 12])
+        for r in reports {
+            let s = r.statistics
+            t.rows.append([
+                "\(r.kernel.tier)/\(r.kernel.isa!)", "\(s.max_ulp)", value(s.max_ulp_x),
+                String(format: "%.3f", r.correctlyRoundedPercent), significant(s.max_abs), value(s.max_abs_x), "\(s.flushed)",
+                "\(s.not_monotone)", "\(s.out_of_range)", "\(s.bad_nan)", function == .tanh ? "\(s.not_odd)" : "-",
+                s.specials_pass != 0 ? "pass" : "FAIL", r.failures.isEmpty ? "pass" : "FAIL",
+            ])
+        }
+        return t
+    }
+
+    /// Each broken promise of the half-format contract.
+    var notes: [String] { reports.flatMap { r in r.failures.map { "\(function) \(r.kernel): \($0)" } } }
+
+    var dictionary: [String: Any] {
+        ["function": function.rawValue, "format": format.rawValue, "inputs": Int(CK_HALF_COUNT),
+         "results": reports.map { r -> [String: Any] in
+             let s = r.statistics
+             var d: [String: Any] = [
+                 "implementation": "\(r.kernel.tier)/\(r.kernel.isa!)", "tier": r.kernel.tier.description,
+                 "isa": r.kernel.isa!.description, "measured": s.measured, "max_ulp": s.max_ulp,
+                 "max_ulp_x": gatekernels.json(ck_half_value(format.half!, s.max_ulp_x)), "correctly_rounded": s.correct,
+                 "correctly_rounded_percent": r.correctlyRoundedPercent, "max_abs": gatekernels.json(s.max_abs),
+                 "max_abs_x": gatekernels.json(ck_half_value(format.half!, s.max_abs_x)), "flushed": s.flushed, "monotonicity_violations": s.not_monotone, "out_of_range": s.out_of_range,
+                 "nan_not_quieted": s.bad_nan, "specials_pass": s.specials_pass != 0,
+                 "contract": ["bound": r.kernel.bound.description, "pass": r.failures.isEmpty, "failures": r.failures] as [String: Any],
+             ]
+             if function == .tanh { d["odd_violations"] = s.not_odd }
+             return d
+         }]
+    }
+}
+
 /// The whole report in one of the text formats.
-func renderText(_ sweeps: [Sweep]) -> String {
-    sweeps.map { s in
+func renderText(_ sweeps: [Sweep], _ halves: [HalfSweep]) -> String {
+    let floats: [String] = sweeps.map { s in
         var parts = [s.headline, s.mainTable.text(), "", "ulp histogram (inputs whose true result is a normal float)",
                      s.histogramTable.text(), "", "special values (saturation: first x of exact 0/-1 and 1)",
                      s.specialsTable.text()]
         if !s.legend.isEmpty { parts += ["", "others:"] + s.legend.map { "  " + $0 } }
         if !s.notes.isEmpty { parts += ["", "contract failures:"] + s.notes.map { "  " + $0 } }
         return parts.joined(separator: "\n")
-    }.joined(separator: "\n\n") + "\n"
+    }
+    let halfFormats: [String] = halves.map { h in
+        var parts = [h.headline, h.table.text()]
+        if !h.notes.isEmpty { parts += ["", "contract failures:"] + h.notes.map { "  " + $0 } }
+        return parts.joined(separator: "\n")
+    }
+    return (floats + halfFormats).joined(separator: "\n\n") + "\n"
 }
 
-func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String {
+func renderMarkdown(_ sweeps: [Sweep], _ halves: [HalfSweep], command: String, plot: String?) -> String {
     let subjects = sweeps.flatMap(\.results).map(\.subject)
     let others = [("an approximation zoo", subjects.contains { if case .zoo = $0.kind { true } else { false } }),
                   ("peer libraries", subjects.contains { if case .peer = $0.kind { true } else { false } }),
@@ -128,6 +167,10 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
         if !s.legend.isEmpty { out += "\nOthers:\n\n" + s.legend.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         if !s.notes.isEmpty { out += "\nContract failures:\n\n" + s.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
     }
+    for h in halves {
+        out += "\n## \(h.function) \(h.format)\n\n\(h.headline)\n\n\(h.table.markdown())\n"
+        if !h.notes.isEmpty { out += "\nContract failures:\n\n" + h.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+    }
     return out
 }
 
@@ -135,7 +178,7 @@ func renderMarkdown(_ sweeps: [Sweep], command: String, plot: String?) -> String
 private func json(_ x: Float) -> Any { x.isFinite ? Double("\(x)")! : format(x) }
 /// The first input that failed a check, or null when none did.
 private func first(_ x: Float, _ count: UInt64) -> Any { count > 0 ? json(x) : NSNull() }
-private func json(_ x: Double) -> Any { x.isFinite ? x : fmt3(x) }
+func json(_ x: Double) -> Any { x.isFinite ? x : significant(x) }
 
 extension Result {
     var dictionary: [String: Any] {
@@ -197,13 +240,14 @@ func jsonData(_ object: Any) throws -> Data {
     try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
 }
 
-func renderJSON(_ sweeps: [Sweep]) throws -> String {
+func renderJSON(_ sweeps: [Sweep], _ halves: [HalfSweep]) throws -> String {
     let runs = sweeps.map { s -> [String: Any] in
         ["function": s.function.rawValue, "inputs": s.inputs.dictionary, "threads": s.threads,
          "wall_seconds": s.wallSeconds, "nan_patterns": s.results.first?.stats.nan_inputs ?? 0,
          "results": s.results.map(\.dictionary)]
     }
-    let object = Provenance.json.merging(["sweeps": runs]) { $1 }
+    var object = Provenance.json.merging(["sweeps": runs]) { $1 }
+    if !halves.isEmpty { object["half_sweeps"] = halves.map(\.dictionary) }
     return String(decoding: try jsonData(object), as: UTF8.self) + "\n"
 }
 
@@ -273,7 +317,7 @@ extension Subject {
     /// The part of a certificate's file name after the function; nil for the zoo, which is not certified.
     var certificateName: String? {
         switch kind {
-        case .kernel(let tier, let isa): "\(tier)-\(isa)"
+        case .kernel(let k): "\(k.tier)-\(k.isa.map { "\($0)" } ?? "active")"
         case .zoo: nil
         case .plugin(let p): "\((p.path as NSString).lastPathComponent)-\(p.symbol)"
         case .peer: name
@@ -284,10 +328,10 @@ extension Subject {
     var identity: [String: Any] {
         var d: [String: Any] = ["name": name, "label": label]
         switch kind {
-        case .kernel(let tier, let isa):
+        case .kernel(let k):
             d["kind"] = "gatekernels"
-            d["tier"] = tier.description
-            d["isa"] = isa.description
+            d["tier"] = k.tier.description
+            d["isa"] = k.isa?.description ?? ISA.active.description
         case .zoo:
             d["kind"] = "zoo"
         case .plugin(let p):

@@ -3,6 +3,7 @@ import CKernels
 import CPeers
 import Foundation
 @_spi(Benchmarks) import GateKernels
+import GateKernelsEval
 #if OpenMP
 import CKernelsOpenMP
 #endif
@@ -42,11 +43,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Hidden size H of the gate kernels (B = N / H rows).")
     var hidden = 512
 
-    @Option(help: "Interleaved batches per job (the median is reported).")
-    var batches = 15
-
-    @Option(help: "Target milliseconds per batch of one job.")
-    var batchMilliseconds = 2.0
+    @OptionGroup var timing: BatchOptions
 
     @Flag(help: "Skip libm and SLEEF.")
     var noPeers = false
@@ -55,9 +52,7 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batches >= 3 else { throw ValidationError("--batches must be at least 3") }
         guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1") }
-        guard batchMilliseconds > 0 else { throw ValidationError("--batch-milliseconds must be positive") }
         _ = try plan()
     }
 
@@ -98,25 +93,25 @@ struct Bench: ParsableCommand {
         var warmed = warm
         _ = ck_sigmoid_f32_omp(warm, &warmed, warm.count, CK_FAST, 0)
         #endif
-        let started = now()
+        let started = monotonicSeconds()
         var records: [Record] = []
         let sizes = Set(p.sizes + p.gateSizes).sorted()
         let progress = ProgressLine.onTerminal(title: "bench")
         for (k, n) in sizes.enumerated() {
             let done = "\(records.count) rows done"
-            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(label(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
+            records += measure(n, p, sleef: sleef) { progress?.show("\(done); N=\(sizeLabel(n)) (size \(k + 1) of \(sizes.count)): \($0)") }
         }
         progress?.finish()
         if json {
             let meta: [String: Any] = Provenance.json.merging([
-                "isa": "\(ISA.active)", "batches": batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "isa": "\(ISA.active)", "batches": timing.batches, "cores": ProcessInfo.processInfo.activeProcessorCount,
                 "sleef": sleef, "openmp": openMPBuilt, "records": records.map(\.dictionary),
             ]) { $1 }
             let data = try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(batches) interleaved batches; "
+        print("ISA \(ISA.active); \(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(timing.batches) interleaved batches; "
             + "spread = interquartile range / median; SLEEF: \(sleef ? "libsleef.so.3" : noPeers ? "skipped" : "not installed"); "
             + "OpenMP backend: \(openMPBuilt ? "built" : "not built (swift build --traits OpenMP)")")
         print(Regime.legend)
@@ -126,7 +121,7 @@ struct Bench: ParsableCommand {
             print("")
             print(scalingTable(records))
         }
-        print(String(format: "\n(%.1f s)", now() - started))
+        print(String(format: "\n(%.1f s)", monotonicSeconds() - started))
     }
 
     // MARK: - measuring
@@ -199,21 +194,15 @@ struct Bench: ParsableCommand {
         for t in [1] + parallel where !activations.isEmpty {
             job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
         }
+        // (threads, backend, parallelism) of every activation job: serial, then each backend per thread count
+        let runs = [(1, "serial", Parallelism.serial)] + parallel.flatMap { t in backends(t).map { (t, $0.0, $0.1) } }
         for name in activations {
-            let f = name == "sigmoid" ? Activation.sigmoid(_:result:tier:parallelism:) as UnaryFunction
-                                      : Activation.tanh(_:result:tier:parallelism:) as UnaryFunction
-            for tier in p.tiers {
+            for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers) {
                 let xb = UnsafeBufferPointer(start: x, count: n)
-                job(name, "\(tier)", "serial", 1, bytes: 8 * n) {
-                    var yb = UnsafeMutableBufferPointer(start: y, count: n)
-                    f(xb, &yb, tier, .serial)
-                }
-                for t in parallel {
-                    for (backend, parallelism) in backends(t) {
-                        job(name, "\(tier)", backend, t, bytes: 8 * n) {
-                            var yb = UnsafeMutableBufferPointer(start: y, count: n)
-                            f(xb, &yb, tier, parallelism)
-                        }
+                for (t, backend, parallelism) in runs {
+                    job(name, "\(kernel.tier)", backend, t, bytes: 8 * n) {
+                        var yb = UnsafeMutableBufferPointer(start: y, count: n)
+                        kernel.callSwift(xb, &yb, parallelism: parallelism)
                     }
                 }
             }
@@ -222,13 +211,11 @@ struct Bench: ParsableCommand {
                     name == "sigmoid" ? peers_libm_sigmoid(x, y, n) : peers_libm_tanh(x, y, n)
                 }
             }
-            if sleef {
-                if name == "sigmoid" {
-                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_sigmoid_u10(x, y, n) }
-                } else {
-                    job(name, "sleef-u10", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u10(x, y, n) }
-                    job(name, "sleef-u35", "serial", 1, bytes: 8 * n) { peers_sleef_tanh_u35(x, y, n) }
-                }
+            // SLEEF's functions, as accuracy --peers sweeps them: "sleef-tanh-u35" is the job "sleef-u35" of tanh
+            for peer in sleef ? installedPeers(ActivationFunction(rawValue: name)!) : [] {
+                let peerName = String(cString: peer.name)
+                guard peerName.hasPrefix("sleef-") else { continue }
+                job(name, peerName.replacingOccurrences(of: "-\(name)-", with: "-"), "serial", 1, bytes: 8 * n) { peer.fn(x, y, n) }
             }
         }
         if p.gateSizes.contains(n), p.kernels.contains("lstm") || p.kernels.contains("gru"), n >= hidden {
@@ -267,8 +254,8 @@ struct Bench: ParsableCommand {
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
     /// comparators (memcpy with as many threads, libm, the one-thread time of the same kernel).
     func time(_ jobs: [Job], progress: (String) -> Void) -> [Record] {
-        let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: batchMilliseconds * 1e-3, $0.body) }
-        let samples = interleavedTimes(timed, batches: batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(batches)") })
+        let timed = jobs.map { TimedJob(footprint: $0.record.bytes, batchSeconds: timing.batchSeconds, $0.body) }
+        let samples = interleavedTimes(timed, batches: timing.batches, roundDone: { progress("\(jobs.count) jobs, round \($0 + 1) of \(timing.batches)") })
         var records = zip(jobs, samples).map { job, samples in
             var r = job.record
             r.samples = samples
@@ -319,8 +306,8 @@ struct Bench: ParsableCommand {
             }
             for tier in p.tiers {
                 var lstm = ck_lstm_desc(batch: B, hidden: H, z_stride: 0, order: CK_GATES_IFGO, forget_bias: 0,
-                                        cell_clip: 0, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
-                var gru = ck_gru_desc(batch: B, hidden: H, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+                                        cell_clip: 0, tier: tier.c)
+                var gru = ck_gru_desc(batch: B, hidden: H, tier: tier.c)
                 // every run needs a valid workspace: fill it once
                 _ = ck_lstm_forward(&lstm, z, nil, cp, c, h, ws)
                 _ = ck_gru_forward(&gru, gx, ghg, cp, h, gws)
@@ -389,21 +376,21 @@ struct Bench: ParsableCommand {
     func singleThreadTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, fmt(r.seconds / Double(r.n) * 1e9), fmt(Double(r.n) / r.seconds * 1e-9),
-             fmt(Double(r.bytes) / r.seconds * 1e-9, 1), fmt(r.xMemcpy, 2), r.tier != "libm" ? fmt(r.libmOverThis, 1) : "",
+            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, fixed(r.seconds / Double(r.n) * 1e9), fixed(Double(r.n) / r.seconds * 1e-9),
+             fixed(Double(r.bytes) / r.seconds * 1e-9, 1), fixed(r.xMemcpy, 2), r.tier != "libm" ? fixed(r.libmOverThis, 1) : "",
              String(format: "%.0f%%", r.spread * 100)]
         }
-        return "One thread:\n" + markdownTable(header, rows)
+        return "One thread:\n" + TextTable(headers: header, rows: rows).paddedMarkdown()
     }
 
     func scalingTable(_ records: [Record]) -> String {
         let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread", "note"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
-            [label(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fmt(r.seconds / Double(r.n) * 1e9),
-             fmt(r.xOneThread, 2), fmt(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
+            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fixed(r.seconds / Double(r.n) * 1e9),
+             fixed(r.xOneThread, 2), fixed(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
-            + markdownTable(header, rows) + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
+            + TextTable(headers: header, rows: rows).paddedMarkdown() + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
     }
 
     /// The "x 1 thread" column again, one row per kernel, tier, backend and thread count and one
@@ -418,9 +405,9 @@ struct Bench: ParsableCommand {
                         + sizes.map { n in same.first { $0.n == n }.map(pivotCell) ?? "" })
         }
         return "Speed-up over one thread (x 1 thread) by size; regime per size: "
-            + sizes.map { n in "\(label(n)) \(Set(parallel.filter { $0.n == n }.map(\.regime.rawValue)).sorted().joined(separator: "/"))" }.joined(separator: ", ")
+            + sizes.map { n in "\(sizeLabel(n)) \(Set(parallel.filter { $0.n == n }.map(\.regime.rawValue)).sorted().joined(separator: "/"))" }.joined(separator: ", ")
             + "; a speed-up above the thread count carries its cause (L2 share: each thread's share fits its core's L2, one thread's footprint does not):\n"
-            + markdownTable(["kernel", "tier", "backend", "threads"] + sizes.map(label), rows)
+            + TextTable(headers: ["kernel", "tier", "backend", "threads"] + sizes.map(sizeLabel), rows: rows).paddedMarkdown()
     }
 
     /// Per backend and thread count, the smallest speed-up over all sizes, and for the fast-tier
@@ -432,10 +419,10 @@ struct Bench: ParsableCommand {
             for t in Set(parallel.map(\.threads)).sorted() {
                 let rs = parallel.filter { $0.backend == backend && $0.threads == t }
                 guard let worst = rs.min(by: { $0.xOneThread < $1.xOneThread }) else { continue }
-                var line = "\(backend), \(t) threads: lowest x 1 thread \(fmt(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(label(worst.n)))"
+                var line = "\(backend), \(t) threads: lowest x 1 thread \(fixed(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(sizeLabel(worst.n)))"
                 let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && (1 << 18...1 << 22).contains($0.n) }
                 if let m = mid.map(\.xOneThread).min() {
-                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fmt(m, 2))"
+                    line += "; fast sigmoid/tanh at 256K...4M: lowest \(fixed(m, 2))"
                 }
                 lines.append(line)
             }
@@ -445,20 +432,13 @@ struct Bench: ParsableCommand {
 
     /// A speed-up, with its cause when it exceeds the thread count.
     func pivotCell(_ r: Record) -> String {
-        fmt(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
-    }
-
-    func label(_ n: Int) -> String {
-        n >= 1 << 20 && n % (1 << 20) == 0 ? "\(n >> 20)M" : n >= 1024 && n % 1024 == 0 ? "\(n >> 10)K" : "\(n)"
+        fixed(r.xOneThread, 2) + (r.superlinear.map { " (\($0.rawValue))" } ?? "")
     }
 }
 
 /// Floats one call of a gate kernel reads and writes per hidden element: its footprint, for GB/s,
 /// the memcpy comparator and the regime (bench and bench-gates).
 let gateTraffic = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-fwd-train": 12, "gru-bwd": 15]
-
-/// The Swift API's buffer form of sigmoid and tanh.
-private typealias UnaryFunction = (UnsafeBufferPointer<Float>, inout UnsafeMutableBufferPointer<Float>, Tier, Parallelism) -> Void
 
 /// Owns the floats a benchmark job reads or writes.
 private final class Buffer {
@@ -480,6 +460,3 @@ private func parallelCopy(_ target: UnsafeMutablePointer<Float>, _ source: Unsaf
     }
 }
 
-private func fmt(_ v: Double, _ digits: Int = 3) -> String {
-    v.isFinite ? String(format: "%.\(digits)f", v) : ""
-}

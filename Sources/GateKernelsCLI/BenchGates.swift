@@ -1,5 +1,6 @@
 import ArgumentParser
 import GateKernels
+import GateKernelsEval
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,11 +28,7 @@ struct BenchGates: ParsableCommand {
     @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
     var tiers = "fast,approximate"
 
-    @Option(help: "Interleaved batches per job (the median is reported).")
-    var batches = 15
-
-    @Option(help: "Target milliseconds per batch of one job.")
-    var batchMilliseconds = 2.0
+    @OptionGroup var timing: BatchOptions
 
     @Flag(help: ArgumentHelp(
         "Time single-thread jobs by the calling thread's CPU time instead of wall time.",
@@ -39,8 +36,6 @@ struct BenchGates: ParsableCommand {
     var threadCPUTime = false
 
     func validate() throws {
-        guard batches >= 3 else { throw ValidationError("--batches must be at least 3") }
-        guard batchMilliseconds > 0 else { throw ValidationError("--batch-milliseconds must be positive") }
         _ = try parseTiers(tiers)
         _ = try shapeList()
     }
@@ -58,7 +53,7 @@ struct BenchGates: ParsableCommand {
     func run() throws {
         let tierList = try parseTiers(tiers)
         let shapeList = try shapeList()
-        print("ISA \(ISA.active); ns per hidden element (B·H), median of \(batches) interleaved batches (± interquartile spread)")
+        print("ISA \(ISA.active); ns per hidden element (B·H), median of \(timing.batches) interleaved batches (± interquartile spread)")
         print(Regime.legend)
         var verdicts: [Bool] = []
         for (B, H) in shapeList {
@@ -86,13 +81,10 @@ struct BenchGates: ParsableCommand {
         let zi = Array(z[0..<n]), zf = Array(z[n..<2 * n]), zg = Array(z[2 * n..<3 * n]), zo = Array(z[3 * n..<4 * n])
         var gi = c, gf = c, gg = c, go = c, tc = c
 
-        // (label, floats one call reads and writes per hidden element, threads, call)
-        let jobs: [(String, Int, Int, () -> Void)] = [
-            ("LSTM forward, inference", gateTraffic["lstm-fwd"]!, 1, { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) }),
-            ("LSTM forward, training", gateTraffic["lstm-fwd-train"]!, 1, {
-                lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
-            }),
-            ("LSTM separate passes (baseline)", 12, 1, { // z, the four gates, c_prev, c, tanh c, h
+        let calls: [GateJob: () -> Void] = [
+            .lstmInference: { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) },
+            .lstmTraining: { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
+            .lstmSeparatePasses: {
                 Activation.sigmoid(zi, result: &gi, tier: tier)
                 Activation.sigmoid(zf, result: &gf, tier: tier)
                 Activation.tanh(zg, result: &gg, tier: tier)
@@ -100,63 +92,57 @@ struct BenchGates: ParsableCommand {
                 cellUpdate(gi, gf, gg, cp, &c)
                 Activation.tanh(c, result: &tc, tier: tier)
                 multiply(go, tc, &h)
-            }),
-            ("LSTM backward (+db)", gateTraffic["lstm-bwd"]!, 1, {
+            },
+            .lstmBackward: {
                 lstm1.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
-            }),
-            ("GRU forward, inference", gateTraffic["gru-fwd"]!, 1, {
-                gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h)
-            }),
-            ("GRU forward, training", gateTraffic["gru-fwd-train"]!, 1, {
-                gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
-            }),
-            ("GRU backward", gateTraffic["gru-bwd"]!, 1, {
+            },
+            .gruInference: { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) },
+            .gruTraining: { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
+            .gruBackward: {
                 gru1.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
-            }),
-            ("LSTM forward, training, 2 threads", gateTraffic["lstm-fwd-train"]!, 2, {
-                lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
-            }),
-            ("LSTM backward (+db), 2 threads", gateTraffic["lstm-bwd"]!, 2, {
+            },
+            .lstmTraining2: { lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
+            .lstmBackward2: {
                 lstm2.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
-            }),
-            ("GRU forward, training, 2 threads", gateTraffic["gru-fwd-train"]!, 2, {
-                gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws)
-            }),
-            ("GRU backward, 2 threads", gateTraffic["gru-bwd"]!, 2, {
+            },
+            .gruTraining2: { gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
+            .gruBackward2: {
                 gru2.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
-            }),
+            },
         ]
-        let timed = jobs.filter { !threadCPUTime || $0.2 == 1 }
-            .map { TimedJob(footprint: 4 * $0.1 * n, batchSeconds: batchMilliseconds * 1e-3, $0.3) }
-        let times = interleavedTimes(timed, batches: batches, clock: threadCPUTime ? threadCPUSeconds : now)
+        let jobs = GateJob.allCases.filter { !threadCPUTime || $0.threads == 1 }
+        let timed = jobs.map { TimedJob(footprint: 4 * $0.floats * n, batchSeconds: timing.batchSeconds, calls[$0]!) }
+        let times = interleavedTimes(timed, batches: timing.batches, clock: threadCPUTime ? threadCPUSeconds : monotonicSeconds)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
         print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
-        for (k, job) in jobs.prefix(times.count).enumerated() {
-            print("  \(job.0.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
-                + "\(fmt(ns[k].median))  (±\(fmt(100 * ns[k].spread, 1))%)  \(fmt(best[k]))")
+        for (k, job) in jobs.enumerated() {
+            print("  \(job.rawValue.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
+                + "\(fixed(ns[k].median))  (±\(fixed(100 * ns[k].spread, 1))%)  \(fixed(best[k]))")
         }
         // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
-        let m = ns.map(\.median)
-        func ratio(_ a: Int, _ b: Int) -> String { "\(fmt(m[a] / m[b])) (best \(fmt(best[a] / best[b])))" }
+        let median = Dictionary(uniqueKeysWithValues: zip(jobs, ns.map(\.median)))
+        let bestOf = Dictionary(uniqueKeysWithValues: zip(jobs, best))
+        func ratio(_ a: GateJob, _ b: GateJob) -> String { "\(fixed(median[a]! / median[b]!)) (best \(fixed(bestOf[a]! / bestOf[b]!)))" }
         var verdicts: [Bool] = []
-        for (name, a, b, limit) in [("fused training forward / separate passes", 1, 2, 0.85),
-                                    ("LSTM backward / LSTM training forward", 3, 1, 1.5),
-                                    ("GRU training forward / LSTM training fwd", 5, 1, 0.8)] {
-            let met = m[a] / m[b] <= limit
+        for (name, a, b, limit) in [("fused training forward / separate passes", GateJob.lstmTraining, GateJob.lstmSeparatePasses, 0.85),
+                                    ("LSTM backward / LSTM training forward", .lstmBackward, .lstmTraining, 1.5),
+                                    ("GRU training forward / LSTM training fwd", .gruTraining, .lstmTraining, 0.8)] {
+            let met = median[a]! / median[b]! <= limit
             verdicts.append(met)
             print("  \(name.padding(toLength: 41, withPad: " ", startingAt: 0)) \(ratio(a, b))   target <= \(limit): \(met ? "met" : "MISSED")")
         }
-        if times.count > 10 {
-            let pairs = [("LSTM fwd", 1, 7), ("LSTM bwd", 3, 8), ("GRU fwd", 5, 9), ("GRU bwd", 6, 10)]
+        if !threadCPUTime {
+            let pairs: [(String, GateJob, GateJob)] = [("LSTM fwd", .lstmTraining, .lstmTraining2), ("LSTM bwd", .lstmBackward, .lstmBackward2),
+                                                       ("GRU fwd", .gruTraining, .gruTraining2), ("GRU bwd", .gruBackward, .gruBackward2)]
             print("  2-thread speedup: " + pairs.map { "\($0.0) \(ratio($0.1, $0.2))" }.joined(separator: ", "))
             for (name, one, two) in pairs {
-                let footprint = 4 * jobs[two].1 * n
-                if let cause = Superlinear(speedup: m[one] / m[two], threads: 2, footprint: footprint) {
+                let footprint = 4 * two.floats * n
+                if let cause = Superlinear(speedup: median[one]! / median[two]!, threads: 2, footprint: footprint) {
                     print("    \(name): \(cause.explanation(threads: 2, footprint: footprint))")
                 }
             }
@@ -165,12 +151,34 @@ struct BenchGates: ParsableCommand {
     }
 }
 
-private func fmt(_ v: Double, _ digits: Int = 3) -> String {
-    var s = String(v)
-    if let dot = s.firstIndex(of: ".") {
-        s = String(s[..<(s.index(dot, offsetBy: digits + 1, limitedBy: s.endIndex) ?? s.endIndex)])
+/// The jobs of one shape and tier, in timing and printing order; the label is the printed name.
+private enum GateJob: String, CaseIterable {
+    case lstmInference = "LSTM forward, inference"
+    case lstmTraining = "LSTM forward, training"
+    case lstmSeparatePasses = "LSTM separate passes (baseline)"
+    case lstmBackward = "LSTM backward (+db)"
+    case gruInference = "GRU forward, inference"
+    case gruTraining = "GRU forward, training"
+    case gruBackward = "GRU backward"
+    case lstmTraining2 = "LSTM forward, training, 2 threads"
+    case lstmBackward2 = "LSTM backward (+db), 2 threads"
+    case gruTraining2 = "GRU forward, training, 2 threads"
+    case gruBackward2 = "GRU backward, 2 threads"
+
+    /// Floats one call reads and writes per hidden element.
+    var floats: Int {
+        switch self {
+        case .lstmInference: gateTraffic["lstm-fwd"]!
+        case .lstmTraining, .lstmTraining2: gateTraffic["lstm-fwd-train"]!
+        case .lstmSeparatePasses: 12 // z, the four gates, c_prev, c, tanh c, h
+        case .lstmBackward, .lstmBackward2: gateTraffic["lstm-bwd"]!
+        case .gruInference: gateTraffic["gru-fwd"]!
+        case .gruTraining, .gruTraining2: gateTraffic["gru-fwd-train"]!
+        case .gruBackward, .gruBackward2: gateTraffic["gru-bwd"]!
+        }
     }
-    return s
+
+    var threads: Int { rawValue.hasSuffix("2 threads") ? 2 : 1 }
 }
 
 /// c = f c_prev + i g, the baseline's cell update (a loop the compiler vectorizes).

@@ -2,31 +2,19 @@ import CKernels
 import CKernelsEval
 import Foundation
 import GateKernels
+import GateKernelsEval
 import Testing
 
 // The accuracy contract of docs/design.md, checked on every tier x every ISA this machine has (each
 // path forced per call, so the tests never touch the process-wide ISA choice).
 
-enum Function: String, CaseIterable, Sendable {
-    case sigmoid, tanh
-    var eval: ck_func { self == .sigmoid ? CK_FUNC_SIGMOID : CK_FUNC_TANH }
-}
+typealias Function = ActivationFunction
 
 let machineISAs: [ISA] = ISA.supported
 
-func isaC(_ isa: ISA) -> ck_isa {
-    switch isa {
-    case .scalar: CK_ISA_SCALAR
-    case .avx2: CK_ISA_AVX2
-    case .avx512: CK_ISA_AVX512
-    case .neon: CK_ISA_NEON
-    }
-}
-
 /// Runs one function/tier on one ISA through the C entry point that forces the ISA.
 func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?, _ n: Int) -> ck_status {
-    let t = ck_tier(rawValue: UInt32(tier.rawValue))
-    return f == .sigmoid ? ck_sigmoid_f32_isa(x, y, n, t, isaC(isa)) : ck_tanh_f32_isa(x, y, n, t, isaC(isa))
+    UnaryKernel(f, tier, isa: isa).run(x, y, n)
 }
 
 func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: [Float]) -> [Float] {
@@ -38,27 +26,18 @@ func evaluate(_ f: Function, _ tier: Tier, _ isa: ISA, _ x: [Float]) -> [Float] 
     return y
 }
 
-/// What `ck_eval_sweep` calls: the context is a pointer to a `SweepTarget`.
-struct SweepTarget {
-    var function: Function
-    var tier: Tier
-    var isa: ISA
-}
+/// A kernel of the registry forced onto one ISA.
+typealias SweepTarget = UnaryKernel
 
 /// Sweeps the ordered floats first...last with a stride, and every `stride`th NaN pattern when `nans`.
 func sweep(_ target: SweepTarget, first: UInt64 = 0, last: UInt64 = CK_ORDERED_COUNT - 1, stride: UInt64,
            threads: Int32 = 2, nans: Bool = true) -> ck_eval_stats {
     var stats = ck_eval_stats()
-    var context = target
     var range = ck_eval_range(first: first, last: last, stride: stride, threads: threads, include_nans: nans ? 1 : 0,
                               progress: nil, progress_ctx: nil)
-    let rc = withUnsafeMutablePointer(to: &context) { ctx in
-        ck_eval_sweep(target.function.eval, { x, y, n, ctx in
-            let t = ctx!.assumingMemoryBound(to: SweepTarget.self).pointee
-            _ = evaluate(t.function, t.tier, t.isa, x, y, n)
-        }, ctx, &range, &stats)
-    }
-    #expect(rc == 0)
+    let (impl, context) = target.evalSubject()
+    defer { context.deallocate() }
+    #expect(ck_eval_sweep(target.function.c, impl, context, &range, &stats) == 0)
     return stats
 }
 
@@ -71,7 +50,7 @@ func orderedIndex(of x: Float) -> UInt64 {
 
 /// Checks one sweep's statistics against the tier's contract.
 func expectContract(_ s: ck_eval_stats, _ target: SweepTarget, _ comment: String) {
-    let label = "\(target.function) \(target.tier) \(target.isa) \(comment)"
+    let label = "\(target.function) \(target) \(comment)"
     switch target.tier {
     case .precise: #expect(s.max_ulp <= 2, "\(label): \(s.max_ulp) ulp at x = \(s.max_ulp_x)")
     case .fast: #expect(s.max_ulp <= 4, "\(label): \(s.max_ulp) ulp at x = \(s.max_ulp_x)")
@@ -86,9 +65,7 @@ func expectContract(_ s: ck_eval_stats, _ target: SweepTarget, _ comment: String
     #expect(s.inputs > 0)
 }
 
-let allTargets: [SweepTarget] = Function.allCases.flatMap { f in
-    Tier.allCases.flatMap { t in machineISAs.map { SweepTarget(function: f, tier: t, isa: $0) } }
-}
+let allTargets = UnaryKernel.all(isas: machineISAs)
 
 @Suite("Activation accuracy contract")
 struct ContractTests {
@@ -118,8 +95,8 @@ struct ContractTests {
     }
 }
 
-extension SweepTarget: CustomTestStringConvertible {
-    var testDescription: String { "\(function) \(tier) \(isa)" }
+extension UnaryKernel: CustomTestStringConvertible {
+    public var testDescription: String { "\(function) \(self)" }
 }
 
 @Suite("Special values")
@@ -332,6 +309,10 @@ struct BufferTests {
         #expect(buf.elementsEqualBitwise(before))
         #expect(String(cString: ck_isa_name(CK_ISA_AVX512)) == "avx512")
         #expect(String(cString: ck_isa_name(ck_isa(rawValue: 42))) == "unknown")
+        #expect(String(cString: ck_isa_name(CK_ISA_COUNT)) == "unknown")
+        // Swift's ISA is the C list CK_ISA_LIST after auto, in its order
+        #expect(ISA.allCases.map(\.c.rawValue) == Array(CK_ISA_SCALAR.rawValue..<CK_ISA_COUNT.rawValue))
+        #expect(ISA.allCases.allSatisfy { ISA($0.c) == $0 })
         #expect(String(cString: ck_status_string(CK_ERR_OVERLAP)).contains("overlap"))
         #if arch(x86_64)
         #expect(ck_isa_supported(CK_ISA_NEON) == 0)

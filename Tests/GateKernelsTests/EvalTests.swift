@@ -2,7 +2,7 @@ import CKernelsEval
 import Foundation
 import Testing
 
-/// Tests of the error statistics themselves (CKernels/eval): the ulp distance, the ordering of
+/// Tests of the error statistics themselves (CKernelsEval): the ulp distance, the ordering of
 /// floats, and that each check catches a function built to break it.
 @Suite struct EvalTests {
     /// A scalar Swift function under test, passed to the C sweep as its context.
@@ -85,6 +85,30 @@ import Testing
         #expect(s.monotonicity_violations == 0 && s.out_of_range == 0 && s.nonfinite == 0)
         #expect(s.nan_inputs > 0 && s.nan_not_propagated == 0 && s.odd_violations == 0)
         #expect(Self.specials(fn, Self.exact(fn)).allSatisfy { $0.pass != 0 })
+    }
+
+    /// The half-format rule (ck_eval_half): the correctly rounded results are clean, and one result
+    /// an ulp off, or a NaN not made quiet, is seen.
+    @Test(arguments: [CK_HALF_BF16, CK_HALF_F16])
+    func halfFormatStatistics(_ format: ck_half_format) {
+        for fn in [CK_FUNC_SIGMOID, CK_FUNC_TANH] {
+            var nearTies: UInt32 = 0
+            var y = (0..<Int(CK_HALF_COUNT)).map { h -> UInt16 in
+                let v = ck_half_value(format, UInt16(h))
+                if v.isNaN { return UInt16(h) | (format == CK_HALF_BF16 ? 0x40 : 0x200) }
+                return ck_half_round(format, fn == CK_FUNC_SIGMOID ? 1 / (1 + exp(-v)) : tanh(v), &nearTies)
+            }
+            var s = ck_eval_half_stats()
+            #expect(ck_eval_half(fn, format, y, &s) == 0)
+            #expect(nearTies == 0 && s.near_ties == 0)
+            #expect(s.max_ulp == 0 && s.correct == s.measured && s.measured > 40_000)
+            #expect(s.not_monotone == 0 && s.out_of_range == 0 && s.bad_nan == 0 && s.not_odd == 0 && s.specials_pass != 0)
+            #expect(ck_eval_half_within_bound(&s, 0) != 0 && ck_eval_half_within_bound(&s, 1) != 0)
+            y[0x3c00] &+= 1 // one result at x = 1 (bf16: a tiny x) an ulp up
+            y[0x7fff] = 0   // a NaN that gives 0
+            #expect(ck_eval_half(fn, format, y, &s) == 0)
+            #expect(s.max_ulp == 1 && s.max_ulp_x == 0x3c00 && s.correct == s.measured - 1 && s.bad_nan == 1)
+        }
     }
 
     /// Over denormal inputs tanh's true result is subnormal: no ulp statistics, but every other check.

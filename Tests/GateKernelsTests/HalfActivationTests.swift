@@ -1,5 +1,6 @@
 import CKernels
 import GateKernels
+import GateKernelsEval
 import Testing
 
 // The Swift layer of the half-format activations: the C kernels' bits for every input of each
@@ -8,12 +9,10 @@ import Testing
 /// Every bit pattern of a 16-bit format.
 let allHalfBits = (0...UInt16.max).map { $0 }
 
-typealias HalfCKernel = (UnsafePointer<UInt16>?, UnsafeMutablePointer<UInt16>?, Int, ck_tier) -> ck_status
-
-func cBits(_ kernel: HalfCKernel, _ tier: Tier) -> [UInt16] {
+/// The registry's kernel (its C entry point, on the active ISA) over every bit pattern.
+func cBits(_ function: ActivationFunction, _ format: StorageFormat, _ tier: Tier) -> [UInt16] {
     var y = [UInt16](repeating: 0, count: allHalfBits.count)
-    let status = kernel(allHalfBits, &y, allHalfBits.count, ck_tier(rawValue: UInt32(tier.rawValue)))
-    #expect(status == CK_OK)
+    #expect(UnaryKernel(function, tier, format: format).run(allHalfBits, &y, allHalfBits.count) == CK_OK)
     return y
 }
 
@@ -22,7 +21,7 @@ let parallelisms: [Parallelism] = [.serial, .threads(2), .automatic]
 @Test(arguments: Tier.allCases)
 func bfloat16BuffersGiveTheKernelsBits(tier: Tier) {
     let x = allHalfBits.map(BFloat16.init(bitPattern:))
-    let sigmoid = cBits(ck_sigmoid_bf16, tier), tanh = cBits(ck_tanh_bf16, tier)
+    let sigmoid = cBits(.sigmoid, .bf16, tier), tanh = cBits(.tanh, .bf16, tier)
     for p in parallelisms {
         #expect(Activation.sigmoid(x, tier: tier, parallelism: p).map(\.bitPattern) == sigmoid)
         #expect(Activation.tanh(x[...], tier: tier, parallelism: p).map(\.bitPattern) == tanh)
@@ -39,7 +38,7 @@ func bfloat16BuffersGiveTheKernelsBits(tier: Tier) {
 @Test(arguments: Tier.allCases)
 func float16BuffersGiveTheKernelsBits(tier: Tier) {
     let x = allHalfBits.map(Float16.init(bitPattern:))
-    let sigmoid = cBits(ck_sigmoid_f16, tier), tanh = cBits(ck_tanh_f16, tier)
+    let sigmoid = cBits(.sigmoid, .f16, tier), tanh = cBits(.tanh, .f16, tier)
     for p in parallelisms {
         #expect(Activation.sigmoid(x, tier: tier, parallelism: p).map(\.bitPattern) == sigmoid)
         var y = x
@@ -67,4 +66,11 @@ func float16BuffersGiveTheKernelsBits(tier: Tier) {
     #expect(BFloat16(Float.greatestFiniteMagnitude).bitPattern == 0x7f80) // rounds to inf
     #expect(Float(BFloat16(bitPattern: 0x4049)) == 3.140625)
     #expect(BFloat16(3.14159).description == "3.140625")
+}
+
+@Test("every half-format kernel of the registry keeps its contract over all 65,536 inputs",
+      arguments: UnaryKernel.all(isas: ISA.supported, formats: [.bf16, .f16]))
+func halfFormatContract(kernel: UnaryKernel) {
+    let report = HalfAccuracyReport(kernel)
+    #expect(report.failures.isEmpty, "\(kernel.function) \(kernel): \(report.failures)")
 }

@@ -80,7 +80,7 @@ private func firstDifferences(_ a: [[UInt32]], _ b: [[UInt32]]) -> [Int?] {
         // the tier changes no chunking: every tier on the small shape, one on the large ones
         for tier in batch * hidden < 4096 ? Tier.allCases : [.fast] {
             var d = ck_lstm_desc(batch: batch, hidden: hidden, z_stride: 4 * hidden + 3, order: CK_GATES_ICFO,
-                                 forget_bias: 1, cell_clip: 3, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+                                 forget_bias: 1, cell_clip: 3, tier: tier.c)
             let bh = batch * hidden
             let z = inputs(batch * d.z_stride, scale: 4), bias = inputs(4 * hidden, scale: 1, seed: 3)
             let cPrev = inputs(bh, scale: 2, seed: 5), dh = inputs(bh, scale: 1, seed: 7), dcNext = inputs(bh, scale: 1, seed: 9)
@@ -106,7 +106,7 @@ private func firstDifferences(_ a: [[UInt32]], _ b: [[UInt32]]) -> [Int?] {
     @Test(arguments: [(1, 8), (65, 4096), (193, 4096)])
     func gruMatchesSerialBits(batch: Int, hidden: Int) {
         for tier in batch * hidden < 4096 ? Tier.allCases : [.fast] {
-            var d = ck_gru_desc(batch: batch, hidden: hidden, tier: ck_tier(rawValue: UInt32(tier.rawValue)))
+            var d = ck_gru_desc(batch: batch, hidden: hidden, tier: tier.c)
             let bh = batch * hidden
             let x = inputs(3 * bh, scale: 4), hg = inputs(3 * bh, scale: 4, seed: 3)
             let hPrev = inputs(bh, scale: 1, seed: 5), dh = inputs(bh, scale: 1, seed: 7)

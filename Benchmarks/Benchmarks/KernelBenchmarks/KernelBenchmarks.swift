@@ -1,16 +1,13 @@
 import Benchmark
 import GateKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import GateKernelsEval
 
-// Every kernel of GateKernels at an in-cache and an out-of-cache size: sigmoid and tanh per tier,
-// LSTM forward (inference, training) and backward, GRU forward and backward. The primary metric is
-// throughput in elements per second (hidden elements B x H for the gates), measured around each
-// call; wall clock is kept beside it. Both have thresholds, so `baseline compare` flags a median
-// that moved by more than `tolerance` percent the wrong way.
+// Every kernel of GateKernels at an in-cache and an out-of-cache size: sigmoid and tanh per tier and
+// storage format (the registry's list, UnaryKernel.all), LSTM forward (inference, training) and
+// backward, GRU forward and backward. The primary metric is throughput in elements per second (hidden
+// elements B x H for the gates), measured around each call; wall clock is kept beside it. Both have
+// thresholds, so `baseline compare` flags a median that moved by more than `tolerance` percent the
+// wrong way.
 
 /// Elements (or hidden elements) processed per second by one call.
 var elementsPerSecond: BenchmarkMetric { .custom("elements/s", polarity: .prefersLarger, useScalingFactor: false) }
@@ -29,47 +26,45 @@ final class Floats: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Float>
     init(_ count: Int, in range: ClosedRange<Float>, seed: UInt64) {
         buffer = .allocate(capacity: count)
-        var state = seed
-        for i in 0..<count {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            buffer[i] = range.lowerBound + (range.upperBound - range.lowerBound) * Float(state >> 40) / Float(1 << 24)
-        }
+        _ = buffer.initialize(from: uniformInputs(count, range.lowerBound, range.upperBound, seed: seed))
     }
     var read: UnsafeBufferPointer<Float> { UnsafeBufferPointer(buffer) }
 }
 
-/// Seconds of the monotonic clock.
-func seconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+/// Half-format bit patterns that live as long as the benchmark process: every pattern in turn.
+final class HalfBits: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<UInt16>
+    init(_ count: Int) {
+        buffer = .allocate(capacity: count)
+        for i in 0..<count { buffer[i] = UInt16(truncatingIfNeeded: i) }
+    }
 }
 
 /// Registers a benchmark that runs `body` once per iteration and reports `elements` per second.
 func throughput(_ name: String, elements: Int, _ body: @escaping @Sendable () -> Void) {
     Benchmark(name, configuration: .init(metrics: [elementsPerSecond, .wallClock], thresholds: thresholds)) { benchmark in
-        let t0 = seconds()
+        let t0 = monotonicSeconds()
         body()
-        let dt = seconds() - t0
+        let dt = monotonicSeconds() - t0
         benchmark.measurement(elementsPerSecond, Int(Double(elements) / max(dt, 1e-9)))
     }
 }
-
-func label(_ n: Int) -> String { n >= 1 << 20 ? "\(n >> 20)M" : "\(n >> 10)K" }
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(warmupIterations: 3, maxDuration: .seconds(1), maxIterations: 2000)
 
     for n in [1 << 14, 1 << 24] {
         let x = Floats(n, in: -10...10, seed: 1), y = Floats(n, in: 0...0, seed: 2)
-        for tier in Tier.allCases {
-            throughput("sigmoid \(tier) N=\(label(n))", elements: n) {
-                var out = y.buffer
-                Activation.sigmoid(x.read, result: &out, tier: tier)
-            }
-            throughput("tanh \(tier) N=\(label(n))", elements: n) {
-                var out = y.buffer
-                Activation.tanh(x.read, result: &out, tier: tier)
+        let hx = HalfBits(n), hy = HalfBits(n)
+        for kernel in UnaryKernel.all(formats: StorageFormat.allCases) {
+            // "sigmoid fast N=16K" (the Swift API), "tanh bf16 approximate N=16M" (the C entry point)
+            throughput("\(kernel.function) \(kernel) N=\(sizeLabel(n))", elements: n) {
+                if kernel.format == .f32 {
+                    var out = y.buffer
+                    kernel.callSwift(x.read, &out, parallelism: .serial)
+                } else {
+                    _ = kernel.run(hx.buffer.baseAddress, hy.buffer.baseAddress, n)
+                }
             }
         }
     }

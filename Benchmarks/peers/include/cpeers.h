@@ -12,14 +12,9 @@
 void peers_libm_sigmoid(const float *x, float *y, size_t n);
 void peers_libm_tanh(const float *x, float *y, size_t n);
 
-/* Non-zero when libsleef.so.3 could be opened and this CPU runs AVX-512 (the entry points used). */
+/* Non-zero when libsleef.so.3 could be opened and this CPU runs AVX-512 (the entry points used);
+ * its functions are then among peers_installed's, named "sleef-<function>-u10" and "-u35". */
 int peers_sleef_available(void);
-
-/* sigmoid from Sleef_expf16_u10 then 1 / (1 + e); tanh from Sleef_tanhf16_u10 / _u35. Call only
- * when peers_sleef_available(). */
-void peers_sleef_sigmoid_u10(const float *x, float *y, size_t n);
-void peers_sleef_tanh_u10(const float *x, float *y, size_t n);
-void peers_sleef_tanh_u35(const float *x, float *y, size_t n);
 
 /* One installed peer implementation of sigmoid or tanh, as a buffer function that any number of
  * threads may call at once. */

@@ -145,6 +145,45 @@ int ck_eval_sweep_isolated(ck_func f, const ck_eval_subject *subjects, size_t co
 int ck_eval_profile(ck_func f, ck_eval_impl impl, void *impl_ctx, float lo, float hi, size_t bins,
                     size_t per_bin, double *max_abs, double *max_ulp);
 
+/* ---- half formats: every one of the 65,536 inputs ---------------------------------------------
+ * The rule of the half-format contract (ckernels.h): the error in ulps of the format from the
+ * correctly rounded result of the exact function (the double reference rounded to the format here,
+ * independently of the library's conversions), and the share correctly rounded. */
+typedef enum { CK_HALF_BF16 = 0, CK_HALF_F16 = 1 } ck_half_format;
+#define CK_HALF_COUNT 65536u
+
+/* The exact value of a bit pattern (NaN for a NaN), decoded here rather than by the library. */
+double ck_half_value(ck_half_format f, uint16_t h);
+int ck_half_is_nan(ck_half_format f, uint16_t h);
+/* r rounded to nearest even in the format; *near_tie counts an r so close to a midpoint that the
+ * double reference's own error (below 2^-50 relative) could decide the rounding. */
+uint16_t ck_half_round(ck_half_format f, double r, unsigned *near_tie);
+
+typedef struct {
+    uint32_t measured;      /* non-NaN inputs measured in ulps (all but NaNs and the flushed) */
+    uint32_t max_ulp;       /* ulps of the format from the correctly rounded exact result */
+    uint16_t max_ulp_x;     /* ..._x: the bit pattern of the first input reaching it */
+    uint32_t correct;       /* results equal to the correctly rounded one */
+    uint32_t flushed;       /* bf16 sigmoid: 0 where the true result is below the normal range */
+    double max_abs;         /* against the exact function */
+    uint16_t max_abs_x;
+    uint32_t over_abs;      /* results beyond 2e-4 plus half an ulp of the format at the result */
+    uint16_t over_abs_x;
+    uint32_t not_monotone;  /* y decreasing along increasing inputs */
+    uint32_t out_of_range;  /* sigmoid outside [0, 1], tanh outside [-1, 1] */
+    uint32_t bad_nan;       /* NaN inputs whose result is not that NaN made quiet */
+    uint32_t not_odd;       /* tanh only: tanh(-x) != -tanh(x) bitwise */
+    int specials_pass;      /* +-0 and +-inf give their exact results */
+    unsigned near_ties;     /* references too close to a rounding midpoint to decide (0 expected) */
+} ck_eval_half_stats;
+
+/* The statistics of y[h] = f(h) for every bit pattern h (y holds CK_HALF_COUNT results, in order).
+ * 0 on success, -1 on bad arguments. */
+int ck_eval_half(ck_func f, ck_half_format fmt, const uint16_t *y, ck_eval_half_stats *out);
+/* Whether the statistics keep the bound: absolute (the approximate tier) <= 2e-4 plus half an ulp
+ * of the format; else <= 1 ulp and correctly rounded for at least 99.9% of the measured inputs. */
+int ck_eval_half_within_bound(const ck_eval_half_stats *s, int absolute);
+
 /* The calling thread's floating-point control bits that docs/design.md promises not to need or change:
  * flush-to-zero and denormals-are-zero (x86 MXCSR bits 15 and 6; AArch64 FPCR.FZ). Returns the
  * previous setting as a bit set: 1 = FTZ, 2 = DAZ. */
