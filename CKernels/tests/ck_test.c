@@ -404,7 +404,6 @@ static void test_tails(void)
  * guard pages, FTZ/DAZ, status codes, the OpenMP driver, and a digest per format, function and
  * tier that scripts/ci-c.sh compares across machines. */
 
-typedef enum { FMT_BF16, FMT_F16 } half_format;
 static const char *const format_names[] = { "bf16", "f16" };
 #define HALF_COUNT 65536u
 
@@ -414,18 +413,18 @@ typedef struct {
     const ck_half_kernels *k;
 } half_path;
 
-static uint16_t half_inf(half_format f) { return f == FMT_BF16 ? 0x7f80u : 0x7c00u; }
+static uint16_t half_inf(ck_eval_format f) { return f == CK_EVAL_BF16 ? 0x7f80u : 0x7c00u; }
 
-static size_t half_paths(half_format f, half_path *out)
+static size_t half_paths(ck_eval_format f, half_path *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < nisas; ++i) {
         const ck_kernel_table *t;
         ck_table(isas[i], &t); /* isas[] are this CPU's */
-        out[n] = (half_path){ "", isas[i], f == FMT_BF16 ? &t->bf16 : &t->f16 };
+        out[n] = (half_path){ "", isas[i], f == CK_EVAL_BF16 ? &t->bf16 : &t->f16 };
         snprintf(out[n++].name, sizeof out->name, "%s", ck_isa_name(isas[i]));
 #if CK_X86
-        if (f == FMT_BF16 && isas[i] == CK_ISA_AVX512 && ck_bf16_kernels(CK_ISA_AVX512) == &ck_bf16_avx512_native) {
+        if (f == CK_EVAL_BF16 && isas[i] == CK_ISA_AVX512 && ck_bf16_kernels(CK_ISA_AVX512) == &ck_bf16_avx512_native) {
             snprintf(out[n - 1].name, sizeof out->name, "avx512 integer");
             out[n] = (half_path){ "avx512 vcvtneps2bf16", CK_ISA_AVX512, &ck_bf16_avx512_native };
             ++n;
@@ -440,10 +439,10 @@ static ck_half_fn half_kernel(const half_path *p, ck_func f, int t)
     return (f == CK_FUNC_SIGMOID ? p->k->sigmoid : p->k->tanh)[t];
 }
 
-static ck_status half_api(half_format fmt, ck_func f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
+static ck_status half_api(ck_eval_format fmt, ck_func f, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
                           ck_isa isa)
 {
-    if (fmt == FMT_BF16)
+    if (fmt == CK_EVAL_BF16)
         return (f == CK_FUNC_SIGMOID ? ck_sigmoid_bf16_isa : ck_tanh_bf16_isa)(x, y, n, tier, isa);
     return (f == CK_FUNC_SIGMOID ? ck_sigmoid_f16_isa : ck_tanh_f16_isa)(x, y, n, tier, isa);
 }
@@ -461,7 +460,7 @@ static uint64_t digest16(const uint16_t *y, size_t n)
 
 /* The certificate of one format x function x tier x path over every input, by the engine's rule
  * (ck_eval_half: the same statistics `gatekernels accuracy` shows). */
-static void half_certificate(half_format fmt, ck_func f, int t, const half_path *p, const uint16_t *x,
+static void half_certificate(ck_eval_format fmt, ck_func f, int t, const half_path *p, const uint16_t *x,
                              const uint16_t *scalar_y)
 {
     uint16_t *y = xmalloc(HALF_COUNT * sizeof *y);
@@ -473,7 +472,7 @@ static void half_certificate(half_format fmt, ck_func f, int t, const half_path 
         if (y[i] != scalar_y[i] && differ++ == 0)
             differ_x = (uint16_t)i;
     ck_eval_half_stats s;
-    check(ck_eval_half(f, (ck_half_format)fmt, y, &s) == 0, "ck_eval_half");
+    check(ck_eval_half(f, fmt, y, &s) == 0, "ck_eval_half");
     double share = 100.0 * s.correct / s.measured;
     const char *where = p->name;
     check(s.near_ties == 0, "%s %s: %u references too close to a rounding midpoint to decide", fmtn, fn, s.near_ties);
@@ -507,7 +506,7 @@ static void test_half_exhaustive(void)
     printf("half formats, every input (ulps of the format to the correctly rounded exact result):\n");
     for (int fm = 0; fm < 2; ++fm)
         for (int fi = 0; fi < NFUNCS; ++fi) {
-            half_format fmt = (half_format)fm;
+            ck_eval_format fmt = (ck_eval_format)fm;
             ck_func f = funcs[fi];
             half_path paths[8];
             size_t np = half_paths(fmt, paths);
@@ -542,9 +541,9 @@ static void test_half_tails(void)
     uint16_t *gy = (uint16_t *)(guarded(MAXN, &ymap, &ylen) + MAXN) - MAXN;
     char label[96];
     for (int fm = 0; fm < 2; ++fm) {
-        half_format fmt = (half_format)fm;
+        ck_eval_format fmt = (ck_eval_format)fm;
         for (size_t i = 0; i < MAXN; ++i) /* [-20, 20] from the float generator, then as bits */
-            data[i] = fmt == FMT_BF16 ? (uint16_t)(bits(uniform(-20.0f, 20.0f)) >> 16)
+            data[i] = fmt == CK_EVAL_BF16 ? (uint16_t)(bits(uniform(-20.0f, 20.0f)) >> 16)
                                       : (uint16_t)(rng_state >> 48 & 0x7fffu) % 0x4d00u | (i & 1 ? 0x8000u : 0);
         data[5] = (uint16_t)(half_inf(fmt) | 1u); /* a signalling NaN */
         data[17] = half_inf(fmt);
@@ -602,7 +601,7 @@ static void test_half_ftz_daz(void)
         x[i] = (uint16_t)i;
     unsigned saved = ck_eval_get_ftz_daz();
     for (int fm = 0; fm < 2; ++fm) {
-        half_format fmt = (half_format)fm;
+        ck_eval_format fmt = (ck_eval_format)fm;
         half_path paths[8];
         size_t np = half_paths(fmt, paths);
         for (size_t p = 0; p < np; ++p)
@@ -618,7 +617,7 @@ static void test_half_ftz_daz(void)
                     ck_eval_set_ftz_daz(0);
                     size_t bad = 0;
                     for (uint32_t i = 0; i < HALF_COUNT; ++i) {
-                        int subnormal = fmt == FMT_BF16 && ((x[i] & 0x7f80u) == 0 || (y0[i] & 0x7f80u) == 0);
+                        int subnormal = fmt == CK_EVAL_BF16 && ((x[i] & 0x7f80u) == 0 || (y0[i] & 0x7f80u) == 0);
                         bad += !subnormal && y0[i] != y1[i];
                     }
                     check(kept && bad == 0, "%s %s %s %s: FTZ/DAZ changed %zu results, or the kernel changed the setting",
@@ -634,7 +633,7 @@ static void test_half_status_codes(void)
     uint16_t x[16] = { 0 }, y[16];
     for (int fm = 0; fm < 2; ++fm)
         for (int fi = 0; fi < NFUNCS; ++fi) {
-            half_format fmt = (half_format)fm;
+            ck_eval_format fmt = (ck_eval_format)fm;
             ck_func f = funcs[fi];
             const char *name = format_names[fm], *fn = func_names[fi];
             check(half_api(fmt, f, NULL, NULL, 0, CK_FAST, CK_ISA_AUTO) == CK_OK, "%s %s: n = 0 with NULL", name, fn);
@@ -1024,34 +1023,34 @@ static void test_gate_status_codes(void)
  *         uses (LSTM (|c_prev| + 1), GRU (|h_prev| + |hn| + 2), which also covers h_prev's own
  *         rounding times |dh|), plus uf |result| + ef for the rounding of dz, dx, dhg, dh_prev. */
 
-static const half_format half_formats[] = { FMT_BF16, FMT_F16 };
+static const ck_eval_format half_formats[] = { CK_EVAL_BF16, CK_EVAL_F16 };
 static const ck_half_format half_api_formats[] = { CK_BF16, CK_F16 };
 static uint64_t half_lstm_digest[2][NTIERS], half_gru_digest[2][NTIERS];
 
-static uint16_t to_half(half_format f, double v)
+static uint16_t to_half(ck_eval_format f, double v)
 {
     unsigned near_tie = 0;
-    return half_round(f, v, &near_tie);
+    return ck_half_round(f, v, &near_tie);
 }
 /* every float of p rounded to the format, in h, and the rounded values widened back into p */
-static void round_to_half(half_format f, float *p, uint16_t *h, size_t n)
+static void round_to_half(ck_eval_format f, float *p, uint16_t *h, size_t n)
 {
     for (size_t k = 0; k < n; ++k) {
         h[k] = to_half(f, p[k]);
-        p[k] = (float)half_value(f, h[k]);
+        p[k] = (float)ck_half_value(f, h[k]);
     }
 }
 /* a rounding's bound, uf |v| + ef */
-static double half_rounding(half_format f, double v)
+static double half_rounding(ck_eval_format f, double v)
 {
-    return f == FMT_BF16 ? 0x1p-8 * fabs(v) : 0x1p-11 * fabs(v) + 0x1p-25;
+    return f == CK_EVAL_BF16 ? 0x1p-8 * fabs(v) : 0x1p-11 * fabs(v) + 0x1p-25;
 }
 /* got[k] must be want[k] rounded to the format (NaN: any NaN) */
-static void rounded(tally *t, half_format f, const uint16_t *got, const float *want, size_t n)
+static void rounded(tally *t, ck_eval_format f, const uint16_t *got, const float *want, size_t n)
 {
     for (size_t k = 0; k < n; ++k) {
         uint16_t w = to_half(f, want[k]);
-        if (got[k] != w && !(half_is_nan(f, got[k]) && half_is_nan(f, w)) && t->bad++ == 0)
+        if (got[k] != w && !(ck_half_is_nan(f, got[k]) && ck_half_is_nan(f, w)) && t->bad++ == 0)
             t->at = k;
     }
 }
@@ -1105,7 +1104,7 @@ static void test_half_lstm(void)
         for (size_t si = 0; si < HALF_SHAPES; ++si)
             for (unsigned variant = 0; variant < 16; variant += si + 1 == HALF_SHAPES ? 5 : 1)
                 for (int t = 0; t < NTIERS; ++t) {
-                    const half_format hf = half_formats[fi];
+                    const ck_eval_format hf = half_formats[fi];
                     const ck_half_format fmt = half_api_formats[fi];
                     const size_t B = half_gate_shapes[si].B, H = half_gate_shapes[si].H, G = 4 * H;
                     ck_lstm_desc d = { .batch = B, .hidden = H, .z_stride = variant & 1 ? 4 * H + 3 : 0,
@@ -1217,7 +1216,7 @@ static void test_half_lstm(void)
                             double tol_c = A * (fabs(cp[at]) + 2) + 4 * u * (fabs(cp[at]) + 1);
                             double half_c = e[1] * fabs(cp[at]) + e[0] + e[2], href = dov * tanh(dc);
                             near(&fwd, out[0].c[at], dc, tol_c + half_c, at);
-                            near(&fwd, half_value(hf, out[0].h[at]), href,
+                            near(&fwd, ck_half_value(hf, out[0].h[at]), href,
                                  2 * A + tol_c + 4 * u + e[3] + half_c + half_rounding(hf, href), at);
                             /* backward from the saved float activations and the unrounded dh */
                             const float *a = out[0].ws + r * G;
@@ -1231,7 +1230,7 @@ static void test_half_lstm(void)
                             double mag = (fabs(dhv) + fabs(dcv) + 1) * (fabs(cp[at]) + 1);
                             double tol = 16 * u * mag + half_rounding(hf, dhv) * (fabs(cp[at]) + 1);
                             for (int q = 0; q < 4; ++q) {
-                                near(&bwd, half_value(hf, out[0].dz[r * G + goff[q] + j]), dz4[q],
+                                near(&bwd, ck_half_value(hf, out[0].dz[r * G + goff[q] + j]), dz4[q],
                                      tol + half_rounding(hf, dz4[q]), at);
                                 db_ref[goff[q] + j] += dz4[q];
                                 db_tol[goff[q] + j] += tol;
@@ -1280,7 +1279,7 @@ static void test_half_gru(void)
     for (int fi = 0; fi < 2; ++fi)
         for (size_t si = 0; si < HALF_SHAPES; ++si)
             for (int t = 0; t < NTIERS; ++t) {
-                const half_format hf = half_formats[fi];
+                const ck_eval_format hf = half_formats[fi];
                 const ck_half_format fmt = half_api_formats[fi];
                 const size_t B = half_gate_shapes[si].B, H = half_gate_shapes[si].H, G = 3 * H;
                 ck_gru_desc d = { .batch = B, .hidden = H, .tier = tiers[t] };
@@ -1369,7 +1368,7 @@ static void test_half_gru(void)
                         double en = e[2][0] + er * fabs(hn) + e[2][1];
                         double tol = A * (2 + fabs(hn) + fabs(hp0[at])) + 4 * u * (1 + fabs(dpn) + fabs(hp0[at])) +
                                      ez * (1 + fabs(hp0[at])) + en + half_rounding(hf, hp0[at]);
-                        near(&fwd, half_value(hf, out[0].h[at]), href, tol + half_rounding(hf, href), at);
+                        near(&fwd, ck_half_value(hf, out[0].h[at]), href, tol + half_rounding(hf, href), at);
                         /* backward from the saved float activations and the unrounded dh and h_prev */
                         const float *ws = out[0].ws;
                         double rr = ws[r * G + j], zz = ws[r * G + H + j], nn = ws[r * G + 2 * H + j];
@@ -1382,7 +1381,7 @@ static void test_half_gru(void)
                         const uint16_t got[7] = { out[0].dx[xr], out[0].dx[xr + H], out[0].dx[xr + 2 * H], out[0].dhg[xr],
                                                   out[0].dhg[xr + H], out[0].dhg[xr + 2 * H], out[0].dhp[at] };
                         for (int q = 0; q < 7; ++q)
-                            near(&bwd, half_value(hf, got[q]), want[q], tb + half_rounding(hf, want[q]), at);
+                            near(&bwd, ck_half_value(hf, got[q]), want[q], tb + half_rounding(hf, want[q]), at);
                     }
                 half_gru_digest[fi][t] = digest(half_gru_digest[fi][t], out[0].ws, 4 * B * H);
                 half_gru_digest[fi][t] = digest_half(half_gru_digest[fi][t], out[0].h, B * H);

@@ -149,15 +149,15 @@ int ck_eval_profile(ck_func f, ck_eval_impl impl, void *impl_ctx, float lo, floa
  * The rule of the half-format contract (ckernels.h): the error in ulps of the format from the
  * correctly rounded result of the exact function (the double reference rounded to the format here,
  * independently of the library's conversions), and the share correctly rounded. */
-typedef enum { CK_HALF_BF16 = 0, CK_HALF_F16 = 1 } ck_half_format;
+typedef enum { CK_EVAL_BF16 = 0, CK_EVAL_F16 = 1 } ck_eval_format;
 #define CK_HALF_COUNT 65536u
 
 /* The exact value of a bit pattern (NaN for a NaN), decoded here rather than by the library. */
-double ck_half_value(ck_half_format f, uint16_t h);
-int ck_half_is_nan(ck_half_format f, uint16_t h);
+double ck_half_value(ck_eval_format f, uint16_t h);
+int ck_half_is_nan(ck_eval_format f, uint16_t h);
 /* r rounded to nearest even in the format; *near_tie counts an r so close to a midpoint that the
  * double reference's own error (below 2^-50 relative) could decide the rounding. */
-uint16_t ck_half_round(ck_half_format f, double r, unsigned *near_tie);
+uint16_t ck_half_round(ck_eval_format f, double r, unsigned *near_tie);
 
 typedef struct {
     uint32_t measured;      /* non-NaN inputs measured in ulps (all but NaNs and the flushed) */
@@ -179,7 +179,7 @@ typedef struct {
 
 /* The statistics of y[h] = f(h) for every bit pattern h (y holds CK_HALF_COUNT results, in order).
  * 0 on success, -1 on bad arguments. */
-int ck_eval_half(ck_func f, ck_half_format fmt, const uint16_t *y, ck_eval_half_stats *out);
+int ck_eval_half(ck_func f, ck_eval_format fmt, const uint16_t *y, ck_eval_half_stats *out);
 /* Whether the statistics keep the bound: absolute (the approximate tier) <= 2e-4 plus half an ulp
  * of the format; else <= 1 ulp and correctly rounded for at least 99.9% of the measured inputs. */
 int ck_eval_half_within_bound(const ck_eval_half_stats *s, int absolute);

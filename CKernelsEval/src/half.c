@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint16_t inf_bits(ck_half_format f) { return f == CK_HALF_BF16 ? 0x7f80u : 0x7c00u; }
-static uint16_t quiet_bit(ck_half_format f) { return f == CK_HALF_BF16 ? 0x40u : 0x200u; }
+static uint16_t inf_bits(ck_eval_format f) { return f == CK_EVAL_BF16 ? 0x7f80u : 0x7c00u; }
+static uint16_t quiet_bit(ck_eval_format f) { return f == CK_EVAL_BF16 ? 0x40u : 0x200u; }
 
-int ck_half_is_nan(ck_half_format f, uint16_t h) { return (h & 0x7fffu) > inf_bits(f); }
+int ck_half_is_nan(ck_eval_format f, uint16_t h) { return (h & 0x7fffu) > inf_bits(f); }
 
-double ck_half_value(ck_half_format f, uint16_t h)
+double ck_half_value(ck_eval_format f, uint16_t h)
 {
-    if (f == CK_HALF_BF16) {
+    if (f == CK_EVAL_BF16) {
         uint32_t u = (uint32_t)h << 16;
         float x;
         memcpy(&x, &u, 4);
@@ -30,13 +30,13 @@ double ck_half_value(ck_half_format f, uint16_t h)
 static long ordered(uint16_t h) { return h & 0x8000u ? -(long)(h & 0x7fffu) : (long)h; }
 
 /* the gap between the magnitude m and its upper neighbour (the lower one's at the top) */
-static double gap_above(ck_half_format f, unsigned m)
+static double gap_above(ck_eval_format f, unsigned m)
 {
     return m + 1 < inf_bits(f) ? ck_half_value(f, (uint16_t)(m + 1)) - ck_half_value(f, (uint16_t)m)
                                : ck_half_value(f, (uint16_t)m) - ck_half_value(f, (uint16_t)(m - 1));
 }
 
-uint16_t ck_half_round(ck_half_format f, double r, unsigned *near_tie)
+uint16_t ck_half_round(ck_eval_format f, double r, unsigned *near_tie)
 {
     uint16_t sign = signbit(r) ? 0x8000u : 0;
     double a = fabs(r);
@@ -57,12 +57,12 @@ uint16_t ck_half_round(ck_half_format f, double r, unsigned *near_tie)
     return (uint16_t)(sign | k);
 }
 
-int ck_eval_half(ck_func f, ck_half_format fmt, const uint16_t *y, ck_eval_half_stats *out)
+int ck_eval_half(ck_func f, ck_eval_format fmt, const uint16_t *y, ck_eval_half_stats *out)
 {
-    if (!y || !out || (unsigned)fmt > CK_HALF_F16 || (unsigned)f > CK_FUNC_TANH)
+    if (!y || !out || (unsigned)fmt > CK_EVAL_F16 || (unsigned)f > CK_FUNC_TANH)
         return -1;
     ck_eval_half_stats s = { 0 };
-    const double lo = f == CK_FUNC_SIGMOID ? 0.0 : -1.0, normal_min = fmt == CK_HALF_BF16 ? 0x1p-126 : 0x1p-14;
+    const double lo = f == CK_FUNC_SIGMOID ? 0.0 : -1.0, normal_min = fmt == CK_EVAL_BF16 ? 0x1p-126 : 0x1p-14;
     for (uint32_t i = 0; i < CK_HALF_COUNT; ++i) {
         uint16_t x = (uint16_t)i;
         if (ck_half_is_nan(fmt, x)) {
@@ -77,7 +77,7 @@ int ck_eval_half(ck_func f, ck_half_format fmt, const uint16_t *y, ck_eval_half_
         if (f == CK_FUNC_TANH)
             s.not_odd += y[i ^ 0x8000u] != (y[i] ^ 0x8000u);
         /* bf16 sigmoid below the flush point: 0 where the true result is below the normal range */
-        if (fmt == CK_HALF_BF16 && f == CK_FUNC_SIGMOID && exact < normal_min && y[i] == 0) {
+        if (fmt == CK_EVAL_BF16 && f == CK_FUNC_SIGMOID && exact < normal_min && y[i] == 0) {
             ++s.flushed;
             continue;
         }
@@ -101,8 +101,8 @@ int ck_eval_half(ck_func f, ck_half_format fmt, const uint16_t *y, ck_eval_half_
         prev = v;
     }
     /* specials: +-0, +-inf */
-    uint16_t inf = inf_bits(fmt), one = fmt == CK_HALF_BF16 ? 0x3f80u : 0x3c00u;
-    uint16_t want0 = f == CK_FUNC_SIGMOID ? (fmt == CK_HALF_BF16 ? 0x3f00u : 0x3800u) : 0;
+    uint16_t inf = inf_bits(fmt), one = fmt == CK_EVAL_BF16 ? 0x3f80u : 0x3c00u;
+    uint16_t want0 = f == CK_FUNC_SIGMOID ? (fmt == CK_EVAL_BF16 ? 0x3f00u : 0x3800u) : 0;
     s.specials_pass = f == CK_FUNC_SIGMOID
                           ? y[0] == want0 && y[0x8000u] == want0 && y[inf] == one && y[0x8000u | inf] == 0
                           : y[0] == 0 && y[0x8000u] == 0x8000u && y[inf] == one && y[0x8000u | inf] == (0x8000u | one);

@@ -16,11 +16,11 @@ public enum StorageFormat: String, Sendable, CaseIterable, CustomStringConvertib
     public var description: String { rawValue }
 
     /// The engine's name of a half format; nil for f32.
-    package var half: ck_half_format? {
+    package var half: ck_eval_format? {
         switch self {
         case .f32: nil
-        case .bf16: CK_HALF_BF16
-        case .f16: CK_HALF_F16
+        case .bf16: CK_EVAL_BF16
+        case .f16: CK_EVAL_F16
         }
     }
 }

@@ -89,13 +89,13 @@ import Testing
 
     /// The half-format rule (ck_eval_half): the correctly rounded results are clean, and one result
     /// an ulp off, or a NaN not made quiet, is seen.
-    @Test(arguments: [CK_HALF_BF16, CK_HALF_F16])
-    func halfFormatStatistics(_ format: ck_half_format) {
+    @Test(arguments: [CK_EVAL_BF16, CK_EVAL_F16])
+    func halfFormatStatistics(_ format: ck_eval_format) {
         for fn in [CK_FUNC_SIGMOID, CK_FUNC_TANH] {
             var nearTies: UInt32 = 0
             var y = (0..<Int(CK_HALF_COUNT)).map { h -> UInt16 in
                 let v = ck_half_value(format, UInt16(h))
-                if v.isNaN { return UInt16(h) | (format == CK_HALF_BF16 ? 0x40 : 0x200) }
+                if v.isNaN { return UInt16(h) | (format == CK_EVAL_BF16 ? 0x40 : 0x200) }
                 return ck_half_round(format, fn == CK_FUNC_SIGMOID ? 1 / (1 + exp(-v)) : tanh(v), &nearTies)
             }
             var s = ck_eval_half_stats()
