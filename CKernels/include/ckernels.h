@@ -12,6 +12,13 @@
  * caller's FTZ/DAZ setting (beyond subnormal results) and the kernels never change it. They assume
  * the default round-to-nearest mode.
  *
+ * Floating-point exception flags, the same on every ISA and for every entry point (float, half
+ * formats, gate updates): a non-NaN input raises none of FE_INVALID, FE_DIVBYZERO and FE_OVERFLOW,
+ * so the kernels run with those traps enabled; a NaN input may raise FE_INVALID (x86's vector
+ * min/max signal it for any NaN operand) but not the other two. FE_INEXACT and FE_UNDERFLOW may be
+ * raised by any input. The gate updates' own arithmetic on the caller's data (c_prev, biases,
+ * gradients) raises what IEEE arithmetic raises, e.g. FE_OVERFLOW when c overflows.
+ *
  * All functions are thread-safe. Buffers may have any alignment. */
 #ifndef CKERNELS_H
 #define CKERNELS_H
