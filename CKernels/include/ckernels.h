@@ -19,7 +19,9 @@
  * raised by any input. The gate updates' own arithmetic on the caller's data (c_prev, biases,
  * gradients) raises what IEEE arithmetic raises, e.g. FE_OVERFLOW when c overflows.
  *
- * All functions are thread-safe. Buffers may have any alignment. */
+ * All functions are thread-safe. Buffers (float and uint16_t alike) may start at any byte address,
+ * odd ones included: on every ISA the kernels read and write them only through memcpy, unaligned
+ * vector loads and stores, or NEON byte loads and stores, never through a misaligned typed access. */
 #ifndef CKERNELS_H
 #define CKERNELS_H
 

@@ -1,5 +1,12 @@
 /* Included once per ISA after that ISA's vector layer: instantiates every algorithm and exports the
  * ISA's kernel table, ck_table_<isa>. */
+#if defined(__clang__)
+/* clang by default takes FP exceptions as ignorable and may compute on lanes the source does not
+ * (the scalar path's pairs vectorized four wide, dividing in the unused lanes), raising flags the
+ * code never would: maytrap keeps ckernels.h's flags promise. GCC's default (-ftrapping-math)
+ * already does. */
+#pragma clang fp exceptions(maytrap)
+#endif
 #include "activations.h"
 #include "activations_half.h"
 #include "gates.h"

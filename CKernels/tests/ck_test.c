@@ -676,6 +676,19 @@ static void test_half_tails(void)
                           "%s %s %s %s: %zu wrong results, %zu writes outside [y, y+n), %zu in-place calls differ "
                           "(lengths 0..64, offsets 0..3)",
                           format_names[fm], fn, tier, where, bad_values, bad_writes, bad_inplace);
+                    /* odd byte addresses: the API takes any (ckernels.h), out of place and in place */
+                    size_t bad_odd = 0;
+                    char xodd[2 * MAXN + 1], yodd[2 * MAXN + 1];
+                    for (size_t n = 1; n <= MAXN; ++n) {
+                        uint16_t *xo = (uint16_t *)(void *)(xodd + 1), *yo = (uint16_t *)(void *)(yodd + 1);
+                        memcpy(xodd + 1, data, n * sizeof *data);
+                        kernel(xo, yo, n);
+                        bad_odd += memcmp(yodd + 1, expect, n * sizeof *data) != 0;
+                        kernel(xo, xo, n);
+                        bad_odd += memcmp(xodd + 1, expect, n * sizeof *data) != 0;
+                    }
+                    check(bad_odd == 0, "%s %s %s %s: %zu calls at an odd byte address differ from the aligned call",
+                          format_names[fm], fn, tier, where, bad_odd);
                     for (size_t n = 1; n <= MAXN; ++n) {
                         snprintf(label, sizeof label, "%.4s %.7s %.11s %.23s n=%zu", format_names[fm], fn, tier, where, n);
                         guard_case = label;
@@ -1192,6 +1205,16 @@ static void test_odd_addresses(void)
             check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && s[3] == CK_OK && odd_same(&o, l, ls, 5, 11),
                   "%s LSTM at byte offset %zu: status %d %d %d %d or results differ from the aligned call", isa,
                   shift, s[0], s[1], s[2], s[3]);
+            /* the bias gradient of the threaded drivers: row-group partials added to db */
+            size_t nparts = ck_lstm_db_partials_floats(&d);
+            float *parts = xmalloc(nparts * sizeof(float));
+            s[0] = ck_lstm_backward_groups(&d, 0, B, isas[i], l[3], l[4], l[7], l[2], l[8], l[9], parts);
+            s[1] = ck_lstm_add_db_partials(&d, parts, l[10]);
+            s[2] = ck_lstm_add_db_partials(&d, parts, o.p[10]);
+            check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && odd_same(&o, l, ls, 10, 11),
+                  "%s LSTM bias gradient partials added at byte offset %zu: status %d %d %d or db differs", isa,
+                  shift, s[0], s[1], s[2]);
+            free(parts);
             free(o.mem);
 
             for (size_t k = 0; k < 9; ++k)
