@@ -24,14 +24,14 @@ static inline void ck_store_u16x4(uint16_t *p, uint16x4_t v) { vst1_u8((uint8_t 
 static inline vf vf_load_tail(const float *p, size_t k)
 {
     float b[VL] = { 0 };
-    memcpy(b, p, k * sizeof(float));
+    memcpy(b, (const void *)p, k * sizeof(float)); /* void *: see vec_scalar.h */
     return vld1q_f32(b);
 }
 static inline void vf_store_tail(float *p, vf v, size_t k)
 {
     float b[VL];
     vst1q_f32(b, v);
-    memcpy(p, b, k * sizeof(float));
+    memcpy((void *)p, b, k * sizeof(float));
 }
 static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
 static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
@@ -106,14 +106,14 @@ static inline vf vf_nan_to_input(vf y, vf x) { return vbslq_f32(vceqq_f32(y, y),
     static inline vf vf_load_##fmt##_tail(const uint16_t *p, size_t k)                            \
     {                                                                                             \
         uint16_t b[VL] = { 0 };                                                                   \
-        memcpy(b, p, k * sizeof *p);                                                              \
+        memcpy(b, (const void *)p, k * sizeof *p);                                                \
         return vf_load_##fmt(b);                                                                  \
     }                                                                                             \
     static inline void vf_store_##fmt##_tail(uint16_t *p, vf v, size_t k)                         \
     {                                                                                             \
         uint16_t b[VL];                                                                           \
         vf_store_##fmt(b, v);                                                                     \
-        memcpy(p, b, k * sizeof *p);                                                              \
+        memcpy((void *)p, b, k * sizeof *p);                                                      \
     }
 CK_HALF_TAILS(bf16)
 CK_HALF_TAILS(f16)
