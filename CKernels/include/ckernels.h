@@ -14,8 +14,9 @@
  *
  * Floating-point exception flags, the same on every ISA and for every entry point (float, half
  * formats, gate updates): a non-NaN input raises none of FE_INVALID, FE_DIVBYZERO and FE_OVERFLOW,
- * so the kernels run with those traps enabled; a NaN input may raise FE_INVALID (x86's vector
- * min/max signal it for any NaN operand) but not the other two. FE_INEXACT and FE_UNDERFLOW may be
+ * so the kernels run with those traps enabled; a NaN input may raise FE_INVALID (the clamps'
+ * min/max and ordered compares signal it for any NaN operand on x86 and AArch64) but not the
+ * other two. FE_INEXACT and FE_UNDERFLOW may be
  * raised by any input. The gate updates' own arithmetic on the caller's data (c_prev, biases,
  * gradients) raises what IEEE arithmetic raises, e.g. FE_OVERFLOW when c overflows.
  *
