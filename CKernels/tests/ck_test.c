@@ -1,7 +1,7 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernels/eval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
+ * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
@@ -18,9 +18,9 @@
 #include <fenv.h>
 #include <float.h>
 #include <inttypes.h>
-#include <setjmp.h>
 #include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
