@@ -33,11 +33,12 @@ static int subnormal(float v) { return v != 0.0f && (fz_u32_of(v) & 0x7f800000u)
 /* The flags that ckernels.h promises a NaN-free input never raises, as the call left them; the
  * caller clears them first. */
 #define FORBIDDEN_FLAGS (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
-static void check_flags(int any_nan, const char *what, size_t n)
+static void check_flags(int any_nan, const char *isa, const char *format, const char *fn, const char *tier, size_t n)
 {
     const int raised = fetestexcept(FORBIDDEN_FLAGS);
-    FZ_CHECK(any_nan || !raised, "%s n=%zu: no NaN in, yet flags%s%s%s", what, n, raised & FE_INVALID ? " INVALID" : "",
-             raised & FE_DIVBYZERO ? " DIVBYZERO" : "", raised & FE_OVERFLOW ? " OVERFLOW" : "");
+    FZ_CHECK(any_nan || !raised, "%s %s %s %s n=%zu: no NaN in, yet flags%s%s%s", isa, format, fn, tier, n,
+             raised & FE_INVALID ? " INVALID" : "", raised & FE_DIVBYZERO ? " DIVBYZERO" : "",
+             raised & FE_OVERFLOW ? " OVERFLOW" : "");
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -190,7 +191,7 @@ static void half_case(fz_rng *r)
         feclearexcept(FE_ALL_EXCEPT);
         ck_status s1 = kernel(fz_p16(&xb), fz_p16(&yb), n, tier, isa);
         ck_status s2 = kernel(fz_p16(&ib), fz_p16(&ib), n, tier, isa);
-        check_flags(any_nan, iname, n);
+        check_flags(any_nan, iname, fmt, fname, tname, n);
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s %s %s %s n=%zu: status %d, in place %d", iname, fmt, fname, tname, n,
                  s1, s2);
         fz_check_canaries(&xb, "x");
@@ -273,7 +274,7 @@ static void fz_run_case(fz_rng *r)
         feclearexcept(FE_ALL_EXCEPT);
         ck_status s1 = unary(fn, xb.p, yb.p, n, tier, isa);
         ck_status s2 = unary(fn, ib.p, ib.p, n, tier, isa);
-        check_flags(any_nan, iname, n);
+        check_flags(any_nan, iname, "f32", fname, tname, n);
         FZ_CHECK(fz_fp_control() == control, "%s %s %s n=%zu: FP control register %#x became %#x", iname, fname,
                  tname, n, control, fz_fp_control());
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s %s %s n=%zu: status %d, in place %d", iname, fname, tname, n, s1, s2);
