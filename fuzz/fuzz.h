@@ -103,14 +103,14 @@ static inline size_t fz_first_diff(const float *a, const float *b, size_t n)
 }
 
 /* ---- guarded buffers ---------------------------------------------------------------------------
- * n floats at a chosen byte offset (any alignment is part of the contract) with canary bytes before
- * and after; the fuzzers move floats in and out with memcpy only, so a misaligned access that a
- * sanitizer sees is the library's own. */
+ * n floats (or 16-bit patterns: fz_alloc16) at a chosen byte offset (any byte address is part of
+ * the contract) with canary bytes before and after; the fuzzers move elements in and out with
+ * memcpy only, so a misaligned access that a sanitizer sees is the library's own. */
 
 #define FZ_CANARY 64
 #define FZ_CANARY_BYTE 0xA5
 
-typedef struct { unsigned char *mem; float *p; size_t n, shift; } fz_buf;
+typedef struct { unsigned char *mem; float *p; size_t n, shift, size; } fz_buf; /* size: bytes per element */
 
 static inline void *fz_xmalloc(size_t bytes)
 {
@@ -122,15 +122,19 @@ static inline void *fz_xmalloc(size_t bytes)
     return p;
 }
 
-static inline fz_buf fz_alloc(size_t n, size_t shift, const float *init)
+static inline fz_buf fz_alloc_elements(size_t n, size_t size, size_t shift, const void *init)
 {
-    fz_buf b = { fz_xmalloc(2 * FZ_CANARY + 16 + n * sizeof(float)), NULL, n, shift };
-    memset(b.mem, FZ_CANARY_BYTE, 2 * FZ_CANARY + 16 + n * sizeof(float));
-    b.p = (float *)(b.mem + FZ_CANARY + shift);
+    fz_buf b = { fz_xmalloc(2 * FZ_CANARY + 16 + n * size), NULL, n, shift, size };
+    memset(b.mem, FZ_CANARY_BYTE, 2 * FZ_CANARY + 16 + n * size);
+    b.p = (float *)(void *)(b.mem + FZ_CANARY + shift);
     if (init)
-        memcpy((void *)b.p, init, n * sizeof(float)); /* void *: see CKernels/src/vec_scalar.h */
+        memcpy((void *)b.p, init, n * size); /* void *: see CKernels/src/vec_scalar.h */
     return b;
 }
+static inline fz_buf fz_alloc(size_t n, size_t shift, const float *init) { return fz_alloc_elements(n, 4, shift, init); }
+static inline fz_buf fz_alloc16(size_t n, size_t shift, const uint16_t *init) { return fz_alloc_elements(n, 2, shift, init); }
+/* the 16-bit patterns' address (any byte address) */
+static inline uint16_t *fz_p16(const fz_buf *b) { return (uint16_t *)(void *)(b->mem + FZ_CANARY + b->shift); }
 
 /* n floats of 0x7fbadbad, a NaN no kernel produces: an output not written shows. */
 static inline fz_buf fz_alloc_poisoned(size_t n, size_t shift)
@@ -144,15 +148,15 @@ static inline fz_buf fz_alloc_poisoned(size_t n, size_t shift)
 
 static inline void fz_check_canaries(const fz_buf *b, const char *what)
 {
-    const unsigned char *end = (const unsigned char *)b->p + b->n * sizeof(float);
+    const unsigned char *end = b->mem + FZ_CANARY + b->shift + b->n * b->size;
     for (size_t i = 0; i < FZ_CANARY + b->shift; ++i)
         FZ_CHECK(b->mem[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes before the buffer", what,
                  FZ_CANARY + b->shift - i);
     for (size_t i = 0; i < FZ_CANARY + 16 - b->shift; ++i)
-        FZ_CHECK(end[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes past the end of %zu floats", what, i, b->n);
+        FZ_CHECK(end[i] == FZ_CANARY_BYTE, "%s: a write %zu bytes past the end of %zu elements", what, i, b->n);
 }
 
-/* the buffer's floats, copied to an aligned array (caller frees) */
+/* the buffer's floats, copied to an aligned array (caller frees); fz_read16 for 16-bit patterns */
 static inline float *fz_read(const fz_buf *b)
 {
     float *out = fz_xmalloc(b->n * sizeof(float));
@@ -160,10 +164,17 @@ static inline float *fz_read(const fz_buf *b)
     return out;
 }
 
+static inline uint16_t *fz_read16(const fz_buf *b)
+{
+    uint16_t *out = fz_xmalloc(b->n * sizeof(uint16_t));
+    memcpy(out, (const void *)fz_p16(b), b->n * sizeof(uint16_t));
+    return out;
+}
+
 static inline void fz_free(fz_buf *b) { free(b->mem); b->mem = NULL; }
 
 /* ---- the FP control register ------------------------------------------------------------------
- * Control bits only: the sticky exception flags are not yet part of the contract (issue 13, item 2). */
+ * Control bits only: the sticky flags' promise (ckernels.h) is checked by CKernels/tests/ck_test.c. */
 
 static inline unsigned fz_fp_control(void)
 {

@@ -3,12 +3,20 @@
  *     FTZ/DAZ setting (beyond subnormal inputs and results);
  *   - NaN in gives NaN out, finite in gives finite out in range (sigmoid [0, 1], tanh [-1, 1]),
  *     tanh(-x) == -tanh(x) bit for bit, and sorted inputs give non-decreasing outputs;
- *   - no write outside [y, y + n) (canaries), x unchanged, the FP control register unchanged;
+ *   - no write outside [y, y + n) (canaries), x unchanged, the FP control register unchanged, and
+ *     no INVALID, DIVBYZERO or OVERFLOW flag raised when x holds no NaN (ckernels.h's promise);
  *   - rejected calls (overlap, bad tier, bad or absent ISA, NULL, overflowing n) return their status
  *     and write nothing;
  *   - the OpenMP drivers (ckernels_omp.h) give the serial bits for 1 to 4 threads.
+ * A quarter of the cases run the half formats instead (ck_sigmoid_bf16 ... ck_tanh_f16): every ISA
+ * gives the scalar path's bits (NaNs included: the input's NaN, quieted), at any byte offset, in
+ * place or not; NaN in gives NaN out, other results in range; sorted inputs give non-decreasing
+ * outputs; no write outside [y, y + n), x unchanged, no forbidden flag for an input without NaN.
  *
  *   fuzz_activations [--seed S] [--seconds T] [--cases N]     fuzz_activations --seed S --case N */
+#include <fenv.h>
+#include <math.h>
+
 #include "ckernels_omp.h"
 #include "fuzz.h"
 
@@ -21,6 +29,17 @@ static ck_status unary(int fn, const float *x, float *y, size_t n, ck_tier tier,
 }
 
 static int subnormal(float v) { return v != 0.0f && (fz_u32_of(v) & 0x7f800000u) == 0; }
+
+/* The flags that ckernels.h promises a NaN-free input never raises, as the call left them; the
+ * caller clears them first. */
+#define FORBIDDEN_FLAGS (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
+static void check_flags(int any_nan, const char *isa, const char *format, const char *fn, const char *tier, size_t n)
+{
+    const int raised = fetestexcept(FORBIDDEN_FLAGS);
+    FZ_CHECK(any_nan || !raised, "%s %s %s %s n=%zu: no NaN in, yet flags%s%s%s", isa, format, fn, tier, n,
+             raised & FE_INVALID ? " INVALID" : "", raised & FE_DIVBYZERO ? " DIVBYZERO" : "",
+             raised & FE_OVERFLOW ? " OVERFLOW" : "");
+}
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -91,8 +110,125 @@ static void check_openmp(fz_rng *r, int fn, ck_tier tier)
     fz_free(&y);
 }
 
+/* ---- half formats ---------------------------------------------------------------------------- */
+
+typedef ck_status (*half_fn)(const uint16_t *, uint16_t *, size_t, ck_tier, ck_isa);
+static const half_fn half_kernels[2][2] = { { ck_sigmoid_bf16_isa, ck_tanh_bf16_isa },
+                                            { ck_sigmoid_f16_isa, ck_tanh_f16_isa } };
+static const char *const format_names[] = { "bf16", "f16" };
+
+/* the value of a bit pattern, decoded here rather than by the library (NaN for NaN) */
+static float half_value(int f16, uint16_t h)
+{
+    if (!f16)
+        return fz_bits((uint32_t)h << 16);
+    float sign = h & 0x8000u ? -1.0f : 1.0f;
+    unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 31)
+        return m ? NAN : sign * INFINITY;
+    return sign * (e ? ldexpf((float)(1024 + m), (int)e - 25) : ldexpf((float)m, -24));
+}
+
+/* Inputs by class, as fz_float: every pattern, the working range, saturation, and the specials. */
+static uint16_t half_input(fz_rng *r, int f16, int cls)
+{
+    static const uint16_t special[2][12] = {
+        { 0x7fc0, 0xffc0, 0x7f81, 0xff81, 0x7f80, 0xff80, 0x0000, 0x8000, 0x0001, 0x8001, 0x7f7f, 0xff7f },
+        { 0x7e00, 0xfe00, 0x7c01, 0xfc01, 0x7c00, 0xfc00, 0x0000, 0x8000, 0x0001, 0x8001, 0x7bff, 0xfbff },
+    };
+    switch (cls) {
+    case FZ_ANY_BITS: return (uint16_t)fz_u64(r);
+    case FZ_SPECIAL: return special[f16][fz_below(r, 12)];
+    default: { /* a float of the class, narrowed by truncation (any pattern of the range will do) */
+        float v = fz_float(r, cls);
+        if (!f16)
+            return (uint16_t)(fz_u32_of(v) >> 16);
+        uint16_t sign = v < 0 ? 0x8000u : 0, h = 0;
+        for (uint16_t step = 0x4000; step; step >>= 1) /* the largest magnitude at most |v| */
+            if ((uint16_t)(h | step) < 0x7c00u && half_value(1, (uint16_t)(h | step)) <= fabsf(v))
+                h |= step;
+        return (uint16_t)(sign | h);
+    }
+    }
+}
+
+static int cmp_half_value(int f16, const void *a, const void *b)
+{
+    float x = half_value(f16, *(const uint16_t *)a), y = half_value(f16, *(const uint16_t *)b);
+    return (x > y) - (x < y);
+}
+static int cmp_bf16(const void *a, const void *b) { return cmp_half_value(0, a, b); }
+static int cmp_f16(const void *a, const void *b) { return cmp_half_value(1, a, b); }
+
+static void half_case(fz_rng *r)
+{
+    const size_t n = pick_length(r);
+    const int f16 = (int)fz_below(r, 2), fn = (int)fz_below(r, 2), mixed = fz_chance(r, 50);
+    const int cls = (int)fz_below(r, FZ_CLASSES);
+    const ck_tier tier = (ck_tier)fz_below(r, 3);
+    const size_t xshift = fz_below(r, 16), yshift = fz_below(r, 16);
+    const half_fn kernel = half_kernels[f16][fn];
+    const char *fmt = format_names[f16], *fname = fn_names[fn], *tname = tier_names[tier];
+    uint16_t *x = fz_xmalloc(n * sizeof(uint16_t)), *want = fz_xmalloc(n * sizeof(uint16_t));
+    for (size_t i = 0; i < n; ++i)
+        x[i] = half_input(r, f16, mixed ? (int)fz_below(r, FZ_CLASSES) : cls);
+
+    FZ_CHECK(kernel(x, want, n, tier, CK_ISA_SCALAR) == CK_OK, "scalar %s %s %s n=%zu: status", fmt, fname, tname, n);
+    int any_nan = 0;
+    for (size_t i = 0; i < n; ++i) {
+        float in = half_value(f16, x[i]), v = half_value(f16, want[i]);
+        any_nan |= in != in;
+        if (in != in)
+            FZ_CHECK(v != v, "%s %s %s(0x%04x) = 0x%04x: NaN in must give NaN", fmt, fname, tname, x[i], want[i]);
+        else
+            FZ_CHECK(fn ? v >= -1.0f && v <= 1.0f : v >= 0.0f && v <= 1.0f, "%s %s %s(0x%04x) = 0x%04x: out of range",
+                     fmt, fname, tname, x[i], want[i]);
+    }
+    for (size_t k = 0; k < fz_nisas; ++k) {
+        const ck_isa isa = fz_isas[k];
+        const char *iname = ck_isa_name(isa);
+        fz_buf xb = fz_alloc16(n, xshift, x), yb = fz_alloc16(n, yshift, NULL), ib = fz_alloc16(n, yshift, x);
+        feclearexcept(FE_ALL_EXCEPT);
+        ck_status s1 = kernel(fz_p16(&xb), fz_p16(&yb), n, tier, isa);
+        ck_status s2 = kernel(fz_p16(&ib), fz_p16(&ib), n, tier, isa);
+        check_flags(any_nan, iname, fmt, fname, tname, n);
+        FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s %s %s %s n=%zu: status %d, in place %d", iname, fmt, fname, tname, n,
+                 s1, s2);
+        fz_check_canaries(&xb, "x");
+        fz_check_canaries(&yb, "y");
+        fz_check_canaries(&ib, "in-place buffer");
+        uint16_t *xa = fz_read16(&xb), *got = fz_read16(&yb), *inplace = fz_read16(&ib);
+        FZ_CHECK(memcmp(xa, x, n * sizeof *x) == 0, "%s %s %s %s n=%zu: the input changed", iname, fmt, fname, tname, n);
+        for (size_t i = 0; i < n; ++i) {
+            FZ_CHECK(got[i] == want[i], "%s %s %s %s n=%zu offsets %zu/%zu: f(0x%04x) = 0x%04x at %zu, scalar gives 0x%04x",
+                     iname, fmt, fname, tname, n, xshift, yshift, x[i], got[i], i, want[i]);
+            FZ_CHECK(inplace[i] == got[i], "%s %s %s %s n=%zu: in place f(0x%04x) = 0x%04x at %zu, out of place 0x%04x",
+                     iname, fmt, fname, tname, n, x[i], inplace[i], i, got[i]);
+        }
+        free(xa), free(got), free(inplace);
+        fz_free(&xb), fz_free(&yb), fz_free(&ib);
+    }
+
+    /* monotone: the non-NaN inputs sorted by value, on the active ISA */
+    size_t m = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (half_value(f16, x[i]) == half_value(f16, x[i]))
+            x[m++] = x[i];
+    qsort(x, m, sizeof *x, f16 ? cmp_f16 : cmp_bf16);
+    kernel(x, want, m, tier, CK_ISA_AUTO);
+    for (size_t i = 1; i < m; ++i)
+        FZ_CHECK(!(half_value(f16, want[i]) < half_value(f16, want[i - 1])),
+                 "%s %s %s not monotone: f(0x%04x) = 0x%04x > f(0x%04x) = 0x%04x", fmt, fname, tname, x[i - 1],
+                 want[i - 1], x[i], want[i]);
+    free(x), free(want);
+}
+
 static void fz_run_case(fz_rng *r)
 {
+    if (fz_chance(r, 25)) {
+        half_case(r);
+        return;
+    }
     const size_t n = pick_length(r);
     const int fn = (int)fz_below(r, 2);
     const ck_tier tier = (ck_tier)fz_below(r, 3);
@@ -107,8 +243,10 @@ static void fz_run_case(fz_rng *r)
     /* the reference: the scalar path with FTZ/DAZ off */
     fz_set_ftz_daz(0);
     FZ_CHECK(unary(fn, x, want, n, tier, CK_ISA_SCALAR) == CK_OK, "scalar %s %s n=%zu: status", fname, tname, n);
+    int any_nan = 0;
     for (size_t i = 0; i < n; ++i) {
         float v = want[i];
+        any_nan |= x[i] != x[i];
         if (x[i] != x[i])
             FZ_CHECK(v != v, "%s %s(%a) = %a: NaN in must give NaN", fname, tname, (double)x[i], (double)v);
         else
@@ -133,8 +271,10 @@ static void fz_run_case(fz_rng *r)
         const ck_isa isa = fz_isas[k];
         const char *iname = ck_isa_name(isa);
         fz_buf xb = fz_alloc(n, xshift, x), yb = fz_alloc_poisoned(n, yshift), ib = fz_alloc(n, yshift, x);
+        feclearexcept(FE_ALL_EXCEPT);
         ck_status s1 = unary(fn, xb.p, yb.p, n, tier, isa);
         ck_status s2 = unary(fn, ib.p, ib.p, n, tier, isa);
+        check_flags(any_nan, iname, "f32", fname, tname, n);
         FZ_CHECK(fz_fp_control() == control, "%s %s %s n=%zu: FP control register %#x became %#x", iname, fname,
                  tname, n, control, fz_fp_control());
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s %s %s n=%zu: status %d, in place %d", iname, fname, tname, n, s1, s2);

@@ -65,12 +65,15 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_sigmoid_v(vf x, con
 {
     if (P->pieces) /* sigmoid(-a) = 1 - sigmoid(a) */
         return vf_reflect_where_negative(ck_piecewise_abs(x, P->pieces), x, 1.0f);
+    /* Clamped on both sides, so that no lane overflows or forms inf - inf (the flags promise of
+     * ckernels.h): lanes below the flush point compute sigmoid(FLUSH_BELOW), zeroed at the end.
+     * NaN passes both clamps. */
+    vf u = vf_max(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), vf_set(CK_SIGMOID_FLUSH_BELOW));
     if (P->table) {
-        vf den = vf_add(vf_set(1.0f), ck_exp_neg_table(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P));
+        vf den = vf_add(vf_set(1.0f), ck_exp_neg_table(u, P));
         return vf_zero_where_less(vf_div(vf_set(1.0f), den), x, CK_SIGMOID_FLUSH_BELOW);
     }
-    /* no lower clamp: lanes below the flush point may compute garbage, they are zeroed at the end */
-    ck_exp_parts e = ck_exp_reduce(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), P);
+    ck_exp_parts e = ck_exp_reduce(u, P);
     vf one = vf_set(1.0f);
     vf den = vf_fnma(e.sc, e.w, vf_add(one, e.sc)); /* 1 + e^-x = (1 + s) - s w,  sc = s */
     /* below the flush point the true result is subnormal: 0, as docs/design.md allows */

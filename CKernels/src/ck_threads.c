@@ -1,6 +1,7 @@
 /* The thread policy that ckernels_threads.h declares: team sizes and the split LSTM bias gradient. */
 #include "ckernels_threads.h"
 #include "ck_half_gates.h"
+#include <string.h>
 
 /* At most `threads` threads, each with at least `grain` units of work, and at least one. */
 static int team(size_t units, size_t grain, int threads)
@@ -79,7 +80,11 @@ ck_status ck_lstm_add_db_partials(const ck_lstm_desc *d, const float *partials, 
     if (!floats)
         return CK_ERR_INVALID_ARGUMENT;
     for (size_t g = 0; g < floats; g += width)
-        for (size_t k = 0; k < width; k++)
-            db[k] += partials[g + k];
+        for (size_t k = 0; k < width; k++) { /* memcpy: db may be at any byte address (ckernels.h) */
+            float sum;
+            memcpy(&sum, (const void *)(db + k), sizeof sum);
+            sum += partials[g + k];
+            memcpy((void *)(db + k), &sum, sizeof sum);
+        }
     return CK_OK;
 }

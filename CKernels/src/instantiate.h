@@ -1,5 +1,13 @@
 /* Included once per ISA after that ISA's vector layer: instantiates every algorithm and exports the
  * ISA's kernel tables, ck_table_<isa> and ck_half_gates_<isa>. */
+#if defined(__clang__) && VL == 1
+/* clang by default takes FP exceptions as ignorable and may compute on lanes the source does not:
+ * it vectorizes the scalar path's pairs four wide and divides in the unused lanes, raising flags
+ * the code never would. maytrap keeps ckernels.h's flags promise there. The vector paths need it
+ * not (their intrinsics compute only the source's lanes; ck_test checks their flags under clang
+ * too) and run slower with it; GCC's default (-ftrapping-math) already keeps the promise. */
+#pragma clang fp exceptions(maytrap)
+#endif
 #include "activations.h"
 #include "activations_half.h"
 #include "gates.h"

@@ -83,13 +83,13 @@ static inline CK_HALF_TARGET vf vf_nan_to_input(vf y, vf x) { return _mm256_blen
 #define CK_HALF_TAILS(fmt)                                                                        \
     static inline CK_HALF_TARGET vf vf_load_##fmt##_tail(const uint16_t *p, size_t k) {            \
         uint16_t b[VL] = { 0 };                                                                   \
-        memcpy(b, p, k * sizeof *p);                                                              \
+        memcpy(b, (const void *)p, k * sizeof *p);                                                \
         return vf_load_##fmt(b);                                                                  \
     }                                                                                             \
     static inline CK_HALF_TARGET void vf_store_##fmt##_tail(uint16_t *p, vf v, size_t k) {         \
         uint16_t b[VL];                                                                           \
         vf_store_##fmt(b, v);                                                                     \
-        memcpy(p, b, k * sizeof *p);                                                              \
+        memcpy((void *)p, b, k * sizeof *p);                                                      \
     }
 CK_HALF_TAILS(bf16)
 CK_HALF_TAILS(f16)

@@ -14,19 +14,24 @@
 typedef float32x4_t vf;
 
 static inline vf vf_set(float c) { return vdupq_n_f32(c); }
-static inline vf vf_load(const float *p) { return vld1q_f32(p); }
-static inline void vf_store(float *p, vf v) { vst1q_f32(p, v); }
+/* byte loads and stores: the API accepts any byte address, and vld1q_f32 on a float * at an odd one
+ * is undefined in C (the instruction is the same LD1/ST1 either way) */
+static inline vf vf_load(const float *p) { return vreinterpretq_f32_u8(vld1q_u8((const uint8_t *)(const void *)p)); }
+static inline void vf_store(float *p, vf v) { vst1q_u8((uint8_t *)(void *)p, vreinterpretq_u8_f32(v)); }
+/* the same for four 16-bit bit patterns */
+static inline uint16x4_t ck_load_u16x4(const uint16_t *p) { return vreinterpret_u16_u8(vld1_u8((const uint8_t *)(const void *)p)); }
+static inline void ck_store_u16x4(uint16_t *p, uint16x4_t v) { vst1_u8((uint8_t *)(void *)p, vreinterpret_u8_u16(v)); }
 static inline vf vf_load_tail(const float *p, size_t k)
 {
     float b[VL] = { 0 };
-    memcpy(b, p, k * sizeof(float));
+    memcpy(b, (const void *)p, k * sizeof(float)); /* void *: see vec_scalar.h */
     return vld1q_f32(b);
 }
 static inline void vf_store_tail(float *p, vf v, size_t k)
 {
     float b[VL];
     vst1q_f32(b, v);
-    memcpy(p, b, k * sizeof(float));
+    memcpy((void *)p, b, k * sizeof(float));
 }
 static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
 static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
@@ -85,30 +90,30 @@ static inline vf vf_reflect_where_negative(vf p, vf x, float c)
  * instructions). Tails through a zero-padded copy on the stack, as for floats. */
 #define CK_HALF_TARGET
 
-static inline vf vf_load_bf16(const uint16_t *p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+static inline vf vf_load_bf16(const uint16_t *p) { return vreinterpretq_f32_u32(vshll_n_u16(ck_load_u16x4(p), 16)); }
 static inline void vf_store_bf16(uint16_t *p, vf v)
 {
     uint32x4_t u = vreinterpretq_u32_f32(v);
     uint32x4_t rounded = vaddq_u32(u, vsraq_n_u32(vdupq_n_u32(0x7fff), vshlq_n_u32(u, 15), 31));
     uint32x4_t quiet = vorrq_u32(u, vdupq_n_u32(0x400000));
-    vst1_u16(p, vshrn_n_u32(vbslq_u32(vceqq_f32(v, v), rounded, quiet), 16));
+    ck_store_u16x4(p, vshrn_n_u32(vbslq_u32(vceqq_f32(v, v), rounded, quiet), 16));
 }
-static inline vf vf_load_f16(const uint16_t *p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
-static inline void vf_store_f16(uint16_t *p, vf v) { vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
+static inline vf vf_load_f16(const uint16_t *p) { return vcvt_f32_f16(vreinterpret_f16_u16(ck_load_u16x4(p))); }
+static inline void vf_store_f16(uint16_t *p, vf v) { ck_store_u16x4(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
 /* y, with x in the lanes where y is NaN (see vec_scalar.h; FMLS flips a NaN's sign, FNMADD does not) */
 static inline vf vf_nan_to_input(vf y, vf x) { return vbslq_f32(vceqq_f32(y, y), y, x); }
 #define CK_HALF_TAILS(fmt)                                                                        \
     static inline vf vf_load_##fmt##_tail(const uint16_t *p, size_t k)                            \
     {                                                                                             \
         uint16_t b[VL] = { 0 };                                                                   \
-        memcpy(b, p, k * sizeof *p);                                                              \
+        memcpy(b, (const void *)p, k * sizeof *p);                                                \
         return vf_load_##fmt(b);                                                                  \
     }                                                                                             \
     static inline void vf_store_##fmt##_tail(uint16_t *p, vf v, size_t k)                         \
     {                                                                                             \
         uint16_t b[VL];                                                                           \
         vf_store_##fmt(b, v);                                                                     \
-        memcpy(p, b, k * sizeof *p);                                                              \
+        memcpy((void *)p, b, k * sizeof *p);                                                      \
     }
 CK_HALF_TAILS(bf16)
 CK_HALF_TAILS(f16)

@@ -83,13 +83,16 @@ static inline uint16_t ck_f16_round(float f)
     return (uint16_t)(sign | (q + (rest > half || (rest == half && (q & 1u)))));
 }
 
-static inline vf vf_load_bf16(const uint16_t *p) { return ck_float((uint32_t)*p << 16); }
+/* memcpy, as vf_load: a uint16_t access at an odd byte address is undefined */
+static inline uint16_t ck_load_u16(const uint16_t *p) { uint16_t h; memcpy(&h, (const void *)p, sizeof h); return h; }
+static inline void ck_store_u16(uint16_t *p, uint16_t h) { memcpy((void *)p, &h, sizeof h); }
+static inline vf vf_load_bf16(const uint16_t *p) { return ck_float((uint32_t)ck_load_u16(p) << 16); }
 static inline vf vf_load_bf16_tail(const uint16_t *p, size_t k) { (void)k; return vf_load_bf16(p); }
-static inline void vf_store_bf16(uint16_t *p, vf v) { *p = ck_bf16_round(ck_bits(v)); }
+static inline void vf_store_bf16(uint16_t *p, vf v) { ck_store_u16(p, ck_bf16_round(ck_bits(v))); }
 static inline void vf_store_bf16_tail(uint16_t *p, vf v, size_t k) { (void)k; vf_store_bf16(p, v); }
-static inline vf vf_load_f16(const uint16_t *p) { return ck_f16_widen(*p); }
+static inline vf vf_load_f16(const uint16_t *p) { return ck_f16_widen(ck_load_u16(p)); }
 static inline vf vf_load_f16_tail(const uint16_t *p, size_t k) { (void)k; return vf_load_f16(p); }
-static inline void vf_store_f16(uint16_t *p, vf v) { *p = ck_f16_round(v); }
+static inline void vf_store_f16(uint16_t *p, vf v) { ck_store_u16(p, ck_f16_round(v)); }
 static inline void vf_store_f16_tail(uint16_t *p, vf v, size_t k) { (void)k; vf_store_f16(p, v); }
 /* y, with x in the lanes where y is NaN: the half kernels' NaN results are their NaN inputs (quieted
  * by the narrowing), whichever NaN the float algorithm propagated (that differs between ISAs) */

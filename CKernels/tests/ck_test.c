@@ -1,7 +1,7 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
+ * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
@@ -14,10 +14,13 @@
  * set and of every gate-update output; the ISAs must agree on them here, and scripts/ci-c.sh
  * compares them across machines (x86 against AArch64 under qemu). The last line is
  * "N passed, N failed"; the exit status is 1 on any failure. */
+#define _GNU_SOURCE /* feenableexcept */
+#include <fenv.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -576,6 +579,19 @@ static void test_half_tails(void)
                           "%s %s %s %s: %zu wrong results, %zu writes outside [y, y+n), %zu in-place calls differ "
                           "(lengths 0..64, offsets 0..3)",
                           format_names[fm], fn, tier, where, bad_values, bad_writes, bad_inplace);
+                    /* odd byte addresses: the API takes any (ckernels.h), out of place and in place */
+                    size_t bad_odd = 0;
+                    char xodd[2 * MAXN + 1], yodd[2 * MAXN + 1];
+                    for (size_t n = 1; n <= MAXN; ++n) {
+                        uint16_t *xo = (uint16_t *)(void *)(xodd + 1), *yo = (uint16_t *)(void *)(yodd + 1);
+                        memcpy(xodd + 1, data, n * sizeof *data);
+                        kernel(xo, yo, n);
+                        bad_odd += memcmp(yodd + 1, expect, n * sizeof *data) != 0;
+                        kernel(xo, xo, n);
+                        bad_odd += memcmp(xodd + 1, expect, n * sizeof *data) != 0;
+                    }
+                    check(bad_odd == 0, "%s %s %s %s: %zu calls at an odd byte address differ from the aligned call",
+                          format_names[fm], fn, tier, where, bad_odd);
                     for (size_t n = 1; n <= MAXN; ++n) {
                         snprintf(label, sizeof label, "%.4s %.7s %.11s %.23s n=%zu", format_names[fm], fn, tier, where, n);
                         guard_case = label;
@@ -1546,6 +1562,16 @@ static void test_odd_addresses(void)
             check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && s[3] == CK_OK && odd_same(&o, l, ls, 5, 11),
                   "%s LSTM at byte offset %zu: status %d %d %d %d or results differ from the aligned call", isa,
                   shift, s[0], s[1], s[2], s[3]);
+            /* the bias gradient of the threaded drivers: row-group partials added to db */
+            size_t nparts = ck_lstm_db_partials_floats(&d);
+            float *parts = xmalloc(nparts * sizeof(float));
+            s[0] = ck_lstm_backward_groups(&d, 0, B, isas[i], l[3], l[4], l[7], l[2], l[8], l[9], parts);
+            s[1] = ck_lstm_add_db_partials(&d, parts, l[10]);
+            s[2] = ck_lstm_add_db_partials(&d, parts, o.p[10]);
+            check(s[0] == CK_OK && s[1] == CK_OK && s[2] == CK_OK && odd_same(&o, l, ls, 10, 11),
+                  "%s LSTM bias gradient partials added at byte offset %zu: status %d %d %d or db differs", isa,
+                  shift, s[0], s[1], s[2]);
+            free(parts);
             free(o.mem);
 
             for (size_t k = 0; k < 9; ++k)
@@ -1564,6 +1590,139 @@ static void test_odd_addresses(void)
         free(lsrc[k]), free(l[k]);
     for (size_t k = 0; k < 9; ++k)
         free(gsrc[k]), free(gb[k]);
+}
+
+/* ---- floating-point exception flags (the promise in ckernels.h) ------------------------------
+ * Every kernel of every ISA (float, bf16, f16; the gate updates) over inputs that could overflow,
+ * divide by zero or form inf - inf inside: each length up to two vectors and a tail, so that every
+ * special lands in a full vector and in each tail position. No INVALID, DIVBYZERO or OVERFLOW for a
+ * non-NaN input, flags cleared before each call; then the same with those traps enabled (where the
+ * CPU has traps): no SIGFPE. A NaN input may raise INVALID, but neither of the others. */
+
+#define FLAG_MASK (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
+#define FLAG_LEN (2 * 16 + 3)
+static const float flag_inputs[] = { 0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1p-126f, -0x1p-126f, 1.0f, -1.0f,
+                                     11.0f, -11.0f, 19.0f, -19.0f, 87.0f, -87.0f, -87.5f, 89.0f, -89.0f, -104.0f,
+                                     1e10f, -1e10f, 1e30f, -1e30f, FLT_MAX, -FLT_MAX, INFINITY, -INFINITY };
+#define NFLAG_INPUTS (sizeof flag_inputs / sizeof *flag_inputs)
+/* binary16 counterparts: ±0, ±smallest subnormal, ±smallest normal, ±1, ±11, ±20, ±100, ±65504, ±inf */
+static const uint16_t flag_f16[] = { 0x0000, 0x8000, 0x0001, 0x8001, 0x0400, 0x8400, 0x3c00, 0xbc00, 0x4980,
+                                     0xc980, 0x4d00, 0xcd00, 0x5640, 0xd640, 0x7bff, 0xfbff, 0x7c00, 0xfc00 };
+#define NFLAG_F16 (sizeof flag_f16 / sizeof *flag_f16)
+
+static sigjmp_buf fpe_jump;
+static void on_sigfpe(int sig) { (void)sig; siglongjmp(fpe_jump, 1); }
+static char flag_call[96]; /* the call running, for the message when it traps */
+
+/* The flags in FLAG_MASK that `call` raised, from a clean state. */
+#define FLAGS_OF(call) (feclearexcept(FE_ALL_EXCEPT), (void)(call), fetestexcept(FLAG_MASK))
+
+/* Every kernel on every ISA over `value` repeated (or NaN when nan is set); the number of calls that
+ * raised a flag in `forbidden`, the first described in *first. */
+static size_t flag_calls(int nan, size_t value, int forbidden, char first[160])
+{
+    float x[FLAG_LEN], y[FLAG_LEN];
+    uint16_t xb[FLAG_LEN], xh[FLAG_LEN], yh[FLAG_LEN];
+    size_t bad = 0;
+    for (size_t k = 0; k < FLAG_LEN; ++k) {
+        x[k] = nan ? NAN : flag_inputs[value % NFLAG_INPUTS];
+        xb[k] = (uint16_t)(bits(x[k]) >> 16);
+        xh[k] = nan ? 0x7e00u : flag_f16[value % NFLAG_F16];
+    }
+#define FLAG_CHECK(call, ...)                                                                     \
+    do {                                                                                          \
+        snprintf(flag_call, sizeof flag_call, __VA_ARGS__);                                       \
+        int raised = FLAGS_OF(call) & forbidden;                                                  \
+        if (raised && bad++ == 0)                                                                 \
+            snprintf(first, 160, "%s raised%s%s%s", flag_call, raised & FE_INVALID ? " INVALID" : "",  \
+                     raised & FE_DIVBYZERO ? " DIVBYZERO" : "", raised & FE_OVERFLOW ? " OVERFLOW" : ""); \
+    } while (0)
+    for (size_t i = 0; i < nisas; ++i) {
+        const char *isa = ck_isa_name(isas[i]);
+        for (size_t n = 1; n <= FLAG_LEN; ++n)
+            for (int fi = 0; fi < NFUNCS; ++fi)
+                for (int t = 0; t < NTIERS; ++t) {
+                    FLAG_CHECK(run(funcs[fi], x, y, n, tiers[t], isas[i]), "%s %s %s f32 n=%zu x=%a", isa,
+                               func_names[fi], tier_names[t], n, (double)x[0]);
+                    FLAG_CHECK(half_api(CK_EVAL_BF16, funcs[fi], xb, yh, n, tiers[t], isas[i]),
+                               "%s %s %s bf16 n=%zu x=0x%04x", isa, func_names[fi], tier_names[t], n, xb[0]);
+                    FLAG_CHECK(half_api(CK_EVAL_F16, funcs[fi], xh, yh, n, tiers[t], isas[i]),
+                               "%s %s %s f16 n=%zu x=0x%04x", isa, func_names[fi], tier_names[t], n, xh[0]);
+                }
+        /* the gates on the same values as preactivations (H = FLAG_LEN: every tail), bounded state and
+         * gradients: what the activations produce must raise nothing in the rest of the update */
+        float c_prev[FLAG_LEN], c[FLAG_LEN], h[FLAG_LEN], ws[5 * FLAG_LEN], dz[4 * FLAG_LEN], dcp[FLAG_LEN],
+            db[4 * FLAG_LEN] = { 0 }, z[4 * FLAG_LEN], hg[3 * FLAG_LEN] = { 0 }, dx[3 * FLAG_LEN], dhg[3 * FLAG_LEN];
+        for (size_t k = 0; k < 4 * FLAG_LEN; ++k)
+            z[k] = x[0];
+        for (size_t k = 0; k < FLAG_LEN; ++k)
+            c_prev[k] = 0.5f;
+        for (int t = 0; t < NTIERS; ++t) {
+            ck_lstm_desc d = { .batch = 1, .hidden = FLAG_LEN, .cell_clip = t == CK_FAST ? 3.0f : 0.0f, .tier = tiers[t] };
+            ck_gru_desc g = { .batch = 1, .hidden = FLAG_LEN, .tier = tiers[t] };
+            FLAG_CHECK(ck_lstm_forward_rows(&d, 0, 1, isas[i], z, NULL, c_prev, c, h, ws), "%s lstm forward %s x=%a",
+                       isa, tier_names[t], (double)x[0]);
+            FLAG_CHECK(ck_lstm_backward_rows(&d, 0, 1, isas[i], c_prev, c_prev, ws, c_prev, dz, dcp, db),
+                       "%s lstm backward %s x=%a", isa, tier_names[t], (double)x[0]);
+            FLAG_CHECK(ck_gru_forward_rows(&g, 0, 1, isas[i], z, hg, c_prev, h, ws), "%s gru forward %s x=%a", isa,
+                       tier_names[t], (double)x[0]);
+            FLAG_CHECK(ck_gru_backward_rows(&g, 0, 1, isas[i], c_prev, ws, c_prev, dx, dhg, dcp),
+                       "%s gru backward %s x=%a", isa, tier_names[t], (double)x[0]);
+            /* the same steps with half-format tensors (the gradients reaching h: 0.5) */
+            for (size_t fi = 0; fi < 2; ++fi) {
+                const ck_half_format fmt = half_api_formats[fi];
+                uint16_t zh[4 * FLAG_LEN], hgh[3 * FLAG_LEN] = { 0 }, half_h[FLAG_LEN], hh[FLAG_LEN], dzh[4 * FLAG_LEN],
+                    dxh[3 * FLAG_LEN], dhgh[3 * FLAG_LEN], dhph[FLAG_LEN];
+                for (size_t k = 0; k < 4 * FLAG_LEN; ++k)
+                    zh[k] = fmt == CK_BF16 ? xb[0] : xh[0];
+                for (size_t k = 0; k < FLAG_LEN; ++k)
+                    half_h[k] = fmt == CK_BF16 ? 0x3f00u : 0x3800u;
+                const char *fname = format_names[fi];
+                FLAG_CHECK(ck_lstm_forward_half_rows(&d, fmt, 0, 1, isas[i], zh, NULL, c_prev, c, hh, ws),
+                           "%s lstm forward %s %s z=0x%04x", isa, fname, tier_names[t], zh[0]);
+                FLAG_CHECK(ck_lstm_backward_half_rows(&d, fmt, 0, 1, isas[i], half_h, c_prev, ws, c_prev, dzh, dcp, db),
+                           "%s lstm backward %s %s z=0x%04x", isa, fname, tier_names[t], zh[0]);
+                FLAG_CHECK(ck_gru_forward_half_rows(&g, fmt, 0, 1, isas[i], zh, hgh, half_h, hh, ws),
+                           "%s gru forward %s %s x=0x%04x", isa, fname, tier_names[t], zh[0]);
+                FLAG_CHECK(ck_gru_backward_half_rows(&g, fmt, 0, 1, isas[i], half_h, ws, half_h, dxh, dhgh, dhph),
+                           "%s gru backward %s %s x=0x%04x", isa, fname, tier_names[t], zh[0]);
+            }
+        }
+    }
+#undef FLAG_CHECK
+    return bad;
+}
+
+static void test_fp_flags(void)
+{
+    char first[160] = "";
+    size_t bad = 0;
+    for (size_t v = 0; v < NFLAG_INPUTS || v < NFLAG_F16; ++v)
+        bad += flag_calls(0, v, FLAG_MASK, first);
+    check(bad == 0, "%zu kernel calls on non-NaN inputs raised a forbidden flag; first: %s", bad, first);
+    bad = flag_calls(1, 0, FE_DIVBYZERO | FE_OVERFLOW, first);
+    check(bad == 0, "%zu kernel calls on NaN raised DIVBYZERO or OVERFLOW; first: %s", bad, first);
+
+#if defined(__GLIBC__)
+    feclearexcept(FE_ALL_EXCEPT);
+    if (feenableexcept(FLAG_MASK) == -1) {
+        printf("floating-point traps: not available on this CPU, flags checked only\n");
+        return;
+    }
+    struct sigaction on_fpe = { .sa_handler = on_sigfpe }, old;
+    sigaction(SIGFPE, &on_fpe, &old);
+    volatile size_t v = 0;
+    if (sigsetjmp(fpe_jump, 1) == 0) {
+        for (; v < NFLAG_INPUTS || v < NFLAG_F16; ++v)
+            flag_calls(0, v, 0, first);
+        check(1, "");
+    } else {
+        check(0, "SIGFPE with traps on INVALID, DIVBYZERO and OVERFLOW in: %s", flag_call);
+    }
+    fedisableexcept(FE_ALL_EXCEPT);
+    feclearexcept(FE_ALL_EXCEPT);
+    sigaction(SIGFPE, &old, NULL);
+#endif
 }
 
 /* ---- OpenMP drivers (ckernels_omp.h): the serial results, bit for bit, for any team size ---- */
@@ -1909,6 +2068,7 @@ int main(int argc, char **argv)
     test_half_tails();
     test_half_ftz_daz();
     test_half_status_codes();
+    test_fp_flags();
     test_lstm();
     test_gru();
     test_gate_status_codes();

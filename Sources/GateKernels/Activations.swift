@@ -19,6 +19,7 @@ func apply(_ kernel: UnaryKernel, _ name: String, _ x: some FloatBuffer, _ y: in
 @usableFromInline
 func run(_ kernel: UnaryKernel, _ name: String, _ x: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>?,
          _ count: Int, _ tier: Tier, _ parallelism: Parallelism) {
+    requireValid(parallelism, name)
     guard count > 0, let x, let y else { return }
     // Swift's exclusivity rules already keep distinct buffers apart; this catches unsafe pointers
     // that partly overlap, which would otherwise give silently wrong results.

@@ -17,11 +17,10 @@ protocol ParallelCall: Sendable {
 }
 
 extension ParallelCall {
-    /// Runs the call on the backend that `parallelism` names: the one backend switch.
+    /// Runs the call on the backend that `parallelism` (checked by the caller) names: the one backend switch.
     func run(_ parallelism: Parallelism, _ name: String) {
         #if OpenMP
         if case .openMP(let n) = parallelism {
-            require(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
             requireOK(runOnOpenMP(threads: Int32(clamping: n)), name)
             return
         }

@@ -14,10 +14,23 @@ public struct GRUCell: Sendable, Hashable {
     /// The activations' accuracy tier.
     public var tier: Tier
     /// How many threads a call may use: batch rows are split across them.
-    public var parallelism: Parallelism
+    ///
+    /// Setting a value that the initializer would refuse (such as `.threads(0)`) stops the program
+    /// with the initializer's message; to handle it as an error, create the cell with `init` instead.
+    public var parallelism: Parallelism {
+        get { execution.parallelism }
+        set { execution = execution.with(parallelism: newValue) }
+    }
     /// Run on this instruction set instead of the process-wide one (`nil`: `ISA.active`); for
     /// tests and benchmarks. Every ISA gives the same bits.
-    public var isa: ISA?
+    ///
+    /// Setting an instruction set this CPU lacks stops the program with the initializer's message;
+    /// to handle it as an error, create the cell with `init` instead.
+    public var isa: ISA? {
+        get { execution.isa }
+        set { execution = execution.with(isa: .some(newValue)) }
+    }
+    private var execution: CellExecution
 
     /// Creates a cell configuration.
     /// - Parameters:
@@ -31,17 +44,16 @@ public struct GRUCell: Sendable, Hashable {
         guard hiddenSize >= 1 else {
             throw .invalidConfiguration("GRUCell: hiddenSize is \(hiddenSize); it must be at least 1")
         }
-        try validate(parallelism: parallelism, isa: isa, "GRUCell")
         self.hiddenSize = hiddenSize
         self.tier = tier
-        self.parallelism = parallelism
-        self.isa = isa
+        execution = try CellExecution(parallelism: parallelism, isa: isa, "GRUCell")
     }
 
     /// The number of `Float`s of workspace a training `forward` writes for `batch` rows: `4 · batch · H`
     /// (the activated r, z, n, then hn).
     /// - Parameter batch: B, the number of batch rows.
-    public func workspaceCount(batch: Int) -> Int { 4 * batch * hiddenSize }
+    /// - Precondition: `batch >= 0`, and the count fits in `Int`.
+    public func workspaceCount(batch: Int) -> Int { GateKernels.workspaceCount(4, batch: batch, hiddenSize: hiddenSize, "GRUCell") }
 
     /// Inference step: `hidden = h[B][H]` from `X[B][3H]`, `Hg[B][3H]` and `h_prev[B][H]`, writing
     /// no workspace. The batch size B is `previousHidden.count / hiddenSize`.
@@ -99,13 +111,13 @@ public struct GRUCell: Sendable, Hashable {
     @usableFromInline
     func forward(_ x: UnsafeBufferPointer<Float>, _ hg: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
-        require(x.count == 3 * B * H, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * B * H)")
-        require(hg.count == 3 * B * H, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * B * H)")
-        require(h.count == B * H, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(B * H)")
+        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden"), BH = hPrev.count
+        let workspace = workspaceCount(batch: B) // 4BH: 3BH below fits in Int too
+        require(x.count == 3 * BH, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * BH)")
+        require(hg.count == 3 * BH, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * BH)")
+        require(h.count == BH, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(BH)")
         if let ws {
-            require(ws.count == workspaceCount(batch: B),
-                    "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+            require(ws.count == workspace, "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspace)")
         }
         GRUForwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
                        inputProjections: x.baseAddress, hiddenProjections: hg.baseAddress,
@@ -148,17 +160,17 @@ public struct GRUCell: Sendable, Hashable {
     func backward(_ dh: UnsafeBufferPointer<Float>, _ ws: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
                   _ dx: UnsafeMutableBufferPointer<Float>, _ dhg: UnsafeMutableBufferPointer<Float>,
                   _ dhPrev: UnsafeMutableBufferPointer<Float>) {
-        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden")
-        require(dh.count == B * H,
-                "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(B * H)")
-        require(ws.count == workspaceCount(batch: B),
-                "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        require(dx.count == 3 * B * H,
-                "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * B * H)")
-        require(dhg.count == 3 * B * H,
-                "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * B * H)")
-        require(dhPrev.count == B * H,
-                "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(B * H)")
+        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden"), BH = hPrev.count
+        let workspace = workspaceCount(batch: B) // 4BH: 3BH below fits in Int too
+        require(dh.count == BH,
+                "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(BH)")
+        require(ws.count == workspace, "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspace)")
+        require(dx.count == 3 * BH,
+                "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * BH)")
+        require(dhg.count == 3 * BH,
+                "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * BH)")
+        require(dhPrev.count == BH,
+                "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(BH)")
         GRUBackwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
                         hiddenGradient: dh.baseAddress, workspace: ws.baseAddress, previousHidden: hPrev.baseAddress,
                         inputProjectionGradient: dx.baseAddress, hiddenProjectionGradient: dhg.baseAddress,

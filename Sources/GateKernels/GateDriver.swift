@@ -5,20 +5,47 @@ import CKernels
 
 /// Throws for a parallelism or ISA that a cell cannot run with.
 func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKernelsError) {
-    if case .threads(let n) = parallelism, n < 1 {
-        throw .invalidConfiguration("\(name): Parallelism.threads(\(n)): the thread count must be at least 1")
-    }
+    if let reason = parallelism.invalidReason { throw .invalidConfiguration("\(name): \(reason)") }
     if let isa, !isa.isSupported {
         throw .invalidConfiguration("\(name): instruction set \(isa) is not supported on this CPU")
     }
     #if OpenMP
-    if case .openMP(let n) = parallelism {
-        if n < 1 { throw .invalidConfiguration("\(name): Parallelism.openMP(\(n)): the thread count must be at least 1") }
-        if let isa {
-            throw .invalidConfiguration("\(name): the OpenMP drivers run the active ISA; choose \(isa) with ISA.use(_:)")
-        }
+    if case .openMP = parallelism, let isa {
+        throw .invalidConfiguration("\(name): the OpenMP drivers run the active ISA; choose \(isa) with ISA.use(_:)")
     }
     #endif
+}
+
+/// A cell's parallelism and ISA, valid by construction: `LSTMCell` and `GRUCell` keep theirs in one
+/// of these, so that setting either property checks the pair as the initializer does.
+struct CellExecution: Sendable, Hashable {
+    let parallelism: Parallelism
+    let isa: ISA?
+    let cellName: String
+
+    init(parallelism: Parallelism, isa: ISA?, _ cellName: String) throws(GateKernelsError) {
+        try validate(parallelism: parallelism, isa: isa, cellName)
+        self.parallelism = parallelism
+        self.isa = isa
+        self.cellName = cellName
+    }
+
+    /// This pair with `parallelism` or `isa` changed; a value the initializer refuses stops the
+    /// program with the initializer's message (a property setter cannot throw).
+    func with(parallelism: Parallelism? = nil, isa: ISA?? = nil) -> CellExecution {
+        do {
+            return try CellExecution(parallelism: parallelism ?? self.parallelism, isa: isa ?? self.isa, cellName)
+        } catch {
+            misuse(error.description, file: #fileID, line: #line)
+        }
+    }
+}
+
+/// A cell's workspace size, `floatsPerElement · batch · hiddenSize`, or a stop with a message naming
+/// the sizes when `batch` is negative or the product overflows.
+func workspaceCount(_ floatsPerElement: Int, batch: Int, hiddenSize: Int, _ cellName: String) -> Int {
+    require(batch >= 0, "\(cellName).workspaceCount(batch: \(batch)): the batch size must not be negative")
+    return sizeProduct(floatsPerElement, batch, hiddenSize, of: "\(cellName).workspaceCount(batch: \(batch))")
 }
 
 /// Calls `body` with the buffer's storage, or with nil.

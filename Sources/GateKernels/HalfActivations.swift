@@ -103,6 +103,7 @@ func halfKernels<H: HalfFloat>(_: H.Type) -> (sigmoid: HalfKernel, tanh: HalfKer
 @usableFromInline
 func runHalf(_ kernel: HalfKernel, _ name: String, _ x: UnsafeRawPointer?, _ y: UnsafeMutableRawPointer?,
              _ count: Int, _ tier: Tier, _ parallelism: Parallelism) {
+    requireValid(parallelism, name)
     guard count > 0, let x, let y else { return }
     // the kernels read and write the elements' bits as uint16_t, as C sees them
     let x16 = x.assumingMemoryBound(to: UInt16.self), y16 = y.assumingMemoryBound(to: UInt16.self)

@@ -33,10 +33,23 @@ public struct LSTMCell: Sendable, Hashable {
     /// The activations' accuracy tier.
     public var tier: Tier
     /// How many threads a call may use: batch rows are split across them.
-    public var parallelism: Parallelism
+    ///
+    /// Setting a value that the initializer would refuse (such as `.threads(0)`) stops the program
+    /// with the initializer's message; to handle it as an error, create the cell with `init` instead.
+    public var parallelism: Parallelism {
+        get { execution.parallelism }
+        set { execution = execution.with(parallelism: newValue) }
+    }
     /// Run on this instruction set instead of the process-wide one (`nil`: `ISA.active`); for
     /// tests and benchmarks. Every ISA gives the same bits.
-    public var isa: ISA?
+    ///
+    /// Setting an instruction set this CPU lacks stops the program with the initializer's message;
+    /// to handle it as an error, create the cell with `init` instead.
+    public var isa: ISA? {
+        get { execution.isa }
+        set { execution = execution.with(isa: .some(newValue)) }
+    }
+    private var execution: CellExecution
 
     /// Creates a cell configuration.
     /// - Parameters:
@@ -58,20 +71,19 @@ public struct LSTMCell: Sendable, Hashable {
         if let cellClip, !(cellClip > 0) {
             throw .invalidConfiguration("LSTMCell: cellClip is \(cellClip); it must be positive (nil: no clipping)")
         }
-        try validate(parallelism: parallelism, isa: isa, "LSTMCell")
         self.hiddenSize = hiddenSize
         self.gateOrder = gateOrder
         self.forgetBias = forgetBias
         self.cellClip = cellClip
         self.tier = tier
-        self.parallelism = parallelism
-        self.isa = isa
+        execution = try CellExecution(parallelism: parallelism, isa: isa, "LSTMCell")
     }
 
     /// The number of `Float`s of workspace a training `forward` writes for `batch` rows: `5 · batch · H`
     /// (the activated gates, then tanh(c)).
     /// - Parameter batch: B, the number of batch rows.
-    public func workspaceCount(batch: Int) -> Int { 5 * batch * hiddenSize }
+    /// - Precondition: `batch >= 0`, and the count fits in `Int`.
+    public func workspaceCount(batch: Int) -> Int { GateKernels.workspaceCount(5, batch: batch, hiddenSize: hiddenSize, "LSTMCell") }
 
     func desc(batch: Int, zRowStride: Int) -> ck_lstm_desc {
         ck_lstm_desc(batch: batch, hidden: hiddenSize, z_stride: zRowStride, order: gateOrder.c,
@@ -169,19 +181,21 @@ public struct LSTMCell: Sendable, Hashable {
     func forward(_ z: UnsafeBufferPointer<Float>?, _ zRowStride: Int?, _ bias: UnsafeBufferPointer<Float>?,
                  _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
+        let B = batchSize(cPrev.count, "previousCell"), BH = cPrev.count
+        let gates = sizeProduct(4, hiddenSize, of: "LSTMCell.forward: 4H")
         let z = z ?? preactivations(inWorkspace: ws!, batch: B)
-        let stride = zRowStride ?? 4 * H
-        require(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
-        let zNeed = (B - 1) * stride + 4 * H
-        require(z.count >= zNeed && z.count <= B * stride,
+        let stride = zRowStride ?? gates
+        require(stride >= gates, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(gates)")
+        let zMax = sizeProduct(B, stride, of: "LSTMCell.forward: B rows of zRowStride")
+        let zNeed = zMax - (stride - gates) // the last row may end after its 4H
+        require(z.count >= zNeed && z.count <= zMax,
                 "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need "
-                + (zNeed == B * stride ? "\(zNeed)" : "\(zNeed)...\(B * stride)"))
+                + (zNeed == zMax ? "\(zNeed)" : "\(zNeed)...\(zMax)"))
         if let bias {
-            require(bias.count == 4 * H, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(4 * H)")
+            require(bias.count == gates, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(gates)")
         }
-        require(c.count == B * H, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(B * H)")
-        require(h.count == B * H, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(B * H)")
+        require(c.count == BH, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(BH)")
+        require(h.count == BH, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(BH)")
         if let ws { requireWorkspace(ws, batch: B) }
         LSTMForwardCall(desc: desc(batch: B, zRowStride: stride), isa: isa?.c ?? CK_ISA_AUTO, z: z.baseAddress,
                         bias: bias?.baseAddress, previousCell: cPrev.baseAddress, cell: c.baseAddress,
@@ -192,12 +206,12 @@ public struct LSTMCell: Sendable, Hashable {
     /// `Z` in the workspace's gate section, once the workspace's size is checked.
     private func preactivations(inWorkspace ws: UnsafeMutableBufferPointer<Float>, batch B: Int) -> UnsafeBufferPointer<Float> {
         requireWorkspace(ws, batch: B)
-        return UnsafeBufferPointer(rebasing: ws[..<(4 * B * hiddenSize)])
+        return UnsafeBufferPointer(rebasing: ws[..<(ws.count / 5 * 4)]) // the workspace is 5BH: gates, tanh(c)
     }
 
     private func requireWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, batch B: Int) {
-        require(ws.count == workspaceCount(batch: B),
-                "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
+        let workspace = workspaceCount(batch: B)
+        require(ws.count == workspace, "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspace)")
     }
 
     /// Backward step: from the gradient reaching `h` (and, from later steps, `c`), the training
@@ -270,20 +284,20 @@ public struct LSTMCell: Sendable, Hashable {
     func backward(_ dh: UnsafeBufferPointer<Float>, _ dcNext: UnsafeBufferPointer<Float>?, _ ws: UnsafeBufferPointer<Float>,
                   _ cPrev: UnsafeBufferPointer<Float>, _ dz: UnsafeMutableBufferPointer<Float>,
                   _ dcPrev: UnsafeMutableBufferPointer<Float>, _ db: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchSize(cPrev.count, "previousCell")
-        require(dh.count == B * H, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(B * H)")
+        let B = batchSize(cPrev.count, "previousCell"), BH = cPrev.count
+        let workspace = workspaceCount(batch: B) // 5BH: 4BH and 4H below fit in Int too
+        require(dh.count == BH, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(BH)")
         if let dcNext {
-            require(dcNext.count == B * H,
-                    "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(B * H)")
+            require(dcNext.count == BH,
+                    "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(BH)")
         }
-        require(ws.count == workspaceCount(batch: B),
-                "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspaceCount(batch: B))")
-        require(dz.count == 4 * B * H,
-                "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * B * H)")
-        require(dcPrev.count == B * H,
-                "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(B * H)")
+        require(ws.count == workspace, "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspace)")
+        require(dz.count == 4 * BH,
+                "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * BH)")
+        require(dcPrev.count == BH,
+                "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(BH)")
         if let db {
-            require(db.count == 4 * H, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * H)")
+            require(db.count == 4 * hiddenSize, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * hiddenSize)")
         }
         LSTMBackwardCall(desc: desc(batch: B, zRowStride: 0), isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress,
                          nextCellGradient: dcNext?.baseAddress, workspace: ws.baseAddress, previousCell: cPrev.baseAddress,

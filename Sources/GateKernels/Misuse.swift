@@ -25,3 +25,15 @@ func misuse(_ message: String, file: StaticString, line: UInt) -> Never {
 func requireOK(_ status: ck_status, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
     require(status == CK_OK, "\(name): \(String(cString: ck_status_string(status)))", file: file, line: line)
 }
+
+/// The product of `factors` (buffer sizes), or a stop with `what` and the factors when it overflows
+/// `Int`: the one place where the Swift API multiplies sizes, so that an absurd size gets a message
+/// instead of an arithmetic-overflow trap.
+func sizeProduct(_ factors: Int..., of what: @autoclosure () -> String) -> Int {
+    var product = 1, overflow = false
+    for factor in factors where !overflow {
+        (product, overflow) = product.multipliedReportingOverflow(by: factor)
+    }
+    require(!overflow, "\(what()): \(factors.map(String.init).joined(separator: " · ")) elements overflow Int")
+    return product
+}

@@ -4,21 +4,39 @@ import Synchronization
 
 /// The number of threads (participants of `forEachBlock`) for `count` elements: under `.automatic`
 /// and `.openMP` the policy of ckernels_threads.h.
+/// `parallelism` must have passed `requireValid(_:_:)` (or a cell's initializer).
 func chunkCount(_ count: Int, _ parallelism: Parallelism) -> Int {
     switch parallelism {
     case .serial:
         return 1
     case .threads(let n):
-        require(n >= 1, "Parallelism.threads(\(n)): the thread count must be at least 1")
         return max(1, min(n, count))
     case .automatic:
         return Int(ck_team_size(count, Int32(clamping: activeProcessorCount)))
     #if OpenMP
     case .openMP(let n):
-        require(n >= 1, "Parallelism.openMP(\(n)): the thread count must be at least 1")
         return Int(ck_team_size(count, Int32(clamping: n)))
     #endif
     }
+}
+
+extension Parallelism {
+    /// Why this value cannot run (a thread count below 1), or nil: the one rule for every check.
+    var invalidReason: String? {
+        switch self {
+        case .threads(let n) where n < 1: "Parallelism.threads(\(n)): the thread count must be at least 1"
+        #if OpenMP
+        case .openMP(let n) where n < 1: "Parallelism.openMP(\(n)): the thread count must be at least 1"
+        #endif
+        default: nil
+        }
+    }
+}
+
+/// Stops unless `parallelism` can run; checked before anything else, so that an empty buffer does
+/// not hide the misuse.
+func requireValid(_ parallelism: Parallelism, _ name: String) {
+    if let reason = parallelism.invalidReason { misuse("\(name): \(reason)", file: #fileID, line: #line) }
 }
 
 /// The processors online, read once.
@@ -64,6 +82,7 @@ func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Range<Int>) -> Voi
 /// For the package's benchmarks: runs `body` over `0..<count` split as the activations split it
 /// under `parallelism` (so a parallel memcpy comparator pays the same scheduling costs).
 @_spi(Benchmarks) public func forEachChunk(count: Int, parallelism: Parallelism, _ body: @Sendable (Range<Int>) -> Void) {
+    requireValid(parallelism, "forEachChunk")
     forEachChunk(count: count, chunks: chunkCount(count, parallelism), body)
 }
 

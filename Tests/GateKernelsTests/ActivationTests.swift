@@ -338,11 +338,20 @@ struct PreconditionTests {
         }
     }
 
-    @Test("a thread count below 1")
+    @Test("a thread count below 1, even with nothing to compute")
     func badThreadCount() async {
         await #expect(processExitsWith: .failure) {
             _ = Activation.sigmoid([Float](repeating: 1, count: 10), parallelism: .threads(0))
         }
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Activation.sigmoid([Float](), parallelism: .threads(0))
+        }
+        let emptyHalf = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Activation.tanh([BFloat16](), parallelism: .threads(-1))
+        }
+        let messages = [empty, emptyHalf].map { $0.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? "" }
+        #expect(messages[0].contains("sigmoid: Parallelism.threads(0): the thread count must be at least 1\n"))
+        #expect(messages[1].contains("tanh: Parallelism.threads(-1): the thread count must be at least 1\n"))
     }
 
     @Test("unsafe buffers that partly overlap")

@@ -200,4 +200,21 @@ struct GRUPreconditionTests {
         let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
         #expect(message.contains("workspace has 11 elements but needs 12"))
     }
+
+    @Test func gruWorkspaceCountThatOverflowsIsNamed() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = try! GRUCell(hiddenSize: Int.max / 4).workspaceCount(batch: 2)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("GRUCell.workspaceCount(batch: 2): 4 · 2 · \(Int.max / 4) elements overflow Int\n"))
+    }
+
+    @Test func gruSetterChecksAsInitDoes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var cell = try! GRUCell(hiddenSize: 3)
+            cell.parallelism = .threads(-2)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("GRUCell: Parallelism.threads(-2): the thread count must be at least 1\n"))
+    }
 }

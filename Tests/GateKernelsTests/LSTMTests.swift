@@ -445,6 +445,49 @@ struct LSTMPreconditionTests {
         #expect(messages[1].contains("preactivations have 15 elements but B = 2 rows of stride 10 need 18...20\n"))
     }
 
+    /// Sizes whose products overflow `Int` stop with a message naming them, not with an arithmetic trap.
+    @Test func lstmSizesThatOverflowAreNamed() async {
+        let stride = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var c = [Float](repeating: 0, count: 4), h = c
+            cell.forward(preactivations: [Float](repeating: 0, count: 16), zRowStride: Int.max,
+                         previousCell: [Float](repeating: 0, count: 4), cell: &c, hidden: &h)
+        }
+        let workspace = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = try! LSTMCell(hiddenSize: Int.max).workspaceCount(batch: 1)
+        }
+        let negative = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = try! LSTMCell(hiddenSize: 2).workspaceCount(batch: -1)
+        }
+        let messages = [stride, workspace, negative].map { $0.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? "" }
+        #expect(messages[0].contains("LSTMCell.forward: B rows of zRowStride: 2 · \(Int.max) elements overflow Int\n"))
+        #expect(messages[1].contains("LSTMCell.workspaceCount(batch: 1): 5 · 1 · \(Int.max) elements overflow Int\n"))
+        #expect(messages[2].contains("LSTMCell.workspaceCount(batch: -1): the batch size must not be negative\n"))
+    }
+
+    /// The configuration cannot be made invalid after `init`: a setter given what `init` refuses stops.
+    @Test func lstmSettersCheckAsInitDoes() async throws {
+        var cell = try LSTMCell(hiddenSize: 2)
+        cell.parallelism = .threads(3)
+        cell.isa = .scalar
+        #expect(cell.parallelism == .threads(3) && cell.isa == .scalar)
+        #expect(cell == (try LSTMCell(hiddenSize: 2, parallelism: .threads(3), isa: .scalar)))
+        let threads = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var cell = try! LSTMCell(hiddenSize: 2)
+            cell.parallelism = .threads(0)
+        }
+        let message = threads.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("LSTMCell: Parallelism.threads(0): the thread count must be at least 1\n"))
+        if let missing = ISA.allCases.first(where: { !$0.isSupported }) {
+            let isa = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                var cell = try! LSTMCell(hiddenSize: 2)
+                cell.isa = ISA.allCases.first { !$0.isSupported }
+            }
+            let message = isa.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+            #expect(message.contains("LSTMCell: instruction set \(missing) is not supported on this CPU\n"))
+        }
+    }
+
     @Test func lstmBackwardBiasGradientSize() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let cell = try! LSTMCell(hiddenSize: 2)

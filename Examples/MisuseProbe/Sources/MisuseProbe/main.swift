@@ -1,6 +1,6 @@
 import GateKernels
 
-// One misuse per run (the first one stops the process): `MisuseProbe activation` or `MisuseProbe lstm`.
+// One misuse per run (the first one stops the process): `MisuseProbe <case>`, the cases below.
 switch CommandLine.arguments.dropFirst().first {
 case "activation":
     let x = [Float](repeating: 0.5, count: 2048)
@@ -12,7 +12,21 @@ case "lstm":
     let z = [Float](repeating: 0.5, count: 2047), cPrev = [Float](repeating: 0, count: 64 * 8)
     var c = cPrev, h = cPrev
     cell.forward(preactivations: z, previousCell: cPrev, cell: &c, hidden: &h)
+case "stride":
+    // 2 rows of zRowStride Int.max: the size overflows Int.
+    let cell = try LSTMCell(hiddenSize: 2)
+    var c = [Float](repeating: 0, count: 4), h = c
+    cell.forward(preactivations: [Float](repeating: 0, count: 16), zRowStride: Int.max, previousCell: c,
+                 cell: &c, hidden: &h)
+case "workspace":
+    _ = try LSTMCell(hiddenSize: Int.max).workspaceCount(batch: 1)
+case "threads":
+    // nothing to compute, and still a misuse
+    _ = Activation.sigmoid([Float](), parallelism: .threads(0))
+case "setter":
+    var cell = try GRUCell(hiddenSize: 4)
+    cell.parallelism = .threads(0)
 default:
-    print("usage: MisuseProbe activation|lstm")
+    print("usage: MisuseProbe activation|lstm|stride|workspace|threads|setter")
 }
 print("MisuseProbe: the misuse was not stopped")
