@@ -68,7 +68,7 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_sigmoid_v(vf x, con
     /* Clamped on both sides, so that no lane overflows or forms inf - inf (the flags promise of
      * ckernels.h): lanes below the flush point compute sigmoid(FLUSH_BELOW), zeroed at the end.
      * NaN passes both clamps. */
-    vf u = vf_max(vf_min(x, vf_set(CK_SIGMOID_CLAMP_HI)), vf_set(CK_SIGMOID_FLUSH_BELOW));
+    vf u = vf_clamp(x, CK_SIGMOID_FLUSH_BELOW, CK_SIGMOID_CLAMP_HI);
     if (P->table) {
         vf den = vf_add(vf_set(1.0f), ck_exp_neg_table(u, P));
         return vf_zero_where_less(vf_div(vf_set(1.0f), den), x, CK_SIGMOID_FLUSH_BELOW);
@@ -91,10 +91,10 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_tanh_v(vf x, const 
     return vf_copysign_nonneg(vf_div(num, vf_sub(vf_set(2.0f), num)), x); /* exactly odd */
 }
 
-/* One elementwise loop for every unary kernel: pairs of full vectors (two independent chains keep
- * both FMA pipes busy: measured ~15% faster than one per iteration on Zen 4), then one vector,
- * then one masked (or padded) tail that runs the same formula. y == x is fine: each block is
- * loaded before it is stored. */
+/* One elementwise loop for every unary kernel: pairs of full vectors (two independent chains, so
+ * that one chain's divide or table lookup overlaps the other's FMAs), then one vector, then one
+ * masked (or padded) tail that runs the same formula. y == x is fine: each block is loaded before
+ * it is stored. */
 #define CK_UNARY_KERNEL(name, fn, params)                                                         \
     static CK_TARGET void name(const float *x, float *y, size_t n)                                \
     {                                                                                             \

@@ -32,6 +32,8 @@ static inline CK_TARGET vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps
 static inline CK_TARGET vf vf_copysign_nonneg(vf mag, vf sign) {
     return _mm256_or_ps(mag, _mm256_and_ps(sign, _mm256_set1_ps(-0.0f)));
 }
+/* x limited to [lo, hi], NaN kept */
+static inline CK_TARGET vf vf_clamp(vf x, float lo, float hi) { return vf_max(vf_min(x, vf_set(hi)), vf_set(lo)); }
 static inline CK_TARGET vf vf_zero_where_less(vf y, vf x, float c) {
     return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(c), _CMP_LT_OQ), y);
 }

@@ -31,6 +31,12 @@ static inline CK_TARGET vf vf_copysign_nonneg(vf mag, vf sign) {
     return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(mag), _mm512_castps_si512(sign),
                                                          _mm512_set1_epi32((int)0x80000000u), 0xF8));
 }
+/* x limited to [lo, hi], NaN kept: the lanes below lo take lo through the mask of the same compare
+ * as vf_zero_where_less(_, x, lo), which the compiler shares, so the lower bound costs no operation */
+static inline CK_TARGET vf vf_clamp(vf x, float lo, float hi) {
+    return _mm512_mask_min_ps(_mm512_set1_ps(lo), _mm512_cmp_ps_mask(x, _mm512_set1_ps(lo), _CMP_NLT_UQ),
+                              _mm512_set1_ps(hi), x);
+}
 static inline CK_TARGET vf vf_zero_where_less(vf y, vf x, float c) {
     return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(c), _CMP_NLT_UQ), y);
 }

@@ -49,6 +49,8 @@ static inline vf vf_copysign_nonneg(vf mag, vf sign)
 {
     return vbslq_f32(vdupq_n_u32(0x80000000u), sign, mag); /* one BIT/BIF */
 }
+/* x limited to [lo, hi], NaN kept */
+static inline vf vf_clamp(vf x, float lo, float hi) { return vf_max(vf_min(x, vf_set(hi)), vf_set(lo)); }
 static inline vf vf_zero_where_less(vf y, vf x, float c)
 {
     /* an unordered compare is false, so a NaN x keeps y */

@@ -35,6 +35,8 @@ static inline vf vf_min(vf a, vf c) { return c < a ? c : a; }
 static inline vf vf_max(vf a, vf c) { return c > a ? c : a; }
 static inline vf vf_abs(vf a) { return ck_float(ck_bits(a) & 0x7fffffffu); }
 static inline vf vf_copysign_nonneg(vf mag, vf sign) { return ck_float(ck_bits(mag) | (ck_bits(sign) & 0x80000000u)); }
+/* x limited to [lo, hi], NaN kept */
+static inline vf vf_clamp(vf x, float lo, float hi) { return vf_max(vf_min(x, hi), lo); }
 static inline vf vf_zero_where_less(vf y, vf x, float c) { return x < c ? 0.0f : y; }
 /* 2^n from the magic shifter t = n + 127 + 1.5*2^23 (the low bits of t hold n + 127) */
 static inline vf vf_pow2_from_magic(vf t) { return ck_float(ck_bits(t) << 23); }
