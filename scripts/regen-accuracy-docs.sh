@@ -19,7 +19,7 @@ bin=.build/release/gatekernels
 
 # README: one row per function and tier from the widest ISA's rows of the first table of each
 # function's float section (columns: max ulp, ulp (frac), max abs, exact %, monotonicity, specials,
-# contract); the bf16 and f16 sections ("## sigmoid bf16") are left out
+# contract); the bf16 and f16 sections ("## sigmoid bf16") go to a table of their own
 isa=$("$bin" report --no-timing --stride 1000003 | sed -n 's/^active: \([a-z0-9]*\).*/\1/p')
 rows=$(awk -v isa="$isa" -F' *\\| *' '
   /^## / { fn = $0; sub(/^## /, "", fn); table = 0; half = fn ~ / / }
@@ -29,3 +29,13 @@ rows=$(awk -v isa="$isa" -F' *\\| *' '
 [ -n "$rows" ] || { echo "regen-accuracy-docs: no $isa rows in docs/exhaustive.md" >&2; exit 1; }
 printf '%s\n%s\n%s\n' "| function | tier | max ulp | ulp (frac) | max abs err | exact % | monotonicity violations | specials | contract |" \
     "|---|---|--:|--:|--:|--:|--:|--:|---|" "$rows" | scripts/splice-readme.sh "accuracy table" scripts/regen-accuracy-docs.sh
+
+# README: the bf16 and f16 sections' widest-ISA rows (columns: max ulp, correctly rounded %, flushed,
+# monotonicity, specials, contract)
+rows=$(awk -v isa="$isa" -F' *\\| *' '
+  /^## / { fn = $0; sub(/^## /, "", fn); half = fn ~ / / }
+  half && $2 ~ ("/" isa "$") { split(fn, f, " "); split($2, t, "/"); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], t[1], $3, $5, $8, $9, $13, $14 }
+' docs/exhaustive.md)
+[ -n "$rows" ] || { echo "regen-accuracy-docs: no $isa bf16/f16 rows in docs/exhaustive.md" >&2; exit 1; }
+printf '%s\n%s\n%s\n' "| function | format | tier | max ulp | correctly rounded % | flushed | monotonicity violations | specials | contract |" \
+    "|---|---|---|--:|--:|--:|--:|---|---|" "$rows" | scripts/splice-readme.sh "half-format accuracy table" scripts/regen-accuracy-docs.sh
