@@ -521,6 +521,9 @@ struct Bench: ParsableCommand {
 /// Floats one call of a gate kernel reads and writes per hidden element: its footprint, for GB/s,
 /// the memcpy comparator and the regime (bench and bench-gates).
 let gateTraffic = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-fwd-train": 12, "gru-bwd": 15]
+/// Of those, the elements in the half format when a gate kernel's per-step tensors are bf16 or f16
+/// (LSTM: Z and h, dh and dZ; GRU: the projections and both hidden states, and their gradients).
+let gateHalfTraffic = ["lstm-fwd": 5, "lstm-fwd-train": 5, "lstm-bwd": 5, "gru-fwd": 8, "gru-fwd-train": 8, "gru-bwd": 9]
 
 /// Owns the elements a benchmark job reads or writes.
 private final class Buffer<Element> {
