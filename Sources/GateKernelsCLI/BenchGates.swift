@@ -158,20 +158,19 @@ struct BenchGates: ParsableCommand {
             verdicts.append(met)
             print("  \(name.padding(toLength: 41, withPad: " ", startingAt: 0)) \(ratio(a, b))   target <= \(limit): \(met ? "met" : "MISSED")")
         }
-        let scaled: [(String, GateStep)] = [("LSTM fwd", .lstmTraining), ("LSTM bwd", .lstmBackward), ("GRU fwd", .gruTraining),
-                                            ("GRU bwd", .gruBackward)]
+        let scaled = GateStep.allCases.filter(\.scales)
         func speedup(_ step: GateStep, _ format: StorageFormat) -> Double {
             median[GateJob(step: step, format: format, threads: 1)]! / median[GateJob(step: step, format: format, threads: 2)]!
         }
         for format in [StorageFormat.f32] + halfFormats where !threadCPUTime {
             let prefix = format == .f32 ? "" : "\(format) "
-            print("  \(prefix)2-thread speedup: " + scaled.map { name, step in
-                "\(name) \(ratio(GateJob(step: step, format: format, threads: 1), GateJob(step: step, format: format, threads: 2)))"
+            print("  \(prefix)2-thread speedup: " + scaled.map { step in
+                "\(step.shortName) \(ratio(GateJob(step: step, format: format, threads: 1), GateJob(step: step, format: format, threads: 2)))"
             }.joined(separator: ", "))
-            for (name, step) in scaled {
+            for step in scaled {
                 let footprint = GateJob(step: step, format: format, threads: 2).bytes * n
                 if let cause = Superlinear(speedup: speedup(step, format), threads: 2, footprint: footprint) {
-                    print("    \(prefix)\(name): \(cause.explanation(threads: 2, footprint: footprint))")
+                    print("    \(prefix)\(step.shortName): \(cause.explanation(threads: 2, footprint: footprint))")
                 }
             }
         }
@@ -180,23 +179,16 @@ struct BenchGates: ParsableCommand {
                 "\(step.shortName) \(ratio(GateJob(step: step, format: format, threads: 1), .f32(step)))"
             }.joined(separator: ", "))
             guard !threadCPUTime else { continue }
-            // the 2-thread speed-up is kept wherever the f32 step reaches the target
-            let kept = scaled.filter { speedup($0.1, .f32) >= Self.halfSpeedup }
-            let results = kept.map { name, step in
-                let met = speedup(step, format) >= Self.halfSpeedup
+            let results = scaled.filter { speedup($0, .f32) >= Bench.halfFormatSpeedup }.map { step in
+                let met = speedup(step, format) >= Bench.halfFormatSpeedup
                 verdicts.append(met)
-                return "\(name) \(fixed(speedup(step, format), 2)) \(met ? "met" : "MISSED")"
+                return "\(step.shortName) \(fixed(speedup(step, format), 2)) \(met ? "met" : "MISSED")"
             }
-            print("  \(format) 2-thread speedup >= \(Self.halfSpeedup) where f32's is: "
+            print("  \(format) 2-thread speedup >= \(Bench.halfFormatSpeedup) where f32's is: "
                   + (results.isEmpty ? "no f32 step reaches it" : results.joined(separator: ", ")))
         }
         return verdicts
     }
-}
-
-extension BenchGates {
-    /// The least 2-thread speed-up of a half-format step where the f32 step reaches it.
-    static let halfSpeedup = 1.7
 }
 
 /// The steps a job times; the raw value is the printed name.
