@@ -228,14 +228,15 @@ struct Bench: ParsableCommand {
         for name in activations {
             for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers, formats: p.formats) {
                 let xb = UnsafeBufferPointer(start: x, count: n)
+                let bytes = 2 * kernel.format.bytes * n // read and written
                 for (t, backend, parallelism) in runs {
                     if let h = halfBuffers[kernel.format] {
-                        job(name, "\(kernel.tier)", format: kernel.format, backend, t, bytes: 4 * n) {
+                        job(name, "\(kernel.tier)", format: kernel.format, backend, t, bytes: bytes) {
                             kernel.callSwift(h.x, h.y, parallelism: parallelism)
                         }
                         continue
                     }
-                    job(name, "\(kernel.tier)", backend, t, bytes: 8 * n) {
+                    job(name, "\(kernel.tier)", backend, t, bytes: bytes) {
                         var yb = UnsafeMutableBufferPointer(start: y, count: n)
                         kernel.callSwift(xb, &yb, parallelism: parallelism)
                     }
