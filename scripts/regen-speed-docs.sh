@@ -1,12 +1,11 @@
 #!/bin/sh
 # Regenerates the measured speed documents: docs/threads.md (one thread against Dispatch and OpenMP
 # with two, 1K to 64M elements, f32, bf16 and f16), docs/gates.md (the fused gate updates, f32, bf16
-# and f16), docs/peers.md (SLEEF, XNNPACK
-# and Eigen against ours in one process, scripts/bench-peers.sh), and README's scaling table (the
-# speed-up pivot of docs/threads.md), half-format table (docs/threads.md's "Half formats against
-# f32" rows at 16K and 16M, one thread and Dispatch's two) and peers table (docs/peers.md's), spliced
-# between their markers. Each document keeps its text above "<!-- generated below -->" and states the load
-# average of its run.
+# and f16), docs/peers.md (SLEEF, XNNPACK and Eigen against ours in one process,
+# scripts/bench-peers.sh), and README's scaling table (the speed-up pivot of docs/threads.md),
+# half-format table (docs/threads.md's "Half formats against f32" rows at 16K and 16M, one thread and
+# Dispatch's two) and peers table (docs/peers.md's), spliced between their markers. Each document
+# keeps its text above "<!-- generated below -->" and states the load average of its run.
 #
 # On a shared machine run it as root: the benches get their own session at autogroup nice -20 so
 # that neighbours' builds do not take the second core in the middle of a batch.
