@@ -57,6 +57,7 @@ bench=(bench --sizes 1K,4K --gate-sizes 1K --kernels sigmoid,lstm --tiers fast -
 piped=$("$bin" "${bench[@]}" 2>&1 | cat)
 ! echo "$piped" | grep -q $'[\r\e]' || fail "bench drew progress into a pipe"
 echo "$piped" | grep -q "^One thread:" || fail "bench printed no table: $piped"
+echo "$piped" | grep -q "^Half formats against f32" || fail "bench printed no half-format table: $piped"
 # `script` gives the command a terminal; standard output still goes to a file
 tty_err=$(script -qec "$(printf '%q ' "$bin" "${bench[@]}") >/dev/null" /dev/null)
 echo "$tty_err" | grep -q $'\rbench: .*rows done; N=4K (size 2 of 2)' || fail "bench showed no progress on a terminal: $tty_err"

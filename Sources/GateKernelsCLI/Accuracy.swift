@@ -132,7 +132,7 @@ struct Accuracy: ParsableCommand {
 
     /// The half formats to sweep besides f32 (none with --format csv, whose columns are f32's).
     func halfFormats() throws -> [StorageFormat] {
-        let chosen = try listChoices(formats, option: "--formats", StorageFormat.allCases.map { ($0.rawValue, $0) })
+        let chosen = try parseFormats(formats)
         if format == .csv && formats != "all" && chosen.contains(where: { $0 != .f32 }) {
             throw ValidationError("--formats: --format csv has f32's columns; bf16 and f16 are in table, markdown and json")
         }

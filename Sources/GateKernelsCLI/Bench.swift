@@ -20,7 +20,8 @@ struct Bench: ParsableCommand {
 
         Columns: "x memcpy" = this job's time / the time to copy the same bytes with as many threads \
         (1.00 = memory-bound floor); "libm/this" = libm's scalar time / this time; "x 1 thread" = the \
-        one-thread time / this time. Gate sizes N are B x H hidden elements (H = --hidden).
+        one-thread time / this time; "x f32" = a bf16 or f16 activation's time / the f32 kernel's of the \
+        same tier, size, backend and threads. Gate sizes N are B x H hidden elements (H = --hidden).
 
         Run the release build: swift run -c release gatekernels bench
         """)
@@ -36,6 +37,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
     var tiers = "all"
+
+    @Option(help: "Comma-separated storage formats of the activations: f32, bf16, f16, or all. f32 is always timed: it is what the half formats' rows are compared with.")
+    var formats = "all"
 
     @Option(help: "Comma-separated thread counts; more than one adds the scaling table (Dispatch, automatic, OpenMP when built with the trait).")
     var threads = "1"
@@ -62,6 +66,8 @@ struct Bench: ParsableCommand {
         var gateSizes: [Int]
         var kernels: [String]
         var tiers: [Tier]
+        /// f32 first, then the half formats chosen.
+        var formats: [StorageFormat]
         var threads: [Int]
     }
 
@@ -81,7 +87,8 @@ struct Bench: ParsableCommand {
         }
         return Plan(sizes: try sizeList(sizes, option: "--sizes"), gateSizes: try sizeList(gateSizes, option: "--gate-sizes"),
                     kernels: try listChoices(kernels, option: "--kernels", ["sigmoid", "tanh", "lstm", "gru"].map { ($0, $0) }),
-                    tiers: try parseTiers(tiers), threads: threadList)
+                    tiers: try parseTiers(tiers), formats: [.f32] + (try parseFormats(formats)).filter { $0 != .f32 },
+                    threads: threadList)
     }
 
     func run() throws {
@@ -121,6 +128,10 @@ struct Bench: ParsableCommand {
             print("")
             print(scalingTable(records))
         }
+        if records.contains(where: { $0.format != .f32 }) {
+            print("")
+            print(halfFormatTable(records))
+        }
         print(String(format: "\n(%.1f s)", monotonicSeconds() - started))
     }
 
@@ -130,6 +141,8 @@ struct Bench: ParsableCommand {
     struct Record {
         var kernel: String
         var tier: String
+        /// The activations' storage format (f32 for every other job).
+        var format = StorageFormat.f32
         var n: Int
         var backend: String
         var threads: Int
@@ -145,16 +158,21 @@ struct Bench: ParsableCommand {
         var xMemcpy = Double.nan
         var libmOverThis = Double.nan
         var xOneThread = Double.nan
+        /// A half-format activation's time / the f32 kernel's of the same tier, backend and threads.
+        var xF32 = Double.nan
+        /// The tier, with the format when it is not f32: "fast", "bf16 fast" (UnaryKernel's names).
+        var tierLabel: String { format == .f32 ? tier : "\(format) \(tier)" }
         /// Set when `xOneThread` exceeds the thread count.
         var superlinear: Superlinear? { Superlinear(speedup: xOneThread, threads: threads, footprint: bytes) }
         var note: String { superlinear?.explanation(threads: threads, footprint: bytes) ?? "" }
 
         var dictionary: [String: Any] {
             func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-            return ["kernel": kernel, "tier": tier, "n": n, "backend": backend, "threads": threads, "bytes": bytes,
+            return ["kernel": kernel, "tier": tier, "format": format.rawValue, "n": n, "backend": backend, "threads": threads, "bytes": bytes,
                     "ns_per_elem": seconds / Double(n) * 1e9, "elem_per_ns": Double(n) / seconds * 1e-9,
                     "gb_per_s": Double(bytes) / seconds * 1e-9, "spread": spread, "regime": regime.rawValue, "note": note,
-                    "x_memcpy": num(xMemcpy), "libm_over_this": num(libmOverThis), "x_one_thread": num(xOneThread)]
+                    "x_memcpy": num(xMemcpy), "libm_over_this": num(libmOverThis), "x_one_thread": num(xOneThread),
+                    "x_f32": num(xF32)]
         }
     }
 
@@ -174,9 +192,10 @@ struct Bench: ParsableCommand {
             keep.append(b)
             return b.pointer
         }
-        func job(_ kernel: String, _ tier: String, _ backend: String, _ threads: Int, bytes: Int, _ body: @escaping () -> Void) {
-            jobs.append(Job(record: Record(kernel: kernel, tier: tier, n: n, backend: backend, threads: threads, bytes: bytes,
-                                           seconds: 0, spread: 0), body: body))
+        func job(_ kernel: String, _ tier: String, format: StorageFormat = .f32, _ backend: String, _ threads: Int, bytes: Int,
+                 _ body: @escaping () -> Void) {
+            jobs.append(Job(record: Record(kernel: kernel, tier: tier, format: format, n: n, backend: backend, threads: threads,
+                                           bytes: bytes, seconds: 0, spread: 0), body: body))
         }
         /// The backends for `threads` threads: (name, Swift parallelism).
         func backends(_ threads: Int) -> [(String, Parallelism)] {
@@ -193,14 +212,31 @@ struct Bench: ParsableCommand {
         let x = buffer(activations.isEmpty ? 0 : n, -10, 10, seed: 1), y = buffer(activations.isEmpty ? 0 : n, 0, 0, seed: 2)
         for t in [1] + parallel where !activations.isEmpty {
             job("memcpy", "", t == 1 ? "serial" : "dispatch", t, bytes: 8 * n) { parallelCopy(y, x, n, threads: t) }
+            if p.formats.count > 1 { // the half formats' bytes: n / 2 floats
+                job("memcpy(16-bit)", "", t == 1 ? "serial" : "dispatch", t, bytes: 4 * n) { parallelCopy(y, x, (n + 1) / 2, threads: t) }
+            }
+        }
+        // the half formats' inputs (the float inputs rounded) and results
+        var halfBuffers: [StorageFormat: (x: UnsafeBufferPointer<UInt16>, y: UnsafeMutableBufferPointer<UInt16>)] = [:]
+        for format in p.formats where format != .f32 && !activations.isEmpty {
+            let hx = Buffer(format.bits(uniformInputs(n, -10, 10, seed: 1))), hy = Buffer([UInt16](repeating: 0, count: n))
+            keep += [hx, hy]
+            halfBuffers[format] = (UnsafeBufferPointer(start: hx.pointer, count: n), UnsafeMutableBufferPointer(start: hy.pointer, count: n))
         }
         // (threads, backend, parallelism) of every activation job: serial, then each backend per thread count
         let runs = [(1, "serial", Parallelism.serial)] + parallel.flatMap { t in backends(t).map { (t, $0.0, $0.1) } }
         for name in activations {
-            for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers) {
+            for kernel in UnaryKernel.all(functions: [ActivationFunction(rawValue: name)!], tiers: p.tiers, formats: p.formats) {
                 let xb = UnsafeBufferPointer(start: x, count: n)
+                let bytes = 2 * kernel.format.bytes * n // read and written
                 for (t, backend, parallelism) in runs {
-                    job(name, "\(kernel.tier)", backend, t, bytes: 8 * n) {
+                    if let h = halfBuffers[kernel.format] {
+                        job(name, "\(kernel.tier)", format: kernel.format, backend, t, bytes: bytes) {
+                            kernel.callSwift(h.x, h.y, parallelism: parallelism)
+                        }
+                        continue
+                    }
+                    job(name, "\(kernel.tier)", backend, t, bytes: bytes) {
                         var yb = UnsafeMutableBufferPointer(start: y, count: n)
                         kernel.callSwift(xb, &yb, parallelism: parallelism)
                     }
@@ -233,7 +269,7 @@ struct Bench: ParsableCommand {
             usleep(300_000)
             for var r in own where r.backend == "openmp" {
                 // memcpy ran in the other run: a ratio of medians, not of paired batches
-                r.xMemcpy = records.first { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }.map { r.seconds / $0.seconds } ?? .nan
+                r.xMemcpy = records.first { $0.kernel == copyKernel(r) && $0.threads == r.threads }.map { r.seconds / $0.seconds } ?? .nan
                 records.append(r)
             }
         }
@@ -246,9 +282,11 @@ struct Bench: ParsableCommand {
         Summary(zip(a.samples, b.samples).map { $0 / $1 }).median
     }
 
-    /// The memcpy job that a kernel's times are compared with.
-    func copyKernel(_ kernel: String) -> String {
-        kernel.hasPrefix("memcpy") ? kernel : ["sigmoid", "tanh"].contains(kernel) ? "memcpy" : "memcpy(\(kernel))"
+    /// The memcpy job that a job's times are compared with: a copy of the same bytes.
+    func copyKernel(_ r: Record) -> String {
+        if r.kernel.hasPrefix("memcpy") { return r.kernel }
+        guard ["sigmoid", "tanh"].contains(r.kernel) else { return "memcpy(\(r.kernel))" }
+        return r.format == .f32 ? "memcpy" : "memcpy(16-bit)"
     }
 
     /// Times `jobs` interleaved, each repeating itself to fill a batch, and fills in the same-run
@@ -266,12 +304,16 @@ struct Bench: ParsableCommand {
         }
         for k in records.indices {
             let r = records[k]
-            if let c = records.first(where: { $0.kernel == copyKernel(r.kernel) && $0.threads == r.threads }) {
+            if let c = records.first(where: { $0.kernel == copyKernel(r) && $0.threads == r.threads }) {
                 records[k].xMemcpy = pairedRatio(r, c)
             }
             if let l = records.first(where: { $0.kernel == r.kernel && $0.tier == "libm" }) { records[k].libmOverThis = pairedRatio(l, r) }
-            if let one = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.threads == 1 }) {
+            if let one = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.format == r.format && $0.threads == 1 }) {
                 records[k].xOneThread = pairedRatio(one, r)
+            }
+            if r.format != .f32, let f = records.first(where: { $0.kernel == r.kernel && $0.tier == r.tier && $0.format == .f32
+                                                                 && $0.backend == r.backend && $0.threads == r.threads }) {
+                records[k].xF32 = pairedRatio(r, f)
             }
         }
         return records
@@ -374,20 +416,20 @@ struct Bench: ParsableCommand {
     // MARK: - tables
 
     func singleThreadTable(_ records: [Record]) -> String {
-        let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "libm/this", "spread"]
+        let header = ["N", "kernel", "tier", "regime", "ns/elem", "elem/ns", "GB/s", "x memcpy", "x f32", "libm/this", "spread"]
         let rows = records.filter { $0.threads == 1 }.map { r in
-            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, fixed(r.seconds / Double(r.n) * 1e9), fixed(Double(r.n) / r.seconds * 1e-9),
-             fixed(Double(r.bytes) / r.seconds * 1e-9, 1), fixed(r.xMemcpy, 2), r.tier != "libm" ? fixed(r.libmOverThis, 1) : "",
-             String(format: "%.0f%%", r.spread * 100)]
+            [sizeLabel(r.n), r.kernel, r.tierLabel, r.regime.rawValue, fixed(r.seconds / Double(r.n) * 1e9), fixed(Double(r.n) / r.seconds * 1e-9),
+             fixed(Double(r.bytes) / r.seconds * 1e-9, 1), fixed(r.xMemcpy, 2), r.format != .f32 ? fixed(r.xF32, 2) : "",
+             r.tier != "libm" ? fixed(r.libmOverThis, 1) : "", String(format: "%.0f%%", r.spread * 100)]
         }
         return "One thread:\n" + TextTable(headers: header, rows: rows).paddedMarkdown()
     }
 
     func scalingTable(_ records: [Record]) -> String {
-        let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "spread", "note"]
+        let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "x 1 thread", "x memcpy", "x f32", "spread", "note"]
         let rows = records.filter { $0.threads > 1 || $0.backend == "automatic" }.map { r in
-            [sizeLabel(r.n), r.kernel, r.tier, r.regime.rawValue, r.backend, "\(r.threads)", fixed(r.seconds / Double(r.n) * 1e9),
-             fixed(r.xOneThread, 2), fixed(r.xMemcpy, 2), String(format: "%.0f%%", r.spread * 100), r.note]
+            [sizeLabel(r.n), r.kernel, r.tierLabel, r.regime.rawValue, r.backend, "\(r.threads)", fixed(r.seconds / Double(r.n) * 1e9),
+             fixed(r.xOneThread, 2), fixed(r.xMemcpy, 2), r.format != .f32 ? fixed(r.xF32, 2) : "", String(format: "%.0f%%", r.spread * 100), r.note]
         }
         return "Threads (x 1 thread: the one-thread time of the same kernel / this; x memcpy: against copying the same bytes with as many threads):\n"
             + TextTable(headers: header, rows: rows).paddedMarkdown() + "\n\n" + scalingSummary(records) + "\n\n" + scalingPivot(records)
@@ -399,9 +441,9 @@ struct Bench: ParsableCommand {
         let parallel = records.filter { ($0.threads > 1 || $0.backend == "automatic") && !$0.kernel.hasPrefix("memcpy") }
         let sizes = Set(parallel.map(\.n)).sorted()
         var rows: [[String]] = []
-        for r in parallel where !rows.contains(where: { $0[0...3] == [r.kernel, r.tier, r.backend, "\(r.threads)"] }) {
-            let same = parallel.filter { $0.kernel == r.kernel && $0.tier == r.tier && $0.backend == r.backend && $0.threads == r.threads }
-            rows.append([r.kernel, r.tier, r.backend, "\(r.threads)"]
+        for r in parallel where !rows.contains(where: { $0[0...3] == [r.kernel, r.tierLabel, r.backend, "\(r.threads)"] }) {
+            let same = parallel.filter { $0.kernel == r.kernel && $0.tierLabel == r.tierLabel && $0.backend == r.backend && $0.threads == r.threads }
+            rows.append([r.kernel, r.tierLabel, r.backend, "\(r.threads)"]
                         + sizes.map { n in same.first { $0.n == n }.map(pivotCell) ?? "" })
         }
         return "Speed-up over one thread (x 1 thread) by size; regime per size: "
@@ -419,8 +461,9 @@ struct Bench: ParsableCommand {
             for t in Set(parallel.map(\.threads)).sorted() {
                 let rs = parallel.filter { $0.backend == backend && $0.threads == t }
                 guard let worst = rs.min(by: { $0.xOneThread < $1.xOneThread }) else { continue }
-                var line = "\(backend), \(t) threads: lowest x 1 thread \(fixed(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tier) N=\(sizeLabel(worst.n)))"
-                let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && (1 << 18...1 << 22).contains($0.n) }
+                var line = "\(backend), \(t) threads: lowest x 1 thread \(fixed(worst.xOneThread, 2)) (\(worst.kernel) \(worst.tierLabel) N=\(sizeLabel(worst.n)))"
+                let mid = rs.filter { ["sigmoid", "tanh"].contains($0.kernel) && $0.tier == "fast" && $0.format == .f32
+                    && (1 << 18...1 << 22).contains($0.n) }
                 if let m = mid.map(\.xOneThread).min() {
                     line += "; fast sigmoid/tanh at 256K...4M: lowest \(fixed(m, 2))"
                 }
@@ -428,6 +471,49 @@ struct Bench: ParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The size at which the half formats' rows are in cache: their own speed there is their in-cache speed.
+    static let halfFormatInCache = 1 << 14
+    /// The one-thread time per element a half-format row may take against the f32 kernel's, at the
+    /// sizes these targets are set for: in cache, and at 16M, where the f32 kernel waits on memory.
+    static let halfFormatTargets = [halfFormatInCache: 1.15, 1 << 24: 0.8]
+    /// The least speed-up over one thread a half-format row (bench) or step (bench-gates) keeps
+    /// where the f32 kernel's reaches it.
+    static let halfFormatSpeedup = 1.7
+
+    /// Every bf16 and f16 activation row against the f32 kernel of the same tier, size, backend and
+    /// threads, with its own in-cache speed and its targets, met or missed.
+    func halfFormatTable(_ records: [Record]) -> String {
+        let header = ["N", "kernel", "tier", "regime", "backend", "threads", "ns/elem", "f32 ns/elem", "x f32", "x \(sizeLabel(Self.halfFormatInCache))",
+                      "x 1 thread", "f32 x 1 thread", "targets"]
+        var met = 0, set = 0
+        func nsPerElement(_ r: Record?) -> Double { r.map { $0.seconds / Double($0.n) * 1e9 } ?? .nan }
+        let rows = records.filter { $0.format != .f32 }.map { r -> [String] in
+            func same(_ n: Int, _ format: StorageFormat) -> Record? {
+                records.first { $0.kernel == r.kernel && $0.tier == r.tier && $0.format == format && $0.n == n
+                    && $0.backend == r.backend && $0.threads == r.threads }
+            }
+            let f32 = same(r.n, .f32), inCache = r.n == Self.halfFormatInCache ? nil : same(Self.halfFormatInCache, r.format)
+            var targets: [String] = []
+            func verdict(_ text: String, _ ok: Bool) {
+                set += 1
+                met += ok ? 1 : 0
+                targets.append("\(text): \(ok ? "met" : "MISSED")")
+            }
+            if r.threads == 1, let limit = Self.halfFormatTargets[r.n] { verdict("x f32 <= \(limit)", r.xF32 <= limit) }
+            if r.threads > 1, let f = f32, f.xOneThread >= Self.halfFormatSpeedup {
+                verdict("x 1 thread >= \(Self.halfFormatSpeedup)", r.xOneThread >= Self.halfFormatSpeedup)
+            }
+            return [sizeLabel(r.n), r.kernel, r.tierLabel, r.regime.rawValue, r.backend, "\(r.threads)", fixed(nsPerElement(r)),
+                    fixed(nsPerElement(f32)), fixed(r.xF32, 2), inCache.map { fixed(nsPerElement(r) / nsPerElement($0), 2) } ?? "",
+                    r.threads > 1 ? pivotCell(r) : "", r.threads > 1 ? fixed(f32?.xOneThread ?? .nan, 2) : "", targets.joined(separator: "; ")]
+        }
+        return "Half formats against f32 (x f32: this time per element / the f32 kernel's of the same tier, size, backend and threads, "
+            + "batch by batch in the same run; x \(sizeLabel(Self.halfFormatInCache)): this ns/elem / its own at N = \(sizeLabel(Self.halfFormatInCache)), in cache; targets: one thread x f32 <= "
+            + Self.halfFormatTargets.sorted { $0.key < $1.key }.map { "\($0.value) at \(sizeLabel($0.key))" }.joined(separator: " and ")
+            + ", x 1 thread >= \(Self.halfFormatSpeedup) where the f32 kernel's is; a missed target does not change the exit status):\n"
+            + TextTable(headers: header, rows: rows).paddedMarkdown() + "\n\nhalf-format targets met: \(met) of \(set)"
     }
 
     /// A speed-up, with its cause when it exceeds the thread count.
@@ -439,11 +525,14 @@ struct Bench: ParsableCommand {
 /// Floats one call of a gate kernel reads and writes per hidden element: its footprint, for GB/s,
 /// the memcpy comparator and the regime (bench and bench-gates).
 let gateTraffic = ["lstm-fwd": 7, "lstm-fwd-train": 12, "lstm-bwd": 16, "gru-fwd": 8, "gru-fwd-train": 12, "gru-bwd": 15]
+/// Of those, the elements in the half format when a gate kernel's per-step tensors are bf16 or f16
+/// (LSTM: Z and h, dh and dZ; GRU: the projections and both hidden states, and their gradients).
+let gateHalfTraffic = ["lstm-fwd": 5, "lstm-fwd-train": 5, "lstm-bwd": 5, "gru-fwd": 8, "gru-fwd-train": 8, "gru-bwd": 9]
 
-/// Owns the floats a benchmark job reads or writes.
-private final class Buffer {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ values: [Float]) {
+/// Owns the elements a benchmark job reads or writes.
+private final class Buffer<Element> {
+    let pointer: UnsafeMutablePointer<Element>
+    init(_ values: [Element]) {
         pointer = .allocate(capacity: max(1, values.count))
         pointer.initialize(from: values, count: values.count)
     }

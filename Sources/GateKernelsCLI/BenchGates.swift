@@ -17,6 +17,11 @@ struct BenchGates: ParsableCommand {
         the LSTM training forward's work with the library's own calls: 3 sigmoid + 2 tanh over \
         gate-major buffers, plus the cell update and h = o tanh(c) as vectorized Swift loops.
 
+        With --formats bf16 and f16, the same steps with the large per-step tensors in that format (the \
+        cell state, workspaces and bias gradient in float) are timed in the same run: their time \
+        against the f32 step's, and their 2-thread speed-up, which has to reach 1.7 wherever the f32 \
+        step's does.
+
         Each ratio has a target; a ratio meets it when its median does, and the line says whether it \
         did. Missed targets do not change the exit status (timings on a shared machine vary).
         """
@@ -28,6 +33,9 @@ struct BenchGates: ParsableCommand {
     @Option(help: "Comma-separated tiers: precise, fast, approximate, or all.")
     var tiers = "fast,approximate"
 
+    @Option(help: "Comma-separated storage formats of the per-step tensors: f32, bf16, f16, or all. f32 is always timed: it is what the half formats are compared with.")
+    var formats = "all"
+
     @OptionGroup var timing: BatchOptions
 
     @Flag(help: ArgumentHelp(
@@ -37,6 +45,7 @@ struct BenchGates: ParsableCommand {
 
     func validate() throws {
         _ = try parseTiers(tiers)
+        _ = try parseFormats(formats)
         _ = try shapeList()
     }
 
@@ -53,19 +62,20 @@ struct BenchGates: ParsableCommand {
     func run() throws {
         let tierList = try parseTiers(tiers)
         let shapeList = try shapeList()
+        let halfFormats = try parseFormats(formats).filter { $0 != .f32 }
         print("ISA \(ISA.active); ns per hidden element (B·H), median of \(timing.batches) interleaved batches (± interquartile spread)")
         print(Regime.legend)
         var verdicts: [Bool] = []
         for (B, H) in shapeList {
             for tier in tierList {
-                verdicts += try benchmark(B: B, H: H, tier: tier)
+                verdicts += try benchmark(B: B, H: H, tier: tier, halfFormats: halfFormats)
             }
         }
         print("\ntargets met: \(verdicts.filter { $0 }.count) of \(verdicts.count)")
     }
 
     /// Times one shape and tier and prints its table; returns whether each target was met.
-    func benchmark(B: Int, H: Int, tier: Tier) throws -> [Bool] {
+    func benchmark(B: Int, H: Int, tier: Tier, halfFormats: [StorageFormat]) throws -> [Bool] {
         let n = B * H
         let lstm1 = try LSTMCell(hiddenSize: H, tier: tier), lstm2 = try LSTMCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
         let gru1 = try GRUCell(hiddenSize: H, tier: tier), gru2 = try GRUCell(hiddenSize: H, tier: tier, parallelism: .threads(2))
@@ -81,10 +91,10 @@ struct BenchGates: ParsableCommand {
         let zi = Array(z[0..<n]), zf = Array(z[n..<2 * n]), zg = Array(z[2 * n..<3 * n]), zo = Array(z[3 * n..<4 * n])
         var gi = c, gf = c, gg = c, go = c, tc = c
 
-        let calls: [GateJob: () -> Void] = [
-            .lstmInference: { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) },
-            .lstmTraining: { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
-            .lstmSeparatePasses: {
+        var calls: [GateJob: () -> Void] = [
+            .f32(.lstmInference): { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) },
+            .f32(.lstmTraining): { lstm1.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
+            .f32(.lstmSeparatePasses): {
                 Activation.sigmoid(zi, result: &gi, tier: tier)
                 Activation.sigmoid(zf, result: &gf, tier: tier)
                 Activation.tanh(zg, result: &gg, tier: tier)
@@ -93,35 +103,47 @@ struct BenchGates: ParsableCommand {
                 Activation.tanh(c, result: &tc, tier: tier)
                 multiply(go, tc, &h)
             },
-            .lstmBackward: {
+            .f32(.lstmBackward): {
                 lstm1.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             },
-            .gruInference: { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) },
-            .gruTraining: { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
-            .gruBackward: {
+            .f32(.gruInference): { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h) },
+            .f32(.gruTraining): { gru1.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
+            .f32(.gruBackward): {
                 gru1.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
             },
-            .lstmTraining2: { lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
-            .lstmBackward2: {
+            .f32(.lstmTraining, threads: 2): { lstm2.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) },
+            .f32(.lstmBackward, threads: 2): {
                 lstm2.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp,
                                preactivationGradient: &dz, previousCellGradient: &dcp, biasGradient: &db)
             },
-            .gruTraining2: { gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
-            .gruBackward2: {
+            .f32(.gruTraining, threads: 2): { gru2.forward(inputProjections: x, hiddenProjections: hg, previousHidden: cp, hidden: &h, workspace: &gws) },
+            .f32(.gruBackward, threads: 2): {
                 gru2.backward(hiddenGradient: dh, workspace: gws, previousHidden: cp, inputProjectionGradient: &dx,
                               hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
             },
         ]
-        let jobs = GateJob.allCases.filter { !threadCPUTime || $0.threads == 1 }
-        let timed = jobs.map { TimedJob(footprint: 4 * $0.floats * n, batchSeconds: timing.batchSeconds, calls[$0]!) }
+        let cells = (lstm: [1: lstm1, 2: lstm2], gru: [1: gru1, 2: gru2])
+        for format in halfFormats {
+            let inputs = HalfGateInputs(B: B, z: z, previousCell: cp, hiddenGradient: dh, nextCellGradient: dcn,
+                                        inputProjections: x, hiddenProjections: hg)
+            switch format {
+            case .bf16: calls.merge(inputs.calls(BFloat16.self, format, cells.lstm, cells.gru)) { $1 }
+            #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+            case .f16: calls.merge(inputs.calls(Float16.self, format, cells.lstm, cells.gru)) { $1 }
+            #endif
+            default: throw ValidationError("--formats: \(format) is not available on this platform")
+            }
+        }
+        let jobs = ([StorageFormat.f32] + halfFormats).flatMap(GateJob.all).filter { !threadCPUTime || $0.threads == 1 }
+        let timed = jobs.map { TimedJob(footprint: $0.bytes * n, batchSeconds: timing.batchSeconds, calls[$0]!) }
         let times = interleavedTimes(timed, batches: timing.batches, clock: threadCPUTime ? threadCPUSeconds : monotonicSeconds)
         let perElement = times.map { $0.map { $0 * 1e9 / Double(n) } }
         let ns = perElement.map(Summary.init), best = perElement.map { $0.min() ?? 0 }
-        print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")      regime    median ns  (spread)   best ns")
+        print("\n\(B)x\(H), tier \(tier)\(threadCPUTime ? " (thread CPU time)" : "")            regime    median ns  (spread)   best ns")
         for (k, job) in jobs.enumerated() {
-            print("  \(job.rawValue.padding(toLength: 36, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
+            print("  \(job.label.padding(toLength: 42, withPad: " ", startingAt: 0)) \(timed[k].regime.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  "
                 + "\(fixed(ns[k].median))  (±\(fixed(100 * ns[k].spread, 1))%)  \(fixed(best[k]))")
         }
         // ratios of medians, and of best batches (less sensitive to neighbours on a shared machine)
@@ -129,30 +151,48 @@ struct BenchGates: ParsableCommand {
         let bestOf = Dictionary(uniqueKeysWithValues: zip(jobs, best))
         func ratio(_ a: GateJob, _ b: GateJob) -> String { "\(fixed(median[a]! / median[b]!)) (best \(fixed(bestOf[a]! / bestOf[b]!)))" }
         var verdicts: [Bool] = []
-        for (name, a, b, limit) in [("fused training forward / separate passes", GateJob.lstmTraining, GateJob.lstmSeparatePasses, 0.85),
-                                    ("LSTM backward / LSTM training forward", .lstmBackward, .lstmTraining, 1.5),
-                                    ("GRU training forward / LSTM training fwd", .gruTraining, .lstmTraining, 0.8)] {
+        for (name, a, b, limit) in [("fused training forward / separate passes", GateJob.f32(.lstmTraining), GateJob.f32(.lstmSeparatePasses), 0.85),
+                                    ("LSTM backward / LSTM training forward", .f32(.lstmBackward), .f32(.lstmTraining), 1.5),
+                                    ("GRU training forward / LSTM training fwd", .f32(.gruTraining), .f32(.lstmTraining), 0.8)] {
             let met = median[a]! / median[b]! <= limit
             verdicts.append(met)
             print("  \(name.padding(toLength: 41, withPad: " ", startingAt: 0)) \(ratio(a, b))   target <= \(limit): \(met ? "met" : "MISSED")")
         }
-        if !threadCPUTime {
-            let pairs: [(String, GateJob, GateJob)] = [("LSTM fwd", .lstmTraining, .lstmTraining2), ("LSTM bwd", .lstmBackward, .lstmBackward2),
-                                                       ("GRU fwd", .gruTraining, .gruTraining2), ("GRU bwd", .gruBackward, .gruBackward2)]
-            print("  2-thread speedup: " + pairs.map { "\($0.0) \(ratio($0.1, $0.2))" }.joined(separator: ", "))
-            for (name, one, two) in pairs {
-                let footprint = 4 * two.floats * n
-                if let cause = Superlinear(speedup: median[one]! / median[two]!, threads: 2, footprint: footprint) {
-                    print("    \(name): \(cause.explanation(threads: 2, footprint: footprint))")
+        let scaled = GateStep.allCases.filter(\.scales)
+        func speedup(_ step: GateStep, _ format: StorageFormat) -> Double {
+            median[GateJob(step: step, format: format, threads: 1)]! / median[GateJob(step: step, format: format, threads: 2)]!
+        }
+        for format in [StorageFormat.f32] + halfFormats where !threadCPUTime {
+            let prefix = format == .f32 ? "" : "\(format) "
+            print("  \(prefix)2-thread speedup: " + scaled.map { step in
+                "\(step.shortName) \(ratio(GateJob(step: step, format: format, threads: 1), GateJob(step: step, format: format, threads: 2)))"
+            }.joined(separator: ", "))
+            for step in scaled {
+                let footprint = GateJob(step: step, format: format, threads: 2).bytes * n
+                if let cause = Superlinear(speedup: speedup(step, format), threads: 2, footprint: footprint) {
+                    print("    \(prefix)\(step.shortName): \(cause.explanation(threads: 2, footprint: footprint))")
                 }
             }
+        }
+        for format in halfFormats {
+            print("  \(format) / f32, same step: " + GateStep.allCases.filter { $0 != .lstmSeparatePasses }.map { step in
+                "\(step.shortName) \(ratio(GateJob(step: step, format: format, threads: 1), .f32(step)))"
+            }.joined(separator: ", "))
+            guard !threadCPUTime else { continue }
+            let results = scaled.filter { speedup($0, .f32) >= Bench.halfFormatSpeedup }.map { step in
+                let met = speedup(step, format) >= Bench.halfFormatSpeedup
+                verdicts.append(met)
+                return "\(step.shortName) \(fixed(speedup(step, format), 2)) \(met ? "met" : "MISSED")"
+            }
+            print("  \(format) 2-thread speedup >= \(Bench.halfFormatSpeedup) where f32's is: "
+                  + (results.isEmpty ? "no f32 step reaches it" : results.joined(separator: ", ")))
         }
         return verdicts
     }
 }
 
-/// The jobs of one shape and tier, in timing and printing order; the label is the printed name.
-private enum GateJob: String, CaseIterable {
+/// The steps a job times; the raw value is the printed name.
+private enum GateStep: String, CaseIterable {
     case lstmInference = "LSTM forward, inference"
     case lstmTraining = "LSTM forward, training"
     case lstmSeparatePasses = "LSTM separate passes (baseline)"
@@ -160,25 +200,102 @@ private enum GateJob: String, CaseIterable {
     case gruInference = "GRU forward, inference"
     case gruTraining = "GRU forward, training"
     case gruBackward = "GRU backward"
-    case lstmTraining2 = "LSTM forward, training, 2 threads"
-    case lstmBackward2 = "LSTM backward (+db), 2 threads"
-    case gruTraining2 = "GRU forward, training, 2 threads"
-    case gruBackward2 = "GRU backward, 2 threads"
 
-    /// Floats one call reads and writes per hidden element.
-    var floats: Int {
+    /// Its name in ratio lines.
+    var shortName: String {
         switch self {
-        case .lstmInference: gateTraffic["lstm-fwd"]!
-        case .lstmTraining, .lstmTraining2: gateTraffic["lstm-fwd-train"]!
-        case .lstmSeparatePasses: 12 // z, the four gates, c_prev, c, tanh c, h
-        case .lstmBackward, .lstmBackward2: gateTraffic["lstm-bwd"]!
-        case .gruInference: gateTraffic["gru-fwd"]!
-        case .gruTraining, .gruTraining2: gateTraffic["gru-fwd-train"]!
-        case .gruBackward, .gruBackward2: gateTraffic["gru-bwd"]!
+        case .lstmInference: "LSTM fwd inf"
+        case .lstmTraining: "LSTM fwd"
+        case .lstmSeparatePasses: "LSTM passes"
+        case .lstmBackward: "LSTM bwd"
+        case .gruInference: "GRU fwd inf"
+        case .gruTraining: "GRU fwd"
+        case .gruBackward: "GRU bwd"
         }
     }
 
-    var threads: Int { rawValue.hasSuffix("2 threads") ? 2 : 1 }
+    /// Its key in `gateTraffic` and `gateHalfTraffic`; nil for the baseline.
+    var kernel: String? {
+        switch self {
+        case .lstmInference: "lstm-fwd"
+        case .lstmTraining: "lstm-fwd-train"
+        case .lstmSeparatePasses: nil
+        case .lstmBackward: "lstm-bwd"
+        case .gruInference: "gru-fwd"
+        case .gruTraining: "gru-fwd-train"
+        case .gruBackward: "gru-bwd"
+        }
+    }
+
+    /// Timed on 2 threads too.
+    var scales: Bool { [.lstmTraining, .lstmBackward, .gruTraining, .gruBackward].contains(self) }
+}
+
+/// One timed job: a step with its tensors in a format, on 1 or 2 threads.
+private struct GateJob: Hashable {
+    var step: GateStep
+    var format: StorageFormat
+    var threads: Int
+
+    static func f32(_ step: GateStep, threads: Int = 1) -> GateJob { GateJob(step: step, format: .f32, threads: threads) }
+
+    /// The jobs of a format in timing and printing order: every step on one thread (the baseline
+    /// with f32 only), then the steps that scale on 2 threads.
+    static func all(_ format: StorageFormat) -> [GateJob] {
+        let steps = GateStep.allCases.filter { format == .f32 || $0 != .lstmSeparatePasses }
+        return steps.map { GateJob(step: $0, format: format, threads: 1) }
+            + steps.filter(\.scales).map { GateJob(step: $0, format: format, threads: 2) }
+    }
+
+    /// The printed name: "LSTM forward, training", "bf16 LSTM forward, training, 2 threads".
+    var label: String { (format == .f32 ? "" : "\(format) ") + step.rawValue + (threads == 2 ? ", 2 threads" : "") }
+
+    /// Bytes one call reads and writes per hidden element.
+    var bytes: Int {
+        guard let kernel = step.kernel else { return 4 * 12 } // z, the four gates, c_prev, c, tanh c, h
+        return 4 * gateTraffic[kernel]! - (format == .f32 ? 0 : 2 * gateHalfTraffic[kernel]!)
+    }
+}
+
+/// The inputs of the half-format jobs, rounded to the format from the f32 jobs' inputs.
+private struct HalfGateInputs {
+    var B: Int
+    var z, previousCell, hiddenGradient, nextCellGradient, inputProjections, hiddenProjections: [Float]
+
+    /// The calls of every half-format job in storage type `S` (the format `format`) on the cells of 1
+    /// and 2 threads, with their own outputs and workspaces, filled once by a forward call.
+    func calls<S: HalfFloat>(_: S.Type, _ format: StorageFormat, _ lstm: [Int: LSTMCell], _ gru: [Int: GRUCell]) -> [GateJob: () -> Void] {
+        func rounded(_ v: [Float]) -> [S] { format.bits(v).map { unsafeBitCast($0, to: S.self) } }
+        let n = previousCell.count, H = lstm[1]!.hiddenSize, cp = previousCell, dcn = nextCellGradient
+        let z = rounded(z), dh = rounded(hiddenGradient), x = rounded(inputProjections), hg = rounded(hiddenProjections)
+        let hp = rounded(previousCell)
+        var c = [Float](repeating: 0, count: n), dcp = c, db = [Float](repeating: 0, count: 4 * H)
+        var h = hp, dz = z, dx = x, dhg = x, dhp = hp
+        var ws = [Float](repeating: 0, count: lstm[1]!.workspaceCount(batch: B))
+        var gws = [Float](repeating: 0, count: gru[1]!.workspaceCount(batch: B))
+        lstm[1]!.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws)
+        gru[1]!.forward(inputProjections: x, hiddenProjections: hg, previousHidden: hp, hidden: &h, workspace: &gws)
+        var calls: [GateJob: () -> Void] = [:]
+        for threads in [1, 2] {
+            let l = lstm[threads]!, g = gru[threads]!
+            func add(_ step: GateStep, _ call: @escaping () -> Void) {
+                if threads == 1 || step.scales { calls[GateJob(step: step, format: format, threads: threads)] = call }
+            }
+            add(.lstmInference) { l.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h) }
+            add(.lstmTraining) { l.forward(preactivations: z, previousCell: cp, cell: &c, hidden: &h, workspace: &ws) }
+            add(.lstmBackward) {
+                l.backward(hiddenGradient: dh, nextCellGradient: dcn, workspace: ws, previousCell: cp, preactivationGradient: &dz,
+                           previousCellGradient: &dcp, biasGradient: &db)
+            }
+            add(.gruInference) { g.forward(inputProjections: x, hiddenProjections: hg, previousHidden: hp, hidden: &h) }
+            add(.gruTraining) { g.forward(inputProjections: x, hiddenProjections: hg, previousHidden: hp, hidden: &h, workspace: &gws) }
+            add(.gruBackward) {
+                g.backward(hiddenGradient: dh, workspace: gws, previousHidden: hp, inputProjectionGradient: &dx,
+                           hiddenProjectionGradient: &dhg, previousHiddenGradient: &dhp)
+            }
+        }
+        return calls
+    }
 }
 
 /// c = f c_prev + i g, the baseline's cell update (a loop the compiler vectorizes).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GateKernels
+import GateKernelsEval
 
 // Every option that selects several things is named in the plural and takes a comma-separated
 // list (`--tiers precise,fast`); where the things are named choices, `all` selects every one.
@@ -27,4 +28,9 @@ func listChoices<Value: Equatable>(_ text: String, option: String, _ choices: [(
 /// `--tiers`, the same in every subcommand.
 func parseTiers(_ text: String) throws -> [Tier] {
     try listChoices(text, option: "--tiers", Tier.allCases.map { ($0.description, $0) })
+}
+
+/// `--formats`, the same in every subcommand.
+func parseFormats(_ text: String) throws -> [StorageFormat] {
+    try listChoices(text, option: "--formats", StorageFormat.allCases.map { ($0.rawValue, $0) })
 }

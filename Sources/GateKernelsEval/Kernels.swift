@@ -23,6 +23,17 @@ public enum StorageFormat: String, Sendable, CaseIterable, CustomStringConvertib
         case .f16: CK_EVAL_F16
         }
     }
+
+    /// Bytes per element.
+    public var bytes: Int { self == .f32 ? 4 : 2 }
+
+    /// `values` rounded to this half format (to nearest even, by the engine's rounding): inputs for
+    /// the half-format kernels.
+    package func bits(_ values: [Float]) -> [UInt16] {
+        guard let half else { preconditionFailure("StorageFormat.bits: f32 has no 16-bit patterns") }
+        var nearTies: UInt32 = 0 // inputs, not references: a tie is rounded like any other value
+        return values.map { ck_half_round(half, Double($0), &nearTies) }
+    }
 }
 
 /// One sigmoid or tanh kernel of GateKernels: function × tier × instruction set × storage format,
@@ -101,6 +112,27 @@ public struct UnaryKernel: Sendable, Hashable, CustomStringConvertible {
         } else {
             Activation.tanh(x, result: &y, tier: tier, parallelism: parallelism)
         }
+    }
+
+    /// The half-format kernel through the Swift API (`Activation.sigmoid` or `tanh` on `BFloat16` or
+    /// `Float16` storage, on the active ISA, split as `parallelism` says): what users call, for benchmarks.
+    public func callSwift(_ x: UnsafeBufferPointer<UInt16>, _ y: UnsafeMutableBufferPointer<UInt16>, parallelism: Parallelism) {
+        precondition(format != .f32 && isa == nil, "UnaryKernel.callSwift: the Swift API runs half-format kernels on the active ISA")
+        func call<H: HalfFloat>(_: H.Type) {
+            let xh = UnsafeBufferPointer(start: UnsafeRawPointer(x.baseAddress)?.assumingMemoryBound(to: H.self), count: x.count)
+            var yh = UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(y.baseAddress)?.assumingMemoryBound(to: H.self), count: y.count)
+            if function == .sigmoid {
+                Activation.sigmoid(xh, result: &yh, tier: tier, parallelism: parallelism)
+            } else {
+                Activation.tanh(xh, result: &yh, tier: tier, parallelism: parallelism)
+            }
+        }
+        if format == .bf16 { return call(BFloat16.self) }
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        call(Float16.self)
+        #else
+        preconditionFailure("UnaryKernel.callSwift: Swift has no Float16 here")
+        #endif
     }
 
     /// The f32 kernel as the engine calls it: `evalImpl` with a context that owns a copy of the kernel.
