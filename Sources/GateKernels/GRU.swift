@@ -101,28 +101,35 @@ public struct GRUCell: Sendable, Hashable {
         }
     }
 
-    private func batchSize(_ count: Int, _ name: String) -> Int {
-        require(count > 0 && count % hiddenSize == 0,
-                "GRUCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
-        return count / hiddenSize
-    }
-
     /// The forward on raw buffers (not generic, so the work is compiled once here).
     @usableFromInline
     func forward(_ x: UnsafeBufferPointer<Float>, _ hg: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden"), BH = hPrev.count
-        let workspace = workspaceCount(batch: B) // 4BH: 3BH below fits in Int too
-        require(x.count == 3 * BH, "GRUCell.forward: inputProjections have \(x.count) elements but 3BH = \(3 * BH)")
-        require(hg.count == 3 * BH, "GRUCell.forward: hiddenProjections have \(hg.count) elements but 3BH = \(3 * BH)")
-        require(h.count == BH, "GRUCell.forward: hidden has \(h.count) elements but previousHidden has \(BH)")
-        if let ws {
-            require(ws.count == workspace, "GRUCell.forward: workspace has \(ws.count) elements but needs \(workspace)")
-        }
-        GRUForwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
-                       inputProjections: x.baseAddress, hiddenProjections: hg.baseAddress,
-                       previousHidden: hPrev.baseAddress, hidden: h.baseAddress, workspace: ws?.baseAddress)
+        let desc = checkedForwardDesc(inputProjections: x.count, hiddenProjections: hg.count, previousHidden: hPrev.count,
+                                      hidden: h.count, workspace: ws?.count)
+        GRUForwardCall(desc: desc, isa: isa?.c ?? CK_ISA_AUTO, inputProjections: x.baseAddress,
+                       hiddenProjections: hg.baseAddress, previousHidden: hPrev.baseAddress, hidden: h.baseAddress,
+                       workspace: ws?.baseAddress)
             .run(parallelism, "GRUCell.forward")
+    }
+
+    /// The forward's descriptor for buffers of these element counts, or a stop with a message naming
+    /// the argument and the sizes: the one size check of the `Float` and the half-format forward,
+    /// whose tensors differ in element type, not in count.
+    func checkedForwardDesc(inputProjections: Int, hiddenProjections: Int, previousHidden: Int, hidden: Int,
+                            workspace: Int?) -> ck_gru_desc {
+        let B = batchSize(previousHidden, of: "previousHidden", hiddenSize: hiddenSize, "GRUCell"), BH = previousHidden
+        let gatesBH = sizeProduct(3, BH, of: "GRUCell.forward: 3BH")
+        require(inputProjections == gatesBH,
+                "GRUCell.forward: inputProjections have \(inputProjections) elements but 3BH = \(gatesBH)")
+        require(hiddenProjections == gatesBH,
+                "GRUCell.forward: hiddenProjections have \(hiddenProjections) elements but 3BH = \(gatesBH)")
+        require(hidden == BH, "GRUCell.forward: hidden has \(hidden) elements but previousHidden has \(BH)")
+        if let workspace {
+            let need = workspaceCount(batch: B)
+            require(workspace == need, "GRUCell.forward: workspace has \(workspace) elements but needs \(need)")
+        }
+        return ck_gru_desc(batch: B, hidden: hiddenSize, tier: tier.c)
     }
 
     /// Backward step: from `dh[B][H]` (the whole gradient reaching `h`), the training workspace of
@@ -160,22 +167,32 @@ public struct GRUCell: Sendable, Hashable {
     func backward(_ dh: UnsafeBufferPointer<Float>, _ ws: UnsafeBufferPointer<Float>, _ hPrev: UnsafeBufferPointer<Float>,
                   _ dx: UnsafeMutableBufferPointer<Float>, _ dhg: UnsafeMutableBufferPointer<Float>,
                   _ dhPrev: UnsafeMutableBufferPointer<Float>) {
-        let H = hiddenSize, B = batchSize(hPrev.count, "previousHidden"), BH = hPrev.count
-        let workspace = workspaceCount(batch: B) // 4BH: 3BH below fits in Int too
-        require(dh.count == BH,
-                "GRUCell.backward: hiddenGradient has \(dh.count) elements but previousHidden has \(BH)")
-        require(ws.count == workspace, "GRUCell.backward: workspace has \(ws.count) elements but needs \(workspace)")
-        require(dx.count == 3 * BH,
-                "GRUCell.backward: inputProjectionGradient has \(dx.count) elements but 3BH = \(3 * BH)")
-        require(dhg.count == 3 * BH,
-                "GRUCell.backward: hiddenProjectionGradient has \(dhg.count) elements but 3BH = \(3 * BH)")
-        require(dhPrev.count == BH,
-                "GRUCell.backward: previousHiddenGradient has \(dhPrev.count) elements but previousHidden has \(BH)")
-        GRUBackwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), isa: isa?.c ?? CK_ISA_AUTO,
-                        hiddenGradient: dh.baseAddress, workspace: ws.baseAddress, previousHidden: hPrev.baseAddress,
-                        inputProjectionGradient: dx.baseAddress, hiddenProjectionGradient: dhg.baseAddress,
-                        previousHiddenGradient: dhPrev.baseAddress)
+        let desc = checkedBackwardDesc(hiddenGradient: dh.count, workspace: ws.count, previousHidden: hPrev.count,
+                                       inputProjectionGradient: dx.count, hiddenProjectionGradient: dhg.count,
+                                       previousHiddenGradient: dhPrev.count)
+        GRUBackwardCall(desc: desc, isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress, workspace: ws.baseAddress,
+                        previousHidden: hPrev.baseAddress, inputProjectionGradient: dx.baseAddress,
+                        hiddenProjectionGradient: dhg.baseAddress, previousHiddenGradient: dhPrev.baseAddress)
             .run(parallelism, "GRUCell.backward")
+    }
+
+    /// The backward's descriptor for buffers of these element counts, or a stop with a message
+    /// naming the argument and the sizes: the one size check of the `Float` and the half-format backward.
+    func checkedBackwardDesc(hiddenGradient: Int, workspace: Int, previousHidden: Int, inputProjectionGradient: Int,
+                             hiddenProjectionGradient: Int, previousHiddenGradient: Int) -> ck_gru_desc {
+        let B = batchSize(previousHidden, of: "previousHidden", hiddenSize: hiddenSize, "GRUCell"), BH = previousHidden
+        require(hiddenGradient == BH,
+                "GRUCell.backward: hiddenGradient has \(hiddenGradient) elements but previousHidden has \(BH)")
+        let need = workspaceCount(batch: B)
+        require(workspace == need, "GRUCell.backward: workspace has \(workspace) elements but needs \(need)")
+        let gatesBH = sizeProduct(3, BH, of: "GRUCell.backward: 3BH")
+        require(inputProjectionGradient == gatesBH,
+                "GRUCell.backward: inputProjectionGradient has \(inputProjectionGradient) elements but 3BH = \(gatesBH)")
+        require(hiddenProjectionGradient == gatesBH,
+                "GRUCell.backward: hiddenProjectionGradient has \(hiddenProjectionGradient) elements but 3BH = \(gatesBH)")
+        require(previousHiddenGradient == BH,
+                "GRUCell.backward: previousHiddenGradient has \(previousHiddenGradient) elements but previousHidden has \(BH)")
+        return ck_gru_desc(batch: B, hidden: hiddenSize, tier: tier.c)
     }
 }
 

@@ -1,7 +1,7 @@
 import CKernels
 
-// What LSTMCell and GRUCell share: their configuration check, and the Dispatch driver that splits a
-// batch into row chunks for the `_rows` kernels of ckernels.h. (OpenMP: Backend.swift.)
+// What LSTMCell and GRUCell share: their configuration check, their batch size, and the Dispatch
+// driver that splits a batch into row chunks for the `_rows` kernels of ckernels.h. (OpenMP: Backend.swift.)
 
 /// Throws for a parallelism or ISA that a cell cannot run with.
 func validate(parallelism: Parallelism, isa: ISA?, _ name: String) throws(GateKernelsError) {
@@ -46,6 +46,13 @@ struct CellExecution: Sendable, Hashable {
 func workspaceCount(_ floatsPerElement: Int, batch: Int, hiddenSize: Int, _ cellName: String) -> Int {
     require(batch >= 0, "\(cellName).workspaceCount(batch: \(batch)): the batch size must not be negative")
     return sizeProduct(floatsPerElement, batch, hiddenSize, of: "\(cellName).workspaceCount(batch: \(batch))")
+}
+
+/// B, the number of rows of `hiddenSize` elements in `argument`'s `count`, or a stop naming the sizes.
+func batchSize(_ count: Int, of argument: String, hiddenSize: Int, _ cellName: String) -> Int {
+    require(count > 0 && count % hiddenSize == 0,
+            "\(cellName): \(argument) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
+    return count / hiddenSize
 }
 
 /// Calls `body` with the buffer's storage, or with nil.
@@ -101,8 +108,9 @@ extension GateCall {
     }
 }
 
-/// An LSTM backward call whose bias gradient, when the batch is split across threads, goes through
-/// one partial per row group (ckernels_threads.h): the serial call's bits for any split.
+/// An LSTM backward call (`Float` or half-format) whose bias gradient, when the batch is split
+/// across threads, goes through one partial per row group (ckernels_threads.h): the serial call's
+/// bits for any split.
 protocol SplitBiasGradientCall: GateCall where Descriptor == ck_lstm_desc {
     var biasGradient: UnsafeMutablePointer<Float>? { get }
     /// Where `run(rows:)` puts the rows' bias gradient by row group instead of `biasGradient`; nil:

@@ -34,17 +34,6 @@ func withMutableHalfBits<H: HalfFloat, R>(_ buffer: inout some MutableHalfBuffer
     }
 }
 
-/// The batch size B of a buffer of B rows of `hiddenSize`, or a stop naming the sizes.
-func batchRows(_ count: Int, hiddenSize H: Int, _ what: String) -> Int {
-    require(count > 0 && count % H == 0, "\(what) has \(count) elements, not a positive multiple of hiddenSize \(H)")
-    return count / H
-}
-
-/// Stops unless `count` is `want`, naming both.
-func requireCount(_ count: Int, _ want: Int, _ what: String, _ needs: String) {
-    require(count == want, "\(what) has \(count) elements but \(needs) \(want)")
-}
-
 extension LSTMCell {
     /// Inference step with the preactivations and `hidden` in a half format (`BFloat16`, `Float16`),
     /// the cell state in `Float`.
@@ -113,18 +102,9 @@ extension LSTMCell {
                      _ bias: UnsafeBufferPointer<Float>?, _ cPrev: UnsafeBufferPointer<Float>,
                      _ c: UnsafeMutableBufferPointer<Float>, _ h: UnsafeMutableBufferPointer<UInt16>,
                      _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchRows(cPrev.count, hiddenSize: H, "LSTMCell: previousCell")
-        let stride = zRowStride ?? 4 * H
-        require(stride >= 4 * H, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(4 * H)")
-        let zNeed = (B - 1) * stride + 4 * H
-        require(z.count >= zNeed && z.count <= B * stride,
-                "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need "
-                + (zNeed == B * stride ? "\(zNeed)" : "\(zNeed)...\(B * stride)"))
-        if let bias { requireCount(bias.count, 4 * H, "LSTMCell.forward: bias", "4H =") }
-        requireCount(c.count, B * H, "LSTMCell.forward: cell", "previousCell has")
-        requireCount(h.count, B * H, "LSTMCell.forward: hidden", "previousCell has")
-        if let ws { requireCount(ws.count, workspaceCount(batch: B), "LSTMCell.forward: workspace", "needs") }
-        HalfLSTMForwardCall(desc: desc(batch: B, zRowStride: stride), format: format, isa: isa?.c ?? CK_ISA_AUTO,
+        let desc = checkedForwardDesc(preactivations: z.count, zRowStride: zRowStride, bias: bias?.count,
+                                      previousCell: cPrev.count, cell: c.count, hidden: h.count, workspace: ws?.count)
+        HalfLSTMForwardCall(desc: desc, format: format, isa: isa?.c ?? CK_ISA_AUTO,
                             z: z.baseAddress, bias: bias?.baseAddress, previousCell: cPrev.baseAddress,
                             cell: c.baseAddress, hidden: h.baseAddress, workspace: ws?.baseAddress)
             .run(parallelism, "LSTMCell.forward")
@@ -207,14 +187,10 @@ extension LSTMCell {
                       _ ws: UnsafeBufferPointer<Float>, _ cPrev: UnsafeBufferPointer<Float>,
                       _ dz: UnsafeMutableBufferPointer<UInt16>, _ dcPrev: UnsafeMutableBufferPointer<Float>,
                       _ db: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchRows(cPrev.count, hiddenSize: H, "LSTMCell: previousCell")
-        requireCount(dh.count, B * H, "LSTMCell.backward: hiddenGradient", "previousCell has")
-        if let dcNext { requireCount(dcNext.count, B * H, "LSTMCell.backward: nextCellGradient", "previousCell has") }
-        requireCount(ws.count, workspaceCount(batch: B), "LSTMCell.backward: workspace", "needs")
-        requireCount(dz.count, 4 * B * H, "LSTMCell.backward: preactivationGradient", "needs 4BH =")
-        requireCount(dcPrev.count, B * H, "LSTMCell.backward: previousCellGradient", "previousCell has")
-        if let db { requireCount(db.count, 4 * H, "LSTMCell.backward: biasGradient", "4H =") }
-        HalfLSTMBackwardCall(desc: desc(batch: B, zRowStride: 0), format: format, isa: isa?.c ?? CK_ISA_AUTO,
+        let desc = checkedBackwardDesc(hiddenGradient: dh.count, nextCellGradient: dcNext?.count, workspace: ws.count,
+                                       previousCell: cPrev.count, preactivationGradient: dz.count,
+                                       previousCellGradient: dcPrev.count, biasGradient: db?.count)
+        HalfLSTMBackwardCall(desc: desc, format: format, isa: isa?.c ?? CK_ISA_AUTO,
                              hiddenGradient: dh.baseAddress, nextCellGradient: dcNext?.baseAddress,
                              workspace: ws.baseAddress, previousCell: cPrev.baseAddress,
                              preactivationGradient: dz.baseAddress, previousCellGradient: dcPrev.baseAddress,
@@ -279,13 +255,9 @@ extension GRUCell {
     func halfForward(_ format: ck_half_format, _ x: UnsafeBufferPointer<UInt16>, _ hg: UnsafeBufferPointer<UInt16>,
                      _ hPrev: UnsafeBufferPointer<UInt16>, _ h: UnsafeMutableBufferPointer<UInt16>,
                      _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let H = hiddenSize, B = batchRows(hPrev.count, hiddenSize: H, "GRUCell: previousHidden")
-        requireCount(x.count, 3 * B * H, "GRUCell.forward: inputProjections", "3BH =")
-        requireCount(hg.count, 3 * B * H, "GRUCell.forward: hiddenProjections", "3BH =")
-        requireCount(h.count, B * H, "GRUCell.forward: hidden", "previousHidden has")
-        if let ws { requireCount(ws.count, workspaceCount(batch: B), "GRUCell.forward: workspace", "needs") }
-        HalfGRUForwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), format: format,
-                           isa: isa?.c ?? CK_ISA_AUTO, inputProjections: x.baseAddress,
+        let desc = checkedForwardDesc(inputProjections: x.count, hiddenProjections: hg.count, previousHidden: hPrev.count,
+                                      hidden: h.count, workspace: ws?.count)
+        HalfGRUForwardCall(desc: desc, format: format, isa: isa?.c ?? CK_ISA_AUTO, inputProjections: x.baseAddress,
                            hiddenProjections: hg.baseAddress, previousHidden: hPrev.baseAddress,
                            hidden: h.baseAddress, workspace: ws?.baseAddress)
             .run(parallelism, "GRUCell.forward")
@@ -332,14 +304,11 @@ extension GRUCell {
     func halfBackward(_ format: ck_half_format, _ dh: UnsafeBufferPointer<UInt16>, _ ws: UnsafeBufferPointer<Float>,
                       _ hPrev: UnsafeBufferPointer<UInt16>, _ dx: UnsafeMutableBufferPointer<UInt16>,
                       _ dhg: UnsafeMutableBufferPointer<UInt16>, _ dhPrev: UnsafeMutableBufferPointer<UInt16>) {
-        let H = hiddenSize, B = batchRows(hPrev.count, hiddenSize: H, "GRUCell: previousHidden")
-        requireCount(dh.count, B * H, "GRUCell.backward: hiddenGradient", "previousHidden has")
-        requireCount(ws.count, workspaceCount(batch: B), "GRUCell.backward: workspace", "needs")
-        requireCount(dx.count, 3 * B * H, "GRUCell.backward: inputProjectionGradient", "3BH =")
-        requireCount(dhg.count, 3 * B * H, "GRUCell.backward: hiddenProjectionGradient", "3BH =")
-        requireCount(dhPrev.count, B * H, "GRUCell.backward: previousHiddenGradient", "previousHidden has")
-        HalfGRUBackwardCall(desc: ck_gru_desc(batch: B, hidden: H, tier: tier.c), format: format,
-                            isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress, workspace: ws.baseAddress,
+        let desc = checkedBackwardDesc(hiddenGradient: dh.count, workspace: ws.count, previousHidden: hPrev.count,
+                                       inputProjectionGradient: dx.count, hiddenProjectionGradient: dhg.count,
+                                       previousHiddenGradient: dhPrev.count)
+        HalfGRUBackwardCall(desc: desc, format: format, isa: isa?.c ?? CK_ISA_AUTO,
+                            hiddenGradient: dh.baseAddress, workspace: ws.baseAddress,
                             previousHidden: hPrev.baseAddress, inputProjectionGradient: dx.baseAddress,
                             hiddenProjectionGradient: dhg.baseAddress, previousHiddenGradient: dhPrev.baseAddress)
             .run(parallelism, "GRUCell.backward")
@@ -363,8 +332,8 @@ struct HalfLSTMForwardCall: GateCall, @unchecked Sendable {
     }
 }
 
-/// The half-format `LSTMCell.backward`'s kernel call; its bias gradient is split as
-/// `LSTMBackwardCall`'s is (`SplitBiasGradientCall`).
+/// The half-format `LSTMCell.backward`'s kernel call; split across threads, its bias gradient goes
+/// through `SplitBiasGradientCall`.
 struct HalfLSTMBackwardCall: SplitBiasGradientCall, @unchecked Sendable {
     let desc: ck_lstm_desc, format: ck_half_format, isa: ck_isa
     let hiddenGradient: UnsafePointer<UInt16>?

@@ -169,49 +169,46 @@ public struct LSTMCell: Sendable, Hashable {
         }
     }
 
-    private func batchSize(_ count: Int, _ name: String) -> Int {
-        require(count > 0 && count % hiddenSize == 0,
-                "LSTMCell: \(name) has \(count) elements, not a positive multiple of hiddenSize \(hiddenSize)")
-        return count / hiddenSize
-    }
-
     /// The forward on raw buffers (not generic, so the work is compiled once here); `z` nil: `Z` is
     /// the gate section of `ws`.
     @usableFromInline
     func forward(_ z: UnsafeBufferPointer<Float>?, _ zRowStride: Int?, _ bias: UnsafeBufferPointer<Float>?,
                  _ cPrev: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Float>,
                  _ h: UnsafeMutableBufferPointer<Float>, _ ws: UnsafeMutableBufferPointer<Float>?) {
-        let B = batchSize(cPrev.count, "previousCell"), BH = cPrev.count
-        let gates = sizeProduct(4, hiddenSize, of: "LSTMCell.forward: 4H")
-        let z = z ?? preactivations(inWorkspace: ws!, batch: B)
-        let stride = zRowStride ?? gates
-        require(stride >= gates, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(gates)")
-        let zMax = sizeProduct(B, stride, of: "LSTMCell.forward: B rows of zRowStride")
-        let zNeed = zMax - (stride - gates) // the last row may end after its 4H
-        require(z.count >= zNeed && z.count <= zMax,
-                "LSTMCell.forward: preactivations have \(z.count) elements but B = \(B) rows of stride \(stride) need "
-                + (zNeed == zMax ? "\(zNeed)" : "\(zNeed)...\(zMax)"))
-        if let bias {
-            require(bias.count == gates, "LSTMCell.forward: bias has \(bias.count) elements but 4H = \(gates)")
-        }
-        require(c.count == BH, "LSTMCell.forward: cell has \(c.count) elements but previousCell has \(BH)")
-        require(h.count == BH, "LSTMCell.forward: hidden has \(h.count) elements but previousCell has \(BH)")
-        if let ws { requireWorkspace(ws, batch: B) }
-        LSTMForwardCall(desc: desc(batch: B, zRowStride: stride), isa: isa?.c ?? CK_ISA_AUTO, z: z.baseAddress,
-                        bias: bias?.baseAddress, previousCell: cPrev.baseAddress, cell: c.baseAddress,
-                        hidden: h.baseAddress, workspace: ws?.baseAddress)
+        let desc = checkedForwardDesc(preactivations: z?.count, zRowStride: zRowStride, bias: bias?.count,
+                                      previousCell: cPrev.count, cell: c.count, hidden: h.count, workspace: ws?.count)
+        let z = z ?? UnsafeBufferPointer(rebasing: ws![..<(ws!.count / 5 * 4)]) // the workspace is 5BH: gates, tanh(c)
+        LSTMForwardCall(desc: desc, isa: isa?.c ?? CK_ISA_AUTO, z: z.baseAddress, bias: bias?.baseAddress,
+                        previousCell: cPrev.baseAddress, cell: c.baseAddress, hidden: h.baseAddress,
+                        workspace: ws?.baseAddress)
             .run(parallelism, "LSTMCell.forward")
     }
 
-    /// `Z` in the workspace's gate section, once the workspace's size is checked.
-    private func preactivations(inWorkspace ws: UnsafeMutableBufferPointer<Float>, batch B: Int) -> UnsafeBufferPointer<Float> {
-        requireWorkspace(ws, batch: B)
-        return UnsafeBufferPointer(rebasing: ws[..<(ws.count / 5 * 4)]) // the workspace is 5BH: gates, tanh(c)
-    }
-
-    private func requireWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, batch B: Int) {
-        let workspace = workspaceCount(batch: B)
-        require(ws.count == workspace, "LSTMCell.forward: workspace has \(ws.count) elements but needs \(workspace)")
+    /// The forward's descriptor for buffers of these element counts, or a stop with a message naming
+    /// the argument and the sizes: the one size check of the `Float` and the half-format forward,
+    /// whose tensors differ in element type, not in count. `preactivations` nil: `Z` is the
+    /// workspace's gate section (`Float` only; a half-format `Z` cannot live in the `Float` workspace).
+    func checkedForwardDesc(preactivations: Int?, zRowStride: Int?, bias: Int?, previousCell: Int, cell: Int,
+                            hidden: Int, workspace: Int?) -> ck_lstm_desc {
+        let B = batchSize(previousCell, of: "previousCell", hiddenSize: hiddenSize, "LSTMCell"), BH = previousCell
+        let gates = sizeProduct(4, hiddenSize, of: "LSTMCell.forward: 4H")
+        let stride = zRowStride ?? gates
+        require(stride >= gates, "LSTMCell.forward: zRowStride is \(stride) but must be at least 4H = \(gates)")
+        if let z = preactivations {
+            let zMax = sizeProduct(B, stride, of: "LSTMCell.forward: B rows of zRowStride")
+            let zNeed = zMax - (stride - gates) // the last row may end after its 4H
+            require(z >= zNeed && z <= zMax,
+                    "LSTMCell.forward: preactivations have \(z) elements but B = \(B) rows of stride \(stride) need "
+                    + (zNeed == zMax ? "\(zNeed)" : "\(zNeed)...\(zMax)"))
+        }
+        if let bias { require(bias == gates, "LSTMCell.forward: bias has \(bias) elements but 4H = \(gates)") }
+        require(cell == BH, "LSTMCell.forward: cell has \(cell) elements but previousCell has \(BH)")
+        require(hidden == BH, "LSTMCell.forward: hidden has \(hidden) elements but previousCell has \(BH)")
+        if let workspace {
+            let need = workspaceCount(batch: B)
+            require(workspace == need, "LSTMCell.forward: workspace has \(workspace) elements but needs \(need)")
+        }
+        return desc(batch: B, zRowStride: stride)
     }
 
     /// Backward step: from the gradient reaching `h` (and, from later steps, `c`), the training
@@ -284,26 +281,39 @@ public struct LSTMCell: Sendable, Hashable {
     func backward(_ dh: UnsafeBufferPointer<Float>, _ dcNext: UnsafeBufferPointer<Float>?, _ ws: UnsafeBufferPointer<Float>,
                   _ cPrev: UnsafeBufferPointer<Float>, _ dz: UnsafeMutableBufferPointer<Float>,
                   _ dcPrev: UnsafeMutableBufferPointer<Float>, _ db: UnsafeMutableBufferPointer<Float>?) {
-        let B = batchSize(cPrev.count, "previousCell"), BH = cPrev.count
-        let workspace = workspaceCount(batch: B) // 5BH: 4BH and 4H below fit in Int too
-        require(dh.count == BH, "LSTMCell.backward: hiddenGradient has \(dh.count) elements but previousCell has \(BH)")
-        if let dcNext {
-            require(dcNext.count == BH,
-                    "LSTMCell.backward: nextCellGradient has \(dcNext.count) elements but previousCell has \(BH)")
-        }
-        require(ws.count == workspace, "LSTMCell.backward: workspace has \(ws.count) elements but needs \(workspace)")
-        require(dz.count == 4 * BH,
-                "LSTMCell.backward: preactivationGradient has \(dz.count) elements but needs 4BH = \(4 * BH)")
-        require(dcPrev.count == BH,
-                "LSTMCell.backward: previousCellGradient has \(dcPrev.count) elements but previousCell has \(BH)")
-        if let db {
-            require(db.count == 4 * hiddenSize, "LSTMCell.backward: biasGradient has \(db.count) elements but 4H = \(4 * hiddenSize)")
-        }
-        LSTMBackwardCall(desc: desc(batch: B, zRowStride: 0), isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress,
+        let desc = checkedBackwardDesc(hiddenGradient: dh.count, nextCellGradient: dcNext?.count, workspace: ws.count,
+                                       previousCell: cPrev.count, preactivationGradient: dz.count,
+                                       previousCellGradient: dcPrev.count, biasGradient: db?.count)
+        LSTMBackwardCall(desc: desc, isa: isa?.c ?? CK_ISA_AUTO, hiddenGradient: dh.baseAddress,
                          nextCellGradient: dcNext?.baseAddress, workspace: ws.baseAddress, previousCell: cPrev.baseAddress,
                          preactivationGradient: dz.baseAddress, previousCellGradient: dcPrev.baseAddress,
                          biasGradient: db?.baseAddress)
             .run(parallelism, "LSTMCell.backward")
+    }
+
+    /// The backward's descriptor for buffers of these element counts, or a stop with a message
+    /// naming the argument and the sizes: the one size check of the `Float` and the half-format backward.
+    func checkedBackwardDesc(hiddenGradient: Int, nextCellGradient: Int?, workspace: Int, previousCell: Int,
+                             preactivationGradient: Int, previousCellGradient: Int, biasGradient: Int?) -> ck_lstm_desc {
+        let B = batchSize(previousCell, of: "previousCell", hiddenSize: hiddenSize, "LSTMCell"), BH = previousCell
+        require(hiddenGradient == BH,
+                "LSTMCell.backward: hiddenGradient has \(hiddenGradient) elements but previousCell has \(BH)")
+        if let nextCellGradient {
+            require(nextCellGradient == BH,
+                    "LSTMCell.backward: nextCellGradient has \(nextCellGradient) elements but previousCell has \(BH)")
+        }
+        let need = workspaceCount(batch: B)
+        require(workspace == need, "LSTMCell.backward: workspace has \(workspace) elements but needs \(need)")
+        let gatesBH = sizeProduct(4, BH, of: "LSTMCell.backward: 4BH")
+        require(preactivationGradient == gatesBH,
+                "LSTMCell.backward: preactivationGradient has \(preactivationGradient) elements but needs 4BH = \(gatesBH)")
+        require(previousCellGradient == BH,
+                "LSTMCell.backward: previousCellGradient has \(previousCellGradient) elements but previousCell has \(BH)")
+        if let biasGradient {
+            let gates = sizeProduct(4, hiddenSize, of: "LSTMCell.backward: 4H")
+            require(biasGradient == gates, "LSTMCell.backward: biasGradient has \(biasGradient) elements but 4H = \(gates)")
+        }
+        return desc(batch: B, zRowStride: 0)
     }
 }
 
@@ -320,13 +330,12 @@ struct LSTMForwardCall: GateCall, @unchecked Sendable {
     }
 }
 
-/// `LSTMCell.backward`'s kernel call. Split across threads, the bias gradient goes through one
-/// partial per row group (ckernels_threads.h), which gives the serial bits.
-struct LSTMBackwardCall: GateCall, @unchecked Sendable {
+/// `LSTMCell.backward`'s kernel call; split across threads, its bias gradient goes through
+/// `SplitBiasGradientCall`.
+struct LSTMBackwardCall: SplitBiasGradientCall, @unchecked Sendable {
     let desc: ck_lstm_desc, isa: ck_isa
     let hiddenGradient, nextCellGradient, workspace, previousCell: UnsafePointer<Float>?
     let preactivationGradient, previousCellGradient, biasGradient: UnsafeMutablePointer<Float>?
-    /// Where the rows' bias gradient goes by row group instead of `biasGradient`; nil: straight to it.
     var biasGradientPartials: UnsafeMutablePointer<Float>? = nil
 
     func run(rows: Range<Int>) -> ck_status {
@@ -340,15 +349,5 @@ struct LSTMBackwardCall: GateCall, @unchecked Sendable {
                                       workspace, previousCell, preactivationGradient, previousCellGradient, biasGradient)
             }
         }
-    }
-
-    func runOnDispatch(_ parallelism: Parallelism, _ name: String) {
-        let chunks = rowChunkCount(parallelism)
-        guard chunks > 1, let biasGradient else { return runOnDispatch(chunks: chunks, name) }
-        var split = self
-        split.biasGradientPartials = .allocate(capacity: withUnsafePointer(to: desc, ck_lstm_db_partials_floats))
-        defer { split.biasGradientPartials?.deallocate() }
-        split.runOnDispatch(chunks: chunks, name)
-        requireOK(withUnsafePointer(to: desc) { ck_lstm_add_db_partials($0, split.biasGradientPartials, biasGradient) }, name)
     }
 }

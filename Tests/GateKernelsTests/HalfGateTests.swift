@@ -161,4 +161,39 @@ struct HalfGatePreconditionTests {
         let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
         #expect(message.contains("GRUCell.backward: inputProjectionGradient has 11 elements but 3BH = 12"))
     }
+
+    /// The half-format forward checks Z's stride as the float one does: 2 rows of stride Int.max
+    /// overflow `Int` and stop with a message, not with an arithmetic-overflow trap.
+    @Test func lstmHalfStrideThatOverflowsIsNamed() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! LSTMCell(hiddenSize: 2)
+            var c = [Float](repeating: 0, count: 4), h = [BFloat16](repeating: BFloat16(0), count: 4)
+            cell.forward(preactivations: [BFloat16](repeating: BFloat16(0), count: 16), zRowStride: Int.max,
+                         previousCell: [Float](repeating: 0, count: 4), cell: &c, hidden: &h)
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.contains("LSTMCell.forward: B rows of zRowStride: 2 · \(Int.max) elements overflow Int\n"))
+    }
+
+    /// The half-format GRU forward stops with the float forward's messages: for a projection one
+    /// element short, and for 3BH overflowing `Int` (an h_prev that claims B = 1 row of a huge H:
+    /// never read, the check stops first).
+    @Test func gruHalfForwardSizesAreTheFloatOnes() async {
+        let short = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cell = try! GRUCell(hiddenSize: 2)
+            let v = [BFloat16](repeating: BFloat16(0), count: 4), x = [BFloat16](repeating: BFloat16(0), count: 12)
+            var h = v
+            cell.forward(inputProjections: x, hiddenProjections: Array(x.dropLast()), previousHidden: v, hidden: &h)
+        }
+        let overflow = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let H = Int.max / 3 + 1
+            let cell = try! GRUCell(hiddenSize: H)
+            let hPrev = UnsafeBufferPointer<BFloat16>(start: UnsafePointer(bitPattern: 0x1000), count: H)
+            var h = [BFloat16](repeating: BFloat16(0), count: 1)
+            cell.forward(inputProjections: h, hiddenProjections: h, previousHidden: hPrev, hidden: &h)
+        }
+        let messages = [short, overflow].map { $0.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? "" }
+        #expect(messages[0].contains("GRUCell.forward: hiddenProjections have 11 elements but 3BH = 12\n"))
+        #expect(messages[1].contains("GRUCell.forward: 3BH: 3 · \(Int.max / 3 + 1) elements overflow Int\n"))
+    }
 }
