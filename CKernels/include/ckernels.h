@@ -16,9 +16,9 @@
  * formats, gate updates): a non-NaN input raises none of FE_INVALID, FE_DIVBYZERO and FE_OVERFLOW,
  * so the kernels run with those traps enabled; a NaN input may raise FE_INVALID (the clamps'
  * min/max and ordered compares signal it for any NaN operand on x86 and AArch64) but not the
- * other two. FE_INEXACT and FE_UNDERFLOW may be
- * raised by any input. The gate updates' own arithmetic on the caller's data (c_prev, biases,
- * gradients) raises what IEEE arithmetic raises, e.g. FE_OVERFLOW when c overflows.
+ * other two. FE_INEXACT and FE_UNDERFLOW may be raised by any input. The gate updates' own
+ * arithmetic on the caller's data (c_prev, biases, gradients) raises what IEEE arithmetic raises,
+ * e.g. FE_OVERFLOW when c overflows.
  *
  * All functions are thread-safe. Buffers (float and uint16_t alike) may start at any byte address,
  * odd ones included: on every ISA the kernels read and write them only through memcpy, unaligned
