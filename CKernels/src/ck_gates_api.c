@@ -68,21 +68,10 @@ static ck_status prologue(ck_status desc, ck_tensor_format fmt, int required, si
 /* Bytes per element of a tensor in `fmt`. */
 static size_t tensor_size(ck_tensor_format fmt) { return fmt == CK_TENSOR_F32 ? sizeof(float) : sizeof(uint16_t); }
 
-/* The half-format kernels of `fmt` (not CK_TENSOR_F32) on the ISA whose float table is t. */
+/* The half-format gate kernels of `fmt` (not CK_TENSOR_F32) in the table t. */
 static const ck_half_gate_kernels *half_gates(const ck_kernel_table *t, ck_tensor_format fmt)
 {
-    const ck_half_gate_table *h = &ck_half_gates_scalar;
-#if CK_X86
-    if (t == &ck_table_avx512)
-        h = &ck_half_gates_avx512;
-    else if (t == &ck_table_avx2)
-        h = &ck_half_gates_avx2;
-#endif
-#if CK_ARM64
-    if (t == &ck_table_neon)
-        h = &ck_half_gates_neon;
-#endif
-    return fmt == CK_TENSOR_BF16 ? &h->bf16 : &h->f16;
+    return fmt == CK_TENSOR_BF16 ? &t->bf16_gates : &t->f16_gates;
 }
 
 enum { F = sizeof(float) };

@@ -36,6 +36,26 @@ typedef void (*ck_gru_forward_fn)(const ck_gru_desc *d, size_t r0, size_t r1, co
 typedef void (*ck_gru_backward_fn)(const ck_gru_desc *d, size_t r0, size_t r1, const float *dh, const float *ws,
                                    const float *h_prev, float *dx, float *dhg, float *dh_prev);
 
+/* The gate kernels above with the half-format tensors as bit patterns; arguments checked. */
+typedef void (*ck_lstm_forward_half_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const uint16_t *z,
+                                        const float *bias, const float *c_prev, float *c, uint16_t *h, float *ws);
+typedef void (*ck_lstm_backward_half_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const uint16_t *dh,
+                                         const float *dc_next, const float *ws, const float *c_prev, uint16_t *dz,
+                                         float *dc_prev, float *db);
+typedef void (*ck_gru_forward_half_fn)(const ck_gru_desc *d, size_t r0, size_t r1, const uint16_t *x,
+                                       const uint16_t *hg, const uint16_t *h_prev, uint16_t *h, float *ws);
+typedef void (*ck_gru_backward_half_fn)(const ck_gru_desc *d, size_t r0, size_t r1, const uint16_t *dh,
+                                        const float *ws, const uint16_t *h_prev, uint16_t *dx, uint16_t *dhg,
+                                        uint16_t *dh_prev);
+
+/* One format's kernels on one ISA; tiers are indexed by ck_tier. */
+typedef struct {
+    ck_lstm_forward_half_fn lstm_forward[3];
+    ck_lstm_backward_half_fn lstm_backward;
+    ck_gru_forward_half_fn gru_forward[3];
+    ck_gru_backward_half_fn gru_backward;
+} ck_half_gate_kernels;
+
 /* One ISA's kernels; tiers are indexed by ck_tier. */
 typedef struct {
     ck_unary_fn sigmoid[3];
@@ -45,6 +65,7 @@ typedef struct {
     ck_gru_forward_fn gru_forward[3];
     ck_gru_backward_fn gru_backward;
     ck_half_kernels bf16, f16;
+    ck_half_gate_kernels bf16_gates, f16_gates; /* the gate kernels with half-format tensors */
 } ck_kernel_table;
 
 extern const ck_kernel_table ck_table_scalar;

@@ -1,5 +1,5 @@
 /* Included once per ISA after that ISA's vector layer: instantiates every algorithm and exports the
- * ISA's kernel tables, ck_table_<isa> and ck_half_gates_<isa>. */
+ * ISA's kernel table, ck_table_<isa>. */
 #if defined(__clang__) && VL == 1
 /* clang by default takes FP exceptions as ignorable and may compute on lanes the source does not:
  * it vectorizes the scalar path's pairs four wide and divides in the unused lanes, raising flags
@@ -24,9 +24,6 @@ const ck_kernel_table CK_CAT(ck_table_, CK_ISA_SUFFIX) = {
     .gru_backward = gru_backward,
     .bf16 = CK_HALF_TABLE(bf16),
     .f16 = CK_HALF_TABLE(f16),
-};
-
-const ck_half_gate_table CK_CAT(ck_half_gates_, CK_ISA_SUFFIX) = {
-    .bf16 = CK_HALF_GATE_TABLE(_bf16),
-    .f16 = CK_HALF_GATE_TABLE(_f16),
+    .bf16_gates = CK_HALF_GATE_TABLE(_bf16),
+    .f16_gates = CK_HALF_GATE_TABLE(_f16),
 };
