@@ -10,24 +10,15 @@
 # Environment: CLANG (default clang), FUZZ_SECONDS (60), LIBFUZZER_SECONDS (20), MUTANT_SECONDS (20).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-CLANG=${CLANG:-clang}
+. "$(dirname "$0")/sanitizer-common.sh"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 LIBFUZZER_SECONDS=${LIBFUZZER_SECONDS:-20}
 MUTANT_SECONDS=${MUTANT_SECONDS:-20}
 fuzzers="fuzz_activations fuzz_gates"
 
-step() { printf '\n== %s  [%d s in]\n' "$*" "$SECONDS"; }
-# GNU gold (the Swift toolchain clang's default linker) warns about every sanitizer-local symbol
-ldflags=
-if echo 'int main(void){return 0;}' | "$CLANG" -fuse-ld=lld -x c - -o "$out/probe" 2>/dev/null; then
-    ldflags=-fuse-ld=lld
-fi
 build() { # output dir, make arguments...
     local dir=$1; shift
-    make -C "$dir/fuzz" -j2 --no-print-directory CC="$CLANG" LDFLAGS="$ldflags" "$@" >"$out/build.log" 2>&1 ||
+    make -C "$dir/fuzz" -j2 --no-print-directory CC="$CLANG" LDFLAGS="$lld" "$@" >"$out/build.log" 2>&1 ||
         { cat "$out/build.log"; exit 1; }
 }
 

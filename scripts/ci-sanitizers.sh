@@ -18,19 +18,10 @@
 # Environment: CLANG (default clang), CK_SAN_STRIDE (default 4000037), SWIFT_SAN_SKIP.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-CLANG=${CLANG:-clang}
+. "$(dirname "$0")/sanitizer-common.sh"
 CK_SAN_STRIDE=${CK_SAN_STRIDE:-4000037}
 jobs=2
 
-step() { printf '\n== %s  [%d s in]\n' "$*" "$SECONDS"; }
-# GNU gold (the Swift toolchain clang's default linker) warns about every sanitizer-local symbol
-lld=
-if echo 'int main(void){return 0;}' | "$CLANG" -fuse-ld=lld -x c - -o "$out/probe" 2>/dev/null; then
-    lld=-fuse-ld=lld
-fi
 ck_test() { # name, make arguments... (CC, CFLAGS, LDFLAGS)
     local name=$1; shift
     make -C "$root/CKernels" --no-print-directory -j"$jobs" O="$out/$name" WERROR=1 "$@" \
