@@ -90,15 +90,16 @@ static void eval_impl(const float *x, float *y, size_t n, void *ctx)
             y[i] = NAN; /* shows up as out of range */
 }
 
-static void *xmalloc(size_t bytes)
+static void *checked(void *p)
 {
-    void *p = malloc(bytes);
     if (!p) {
         fprintf(stderr, "out of memory\n");
         exit(2);
     }
     return p;
 }
+static void *xmalloc(size_t bytes) { return checked(malloc(bytes)); }
+static double *xcalloc_doubles(size_t n) { return checked(calloc(n, sizeof(double))); }
 
 /* deterministic pseudo-random floats in [lo, hi) */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
@@ -799,11 +800,7 @@ static void test_lstm(void)
                 float clip = d.cell_clip > 0.0f ? d.cell_clip : INFINITY;
                 tally formula = { 0 }, fwd = { 0 }, bwd = { 0 }, cross = { 0 };
                 const double A = activation_error(tiers[t]), u = 0x1p-24;
-                double *db_ref = calloc(G, sizeof(double)), *db_mag = calloc(G, sizeof(double));
-                if (!db_ref || !db_mag) {
-                    fprintf(stderr, "out of memory\n");
-                    exit(2);
-                }
+                double *db_ref = xcalloc_doubles(G), *db_mag = xcalloc_doubles(G);
                 for (size_t r = 0; r < B; ++r)
                     for (size_t j = 0; j < H; ++j) {
                         const size_t at = r * H + j;
@@ -1211,11 +1208,7 @@ static void test_half_lstm(void)
                     /* the double reference of the unrounded inputs */
                     const double A = activation_error(tiers[t]), u = 0x1p-24;
                     const double clip = d.cell_clip > 0.0f ? d.cell_clip : INFINITY;
-                    double *db_ref = calloc(G, sizeof(double)), *db_tol = calloc(G, sizeof(double));
-                    if (!db_ref || !db_tol) {
-                        fprintf(stderr, "out of memory\n");
-                        exit(2);
-                    }
+                    double *db_ref = xcalloc_doubles(G), *db_tol = xcalloc_doubles(G);
                     for (size_t r = 0; r < B; ++r)
                         for (size_t j = 0; j < H; ++j) {
                             const size_t at = r * H + j, goff[4] = { 0, fo, go, 3 * H };
