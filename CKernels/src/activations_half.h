@@ -1,11 +1,16 @@
 /* Sigmoid and tanh on half-format storage (bf16 and IEEE binary16 bit patterns), instantiated per
  * ISA through instantiate.h. Each block is widened to float in registers (exactly), run through
  * the float algorithm of activations.h unchanged, and rounded back to nearest even by the vector
- * layer's vf_store_<format>; a NaN result is the NaN input, quieted (the same bits on every ISA). A float result within the tier's few float ulps lands within one half
- * ulp of the correctly rounded half result (exactly on it unless the float result straddles a
- * rounding boundary); ck_test.c proves the bounds over all 65,536 inputs of each format. */
+ * layer's vf_store_<format>; a NaN result is the NaN input, quieted (the same bits on every ISA). A
+ * float result within the tier's few float ulps lands within one half ulp of the correctly rounded
+ * half result (exactly on it unless the float result straddles a rounding boundary); ck_test.c
+ * proves the bounds over all 65,536 inputs of each format. The public entry points run these
+ * kernels once over all 65,536 inputs into a table and then look results up (half_lookup below,
+ * ck_api.c's half_table). */
 #ifndef CK_ACTIVATIONS_HALF_H
 #define CK_ACTIVATIONS_HALF_H
+#include <string.h>
+
 #include "activations.h"
 
 /* The result r of the input vector x stored in a half format, a NaN lane x's own NaN (quieted by
@@ -62,5 +67,22 @@ CK_HALF_RESULT(f16)
 
 CK_HALF_KERNELS(bf16, vf_load_bf16, ck_result_bf16, CK_HALF_TARGET)
 CK_HALF_KERNELS(f16, vf_load_f16, ck_result_f16, CK_HALF_TARGET)
+
+/* y[i] = t[x[i]]: the results of a half kernel, tabulated over its 65,536 inputs, looked up. The
+ * layers with a gather define a CK_LOOKUP_BLOCK; the rest (and every tail) index one by one, through
+ * memcpy as the API takes any byte address. */
+static CK_HALF_TARGET void half_lookup(const uint16_t *t, const uint16_t *x, uint16_t *y, size_t n)
+{
+    size_t i = 0;
+#ifdef CK_LOOKUP_BLOCK
+    for (; i + CK_LOOKUP_BLOCK <= n; i += CK_LOOKUP_BLOCK)
+        ck_lookup_block(t, x + i, y + i);
+#endif
+    for (; i < n; ++i) {
+        uint16_t h;
+        memcpy(&h, (const void *)(x + i), sizeof h);
+        memcpy((void *)(y + i), &t[h], sizeof h);
+    }
+}
 
 #endif

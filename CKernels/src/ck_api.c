@@ -1,4 +1,5 @@
 /* The public entry points: argument checks, then the active ISA's kernel. */
+#include <fenv.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -129,12 +130,15 @@ ck_isa ck_active_isa(void)
     return atomic_load_explicit(&active_isa, memory_order_relaxed);
 }
 
+/* The ISA a call with a valid, supported `isa` runs on. */
+static ck_isa running_isa(ck_isa isa) { return isa == CK_ISA_AUTO ? ck_active_isa() : isa; }
+
 ck_status ck_table(ck_isa isa, const ck_kernel_table **t)
 {
     ck_status st = isa_status(isa);
     if (st != CK_OK)
         return st;
-    *t = isas[isa == CK_ISA_AUTO ? ck_active_isa() : isa].table;
+    *t = isas[running_isa(isa)].table;
     return CK_OK;
 }
 
@@ -231,7 +235,41 @@ ck_status ck_tanh_f32(const float *x, float *y, size_t n, ck_tier tier)
     return ck_tanh_f32_isa(x, y, n, tier, CK_ISA_AUTO);
 }
 
-/* ---- half-format storage ------------------------------------------------------------------ */
+/* ---- half-format storage ------------------------------------------------------------------
+ * A half format has 65,536 inputs. The first call of a function x tier x format on an ISA runs that
+ * ISA's half kernel over all of them into a table (128 KiB, kept for the life of the process), and
+ * every call looks its results up: in cache, faster than computing them, and the same bits. */
+
+enum { HALF_INPUTS = 65536 };
+static _Atomic(uint16_t *) half_tables[CK_ISA_COUNT][2][2][3]; /* [ISA][bf16][tanh][tier] */
+
+/* The table of `kernel`, built on first use, or NULL if there is no memory for it. */
+static const uint16_t *half_table(ck_isa isa, int bf16, int is_tanh, ck_tier tier, ck_half_fn kernel)
+{
+    _Atomic(uint16_t *) *slot = &half_tables[isa][bf16][is_tanh][tier];
+    uint16_t *table = atomic_load_explicit(slot, memory_order_acquire);
+    if (table)
+        return table;
+    table = malloc((HALF_INPUTS + 1) * sizeof *table); /* + 1: a gather lane reads 4 bytes */
+    if (!table)
+        return NULL;
+    for (uint32_t i = 0; i < HALF_INPUTS; ++i)
+        table[i] = (uint16_t)i;
+    table[HALF_INPUTS] = 0;
+    /* Built in the default floating-point environment: the caller's FTZ/DAZ setting does not get into
+     * the table, and the NaN inputs' INVALID flag does not get into the caller's flags or traps. */
+    fenv_t caller;
+    fegetenv(&caller);
+    fesetenv(FE_DFL_ENV);
+    kernel(table, table, HALF_INPUTS);
+    fesetenv(&caller);
+    uint16_t *first = NULL;
+    if (!atomic_compare_exchange_strong_explicit(slot, &first, table, memory_order_acq_rel, memory_order_acquire)) {
+        free(table); /* another thread published the same bits first */
+        table = first;
+    }
+    return table;
+}
 
 static ck_status run_half(int bf16, int is_tanh, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
                           ck_isa isa)
@@ -242,7 +280,12 @@ static ck_status run_half(int bf16, int is_tanh, const uint16_t *x, uint16_t *y,
         st = ck_check_unary_half(x, y, n, tier);
     if (st == CK_OK && n) {
         const ck_half_kernels *k = bf16 ? bf16_of(t) : &t->f16;
-        (is_tanh ? k->tanh : k->sigmoid)[tier](x, y, n);
+        ck_half_fn kernel = (is_tanh ? k->tanh : k->sigmoid)[tier];
+        const uint16_t *table = half_table(running_isa(isa), bf16, is_tanh, tier, kernel);
+        if (table)
+            t->half_lookup(table, x, y, n);
+        else
+            kernel(x, y, n);
     }
     return st;
 }

@@ -24,6 +24,8 @@ typedef struct {
     ck_half_fn sigmoid[3];
     ck_half_fn tanh[3];
 } ck_half_kernels;
+/* y[i] = table[x[i]] for a table of 65,536 results (and one entry more, which gathers read) */
+typedef void (*ck_lookup_fn)(const uint16_t *table, const uint16_t *x, uint16_t *y, size_t n);
 
 /* Gate kernels over rows [r0, r1) of the batch that d describes; arguments already checked. */
 typedef void (*ck_lstm_forward_fn)(const ck_lstm_desc *d, size_t r0, size_t r1, const float *z, const float *bias,
@@ -65,6 +67,7 @@ typedef struct {
     ck_gru_forward_fn gru_forward[3];
     ck_gru_backward_fn gru_backward;
     ck_half_kernels bf16, f16;
+    ck_lookup_fn half_lookup; /* what the public half-format entry points run, on tables of the above */
     ck_half_gate_kernels bf16_gates, f16_gates; /* the gate kernels with half-format tensors */
 } ck_kernel_table;
 

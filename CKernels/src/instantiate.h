@@ -24,6 +24,7 @@ const ck_kernel_table CK_CAT(ck_table_, CK_ISA_SUFFIX) = {
     .gru_backward = gru_backward,
     .bf16 = CK_HALF_TABLE(bf16),
     .f16 = CK_HALF_TABLE(f16),
+    .half_lookup = half_lookup,
     .bf16_gates = CK_HALF_GATE_TABLE(_bf16),
     .f16_gates = CK_HALF_GATE_TABLE(_f16),
 };

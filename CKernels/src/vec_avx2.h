@@ -74,6 +74,17 @@ static inline CK_HALF_TARGET void vf_store_bf16(uint16_t *p, vf v) {
         _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q))), 16);
     _mm_storeu_si128((__m128i *)p, _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));
 }
+/* Table lookup (activations_half.h's half_lookup): 16 results of t at the 16-bit indices x[0..16),
+ * the even and the odd ones by one 8-lane gather each, merged back into place without crossing
+ * 128-bit lanes; t has an entry past the last, as each gather lane reads 4 bytes. */
+#define CK_LOOKUP_BLOCK 16
+static inline CK_HALF_TARGET void ck_lookup_block(const uint16_t *t, const uint16_t *x, uint16_t *y) {
+    const __m256i low = _mm256_set1_epi32(0xffff);
+    __m256i v = _mm256_loadu_si256((const __m256i *)x);
+    __m256i even = _mm256_i32gather_epi32((const int *)(const void *)t, _mm256_and_si256(v, low), 2);
+    __m256i odd = _mm256_i32gather_epi32((const int *)(const void *)t, _mm256_srli_epi32(v, 16), 2);
+    _mm256_storeu_si256((__m256i *)y, _mm256_or_si256(_mm256_and_si256(even, low), _mm256_slli_epi32(odd, 16)));
+}
 static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }

@@ -104,6 +104,17 @@ static inline CK_BF16_NATIVE_TARGET void ck_result_bf16_native_tail(uint16_t *p,
     else
         _mm256_mask_storeu_epi16(p, ck_tail_mask(k), (__m256i)_mm512_cvtneps_pbh(r));
 }
+/* Table lookup (activations_half.h's half_lookup): 32 results of t at the 16-bit indices x[0..32),
+ * by two 16-lane gathers; t has an entry past the last, as each gather lane reads 4 bytes. */
+#define CK_LOOKUP_BLOCK 32
+static inline CK_HALF_TARGET void ck_lookup_block(const uint16_t *t, const uint16_t *x, uint16_t *y) {
+    __m512i a = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)x));
+    __m512i b = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + 16)));
+    a = _mm512_i32gather_epi32(a, (const void *)t, 2);
+    b = _mm512_i32gather_epi32(b, (const void *)t, 2);
+    _mm256_storeu_si256((__m256i *)y, _mm512_cvtepi32_epi16(a));
+    _mm256_storeu_si256((__m256i *)(y + 16), _mm512_cvtepi32_epi16(b));
+}
 static inline CK_HALF_TARGET vf vf_load_f16(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }

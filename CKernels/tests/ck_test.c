@@ -533,7 +533,27 @@ static void test_half_exhaustive(void)
     free(x), free(scalar_y), free(y);
 }
 
-/* Lengths 0..64 at offsets 0..3, in place, and buffers ending at an unmapped page, on every path. */
+/* One way to run a half kernel: the path's kernel itself, or (api) the public entry point on the
+ * path's ISA, which looks the kernel's results up in its table. */
+typedef struct {
+    ck_eval_format fmt;
+    ck_func f;
+    int t;
+    const half_path *path;
+    int api;
+} half_runner;
+
+static void half_run(const half_runner *r, const uint16_t *x, uint16_t *y, size_t n)
+{
+    if (!r->api)
+        half_kernel(r->path, r->f, r->t)(x, y, n);
+    else
+        check(half_api(r->fmt, r->f, x, y, n, tiers[r->t], r->path->isa) == CK_OK, "%s entry point on %s: status",
+              format_names[r->fmt], r->path->name);
+}
+
+/* Lengths 0..64 at offsets 0..3, in place, and buffers ending at an unmapped page, on every path and
+ * through the entry points. */
 static void test_half_tails(void)
 {
     uint16_t data[MAXN], expect[MAXN], xbuf[MAXN + PAD], ybuf[MAXN + PAD];
@@ -554,11 +574,13 @@ static void test_half_tails(void)
         data[30] = 0x8000u;
         half_path paths[8];
         size_t np = half_paths(fmt, paths);
-        for (size_t p = 0; p < np; ++p)
+        for (size_t p = 0; p < 2 * np; ++p)
             for (int fi = 0; fi < NFUNCS; ++fi)
                 for (int t = 0; t < NTIERS; ++t) {
-                    ck_half_fn kernel = half_kernel(&paths[p], funcs[fi], t);
-                    const char *fn = func_names[fi], *tier = tier_names[t], *where = paths[p].name;
+                    const half_runner run = { fmt, funcs[fi], t, &paths[p % np], p >= np };
+                    const char *fn = func_names[fi], *tier = tier_names[t];
+                    char where[40];
+                    snprintf(where, sizeof where, "%s%s", run.api ? "entry point, " : "", run.path->name);
                     for (size_t k = 0; k < MAXN; ++k)
                         half_kernel(&paths[0], funcs[fi], t)(data + k, expect + k, 1);
                     size_t bad_values = 0, bad_writes = 0, bad_inplace = 0;
@@ -567,13 +589,13 @@ static void test_half_tails(void)
                             for (size_t k = 0; k < MAXN + PAD; ++k)
                                 ybuf[k] = 0xbeefu;
                             memcpy(xbuf + off, data, n * sizeof *data);
-                            kernel(xbuf + off, ybuf + off, n);
+                            half_run(&run, xbuf + off, ybuf + off, n);
                             for (size_t k = 0; k < MAXN + PAD; ++k) {
                                 int inside = k >= off && k < off + n;
                                 bad_values += inside && ybuf[k] != expect[k - off];
                                 bad_writes += !inside && ybuf[k] != 0xbeefu;
                             }
-                            kernel(xbuf + off, xbuf + off, n);
+                            half_run(&run, xbuf + off, xbuf + off, n);
                             bad_inplace += memcmp(xbuf + off, expect, n * sizeof *data) != 0;
                         }
                     check(bad_values == 0 && bad_writes == 0 && bad_inplace == 0,
@@ -586,18 +608,18 @@ static void test_half_tails(void)
                     for (size_t n = 1; n <= MAXN; ++n) {
                         uint16_t *xo = (uint16_t *)(void *)(xodd + 1), *yo = (uint16_t *)(void *)(yodd + 1);
                         memcpy(xodd + 1, data, n * sizeof *data);
-                        kernel(xo, yo, n);
+                        half_run(&run, xo, yo, n);
                         bad_odd += memcmp(yodd + 1, expect, n * sizeof *data) != 0;
-                        kernel(xo, xo, n);
+                        half_run(&run, xo, xo, n);
                         bad_odd += memcmp(xodd + 1, expect, n * sizeof *data) != 0;
                     }
                     check(bad_odd == 0, "%s %s %s %s: %zu calls at an odd byte address differ from the aligned call",
                           format_names[fm], fn, tier, where, bad_odd);
                     for (size_t n = 1; n <= MAXN; ++n) {
-                        snprintf(label, sizeof label, "%.4s %.7s %.11s %.23s n=%zu", format_names[fm], fn, tier, where, n);
+                        snprintf(label, sizeof label, "%.4s %.7s %.11s %.37s n=%zu", format_names[fm], fn, tier, where, n);
                         guard_case = label;
                         memcpy(gx + MAXN - n, data, n * sizeof *data);
-                        kernel(gx + MAXN - n, gy + MAXN - n, n);
+                        half_run(&run, gx + MAXN - n, gy + MAXN - n, n);
                         check(memcmp(gy + MAXN - n, expect, n * sizeof *data) == 0, "%s: wrong results at a page end",
                               label);
                     }
@@ -607,6 +629,42 @@ static void test_half_tails(void)
     munmap(xmap, xlen);
     munmap(ymap, ylen);
     signal(SIGSEGV, SIG_DFL);
+}
+
+/* The entry points' tables, built by the first calls, here with FTZ/DAZ on and every flag clear:
+ * the tables hold the kernels' results in the default environment (so FTZ/DAZ change nothing
+ * through the entry points), and building them, though NaN inputs raise INVALID, leaves the caller's
+ * flags and setting as they were. Runs before any other half-format call. */
+static void test_half_tables(void)
+{
+    uint16_t *x = xmalloc(HALF_COUNT * sizeof *x), *y0 = xmalloc(HALF_COUNT * sizeof *x), *y1 = xmalloc(HALF_COUNT * sizeof *x);
+    for (uint32_t i = 0; i < HALF_COUNT; ++i)
+        x[i] = (uint16_t)i;
+    unsigned saved = ck_eval_get_ftz_daz();
+    for (int fm = 0; fm < 2; ++fm)
+        for (size_t i = 0; i < nisas; ++i)
+            for (int fi = 0; fi < NFUNCS; ++fi)
+                for (int t = 0; t < NTIERS; ++t) {
+                    ck_eval_format fmt = (ck_eval_format)fm;
+                    ck_eval_set_ftz_daz(3);
+                    unsigned on = ck_eval_get_ftz_daz();
+                    feclearexcept(FE_ALL_EXCEPT);
+                    ck_status s = half_api(fmt, funcs[fi], x, y1, HALF_COUNT, tiers[t], isas[i]);
+                    int flags = fetestexcept(FE_ALL_EXCEPT), kept = ck_eval_get_ftz_daz() == on;
+                    ck_eval_set_ftz_daz(0);
+                    const ck_kernel_table *table;
+                    ck_table(isas[i], &table);
+                    const ck_half_kernels *k = fmt == CK_EVAL_BF16 ? ck_bf16_kernels(isas[i]) : &table->f16;
+                    (funcs[fi] == CK_FUNC_SIGMOID ? k->sigmoid : k->tanh)[t](x, y0, HALF_COUNT);
+                    check(s == CK_OK && flags == 0 && kept && memcmp(y0, y1, HALF_COUNT * sizeof *y0) == 0,
+                          "ck_%s_%s_isa %s %s, first call under FTZ/DAZ: status %d, flags %#x, setting %s, results %s "
+                          "the kernel's",
+                          func_names[fi], format_names[fm], tier_names[t], ck_isa_name(isas[i]), s, flags,
+                          kept ? "kept" : "changed", memcmp(y0, y1, HALF_COUNT * sizeof *y0) ? "differ from" : "are");
+                }
+    ck_eval_set_ftz_daz(saved);
+    feclearexcept(FE_ALL_EXCEPT);
+    free(x), free(y0), free(y1);
 }
 
 /* FTZ/DAZ change nothing but results that are subnormal in the format or come from subnormal
@@ -2049,6 +2107,7 @@ int main(int argc, char **argv)
     printf(" (best %s)\n", ck_isa_name(ck_best_isa()));
 
     test_isa_selection(at_start);
+    test_half_tables();
     test_status_codes();
     test_specials();
     test_tails();
