@@ -80,11 +80,14 @@ ck_status ck_check_unary_f32(const float *x, const float *y, size_t n, ck_tier t
 
 /* ---- Half-format storage: bfloat16 and IEEE binary16 ------------------------------------------
  *
- * Input and result in the same 16-bit format, passed as uint16_t bit patterns; computed by the
- * tier's float algorithm and rounded to nearest even (NaN: a quiet NaN). The argument rules, status
+ * Input and result in the same 16-bit format, passed as uint16_t bit patterns: the tier's float
+ * algorithm on the input, rounded to nearest even (NaN: a quiet NaN). The argument rules, status
  * codes and thread safety are those of ck_sigmoid_f32 (y == x in place, any other overlap
- * CK_ERR_OVERLAP); all ISAs give bitwise identical results, NaNs included. Proven over all 65,536
- * inputs of each format (ck_test.c):
+ * CK_ERR_OVERLAP); all ISAs give bitwise identical results, NaNs included. The first call of a
+ * function, tier and format on an ISA computes its results for all 65,536 inputs into a table
+ * (128 KiB, kept until exit; built in the default floating-point environment, so the caller's
+ * FTZ/DAZ setting changes none of these results); every call looks its results up and raises no
+ * floating-point flag (docs/design.md). Proven over all 65,536 inputs of each format (ck_test.c):
  *   CK_PRECISE, CK_FAST  <= 1 ulp of the format from the correctly rounded result of the exact
  *                        function (bf16 sigmoid below x = -87.3365 is 0, as in float), and
  *                        correctly rounded for at least 99.9% of the inputs

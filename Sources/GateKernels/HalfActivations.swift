@@ -159,8 +159,9 @@ func newHalf<H: HalfFloat>(_ tanh: Bool, _ x: some HalfBuffer<H>, _ tier: Tier, 
     }
 }
 
-// Half-format storage: input and result in the same format, computed by the tier's float algorithm
-// and rounded to nearest even (docs/design.md, "Half-format storage").
+// Half-format storage: input and result in the same format, the tier's float algorithm rounded to
+// nearest even, tabulated over all 65,536 inputs by the first call and looked up after
+// (docs/design.md, "Half-format storage").
 extension Activation {
     /// Computes `result[i] = 1 / (1 + e^-x[i])` on bfloat16 or `Float16` storage.
     ///
@@ -168,6 +169,9 @@ extension Activation {
     /// correctly rounded for at least 99.9% of the inputs (bfloat16 below x = -87.34 gives 0);
     /// `.approximate`: 2e-4 absolute plus half an ulp of the format. Monotone, in [0, 1]; a NaN
     /// gives its NaN made quiet. The same bits on every ISA and for every `parallelism`.
+    ///
+    /// The first call for a tier and format computes all 65,536 results into a 128 KiB table that
+    /// lives until the process exits; every call looks its results up.
     /// - Parameters:
     ///   - x: The input elements.
     ///   - result: Receives the sigmoid of each element of `x`; as many elements as `x`.
@@ -206,7 +210,7 @@ extension Activation {
 
     /// Computes `result[i] = tanh(x[i])` on bfloat16 or `Float16` storage.
     ///
-    /// The bounds of the half-format sigmoid; in [-1, 1], exactly odd.
+    /// The bounds and the table of the half-format sigmoid; in [-1, 1], exactly odd.
     /// - Parameters:
     ///   - x: The input elements.
     ///   - result: Receives the tanh of each element of `x`; as many elements as `x`.
