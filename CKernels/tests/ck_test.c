@@ -631,16 +631,49 @@ static void test_half_tails(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
-/* The entry points' tables, built by the first calls, here with FTZ/DAZ on and every flag clear:
- * the tables hold the kernels' results in the default environment (so FTZ/DAZ change nothing
- * through the entry points), and building them, though NaN inputs raise INVALID, leaves the caller's
- * flags and setting as they were. Runs before any other half-format call. */
+/* Threads racing to make the same table (test_half_tables): each looks all inputs up under FTZ/DAZ. */
+typedef struct {
+    const uint16_t *x;
+    uint16_t *y;
+    ck_status status;
+} half_racer;
+
+static void *half_race(void *arg)
+{
+    half_racer *r = arg;
+    ck_eval_set_ftz_daz(3);
+    r->status = ck_sigmoid_bf16_isa(r->x, r->y, HALF_COUNT, CK_PRECISE, ck_best_isa());
+    return NULL;
+}
+
+/* The entry points' tables, built by the first calls, here with FTZ/DAZ on and every flag clear
+ * (and one by racing threads): the tables hold the kernels' results in the default environment (so
+ * FTZ/DAZ change nothing through the entry points), and building them, though NaN inputs raise
+ * INVALID, leaves the caller's flags and setting as they were. Runs before any other half-format call. */
 static void test_half_tables(void)
 {
     uint16_t *x = xmalloc(HALF_COUNT * sizeof *x), *y0 = xmalloc(HALF_COUNT * sizeof *x), *y1 = xmalloc(HALF_COUNT * sizeof *x);
     for (uint32_t i = 0; i < HALF_COUNT; ++i)
         x[i] = (uint16_t)i;
     unsigned saved = ck_eval_get_ftz_daz();
+    /* first, four threads at once on one table: one builds it, the others free their copies */
+    enum { RACERS = 4 };
+    half_racer racers[RACERS];
+    pthread_t th[RACERS];
+    int started[RACERS];
+    for (int k = 0; k < RACERS; ++k) {
+        racers[k] = (half_racer){ x, xmalloc(HALF_COUNT * sizeof *x), CK_ERR_UNSUPPORTED };
+        started[k] = pthread_create(&th[k], NULL, half_race, &racers[k]) == 0;
+    }
+    ck_bf16_kernels(ck_best_isa())->sigmoid[CK_PRECISE](x, y0, HALF_COUNT);
+    for (int k = 0; k < RACERS; ++k) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        check(racers[k].status == CK_OK && memcmp(racers[k].y, y0, HALF_COUNT * sizeof *y0) == 0,
+              "racing first calls of ck_sigmoid_bf16_isa precise: thread %d not started, or status %d or other bits", k,
+              racers[k].status);
+        free(racers[k].y);
+    }
     for (int fm = 0; fm < 2; ++fm)
         for (size_t i = 0; i < nisas; ++i)
             for (int fi = 0; fi < NFUNCS; ++fi)
@@ -657,7 +690,7 @@ static void test_half_tables(void)
                     const ck_half_kernels *k = fmt == CK_EVAL_BF16 ? ck_bf16_kernels(isas[i]) : &table->f16;
                     (funcs[fi] == CK_FUNC_SIGMOID ? k->sigmoid : k->tanh)[t](x, y0, HALF_COUNT);
                     check(s == CK_OK && flags == 0 && kept && memcmp(y0, y1, HALF_COUNT * sizeof *y0) == 0,
-                          "ck_%s_%s_isa %s %s, first call under FTZ/DAZ: status %d, flags %#x, setting %s, results %s "
+                          "ck_%s_%s_isa %s %s, first calls under FTZ/DAZ: status %d, flags %#x, setting %s, results %s "
                           "the kernel's",
                           func_names[fi], format_names[fm], tier_names[t], ck_isa_name(isas[i]), s, flags,
                           kept ? "kept" : "changed", memcmp(y0, y1, HALF_COUNT * sizeof *y0) ? "differ from" : "are");
