@@ -1,4 +1,5 @@
-/* The public entry points: argument checks, then the active ISA's kernel. */
+/* The public entry points: argument checks, then the active ISA's kernel (for the half-format
+ * activations, a lookup in the table of its results). */
 #include <fenv.h>
 #include <pthread.h>
 #include <stdatomic.h>
