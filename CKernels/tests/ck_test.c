@@ -1,7 +1,8 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
+ * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality
+ * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float), the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
