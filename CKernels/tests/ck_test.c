@@ -1532,7 +1532,7 @@ static void test_bf16_native_gate_forwards(void)
                         native->lstm[ti](&d, cut, B, z, b, cp, c[2], lh[2], lws[2]);
                         native->gru[ti](&g, 0, cut, x, hg, hp, gh[2], gws[2]);
                         native->gru[ti](&g, cut, B, x, hg, hp, gh[2], gws[2]);
-                        for (int k = 1; k < 3; ++k) {
+                        for (int k = cut == 0 ? 1 : 2; k < 3; ++k) { /* the whole-batch call once */
                             same32(&diff, c[k], c[0], BH), same16(&diff, lh[k], lh[0], BH), same16(&diff, gh[k], gh[0], BH);
                             if (tr)
                                 same32(&diff, lws[k], lws[0], 5 * BH), same32(&diff, gws[k], gws[0], 4 * BH);
