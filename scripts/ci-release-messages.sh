@@ -22,5 +22,7 @@ expect_message lstm "LSTMCell.forward: preactivations have 2047 elements but B =
 expect_message stride "LSTMCell.forward: B rows of zRowStride: 2 · 9223372036854775807 elements overflow Int"
 expect_message workspace "LSTMCell.workspaceCount(batch: 1): 5 · 1 · 9223372036854775807 elements overflow Int"
 expect_message threads "sigmoid: Parallelism.threads(0): the thread count must be at least 1"
+expect_message half-activation "tanh: the input has 2048 elements but the result has 2047"
+expect_message half-cell "GRUCell.forward: hidden has 31 elements but previousHidden has 32"
 expect_message setter "GRUCell: Parallelism.threads(0): the thread count must be at least 1"
 echo "== misuse messages survive release builds"

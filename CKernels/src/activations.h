@@ -112,11 +112,4 @@ static inline __attribute__((always_inline)) CK_TARGET vf ck_tanh_v(vf x, const 
             vf_store_tail(y + i, fn(vf_load_tail(x + i, n - i), &params), n - i);                   \
     }
 
-CK_UNARY_KERNEL(sigmoid_precise, ck_sigmoid_v, CK_SIGMOID_PRECISE)
-CK_UNARY_KERNEL(sigmoid_fast, ck_sigmoid_v, CK_SIGMOID_FAST)
-CK_UNARY_KERNEL(sigmoid_approximate, ck_sigmoid_v, CK_SIGMOID_APPROXIMATE)
-CK_UNARY_KERNEL(tanh_precise, ck_tanh_v, CK_TANH_PRECISE)
-CK_UNARY_KERNEL(tanh_fast, ck_tanh_v, CK_TANH_FAST)
-CK_UNARY_KERNEL(tanh_approximate, ck_tanh_v, CK_TANH_APPROXIMATE)
-
 #endif

@@ -74,6 +74,21 @@ static const ck_half_gate_kernels *half_gates(const ck_kernel_table *t, ck_tenso
     return fmt == CK_TENSOR_BF16 ? &t->bf16_gates : &t->f16_gates;
 }
 
+const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t)
+{
+#if CK_X86
+    if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
+        return &ck_bf16_gate_forwards_avx512_native;
+#endif
+    return &t->bf16_gates.forward;
+}
+
+/* The half-format forward kernels of `fmt` (not CK_TENSOR_F32) that run with the table t. */
+static const ck_half_gate_forwards *half_forwards(const ck_kernel_table *t, ck_tensor_format fmt)
+{
+    return fmt == CK_TENSOR_BF16 ? ck_bf16_gate_forwards(t) : &t->f16_gates.forward;
+}
+
 enum { F = sizeof(float) };
 
 ck_tensor_format ck_half_tensor_format(ck_half_format format)
@@ -133,7 +148,7 @@ static ck_status lstm_forward(const ck_lstm_desc *d, ck_tensor_format fmt, size_
     if (fmt == CK_TENSOR_F32)
         t->lstm_forward[d->tier](d, row_begin, row_end, z, bias, c_prev, c, h, workspace);
     else
-        half_gates(t, fmt)->lstm_forward[d->tier](d, row_begin, row_end, z, bias, c_prev, c, h, workspace);
+        half_forwards(t, fmt)->lstm[d->tier](d, row_begin, row_end, z, bias, c_prev, c, h, workspace);
     return CK_OK;
 }
 
@@ -255,7 +270,7 @@ static ck_status gru_forward(const ck_gru_desc *d, ck_tensor_format fmt, size_t 
     if (fmt == CK_TENSOR_F32)
         t->gru_forward[d->tier](d, row_begin, row_end, x, hg, h_prev, h, workspace);
     else
-        half_gates(t, fmt)->gru_forward[d->tier](d, row_begin, row_end, x, hg, h_prev, h, workspace);
+        half_forwards(t, fmt)->gru[d->tier](d, row_begin, row_end, x, hg, h_prev, h, workspace);
     return CK_OK;
 }
 

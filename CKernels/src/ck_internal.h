@@ -50,11 +50,16 @@ typedef void (*ck_gru_backward_half_fn)(const ck_gru_desc *d, size_t r0, size_t 
                                         const float *ws, const uint16_t *h_prev, uint16_t *dx, uint16_t *dhg,
                                         uint16_t *dh_prev);
 
-/* One format's kernels on one ISA; tiers are indexed by ck_tier. */
+/* One format's forward kernels on one ISA; tiers are indexed by ck_tier. */
 typedef struct {
-    ck_lstm_forward_half_fn lstm_forward[3];
+    ck_lstm_forward_half_fn lstm[3];
+    ck_gru_forward_half_fn gru[3];
+} ck_half_gate_forwards;
+
+/* One format's kernels on one ISA. */
+typedef struct {
+    ck_half_gate_forwards forward;
     ck_lstm_backward_half_fn lstm_backward;
-    ck_gru_forward_half_fn gru_forward[3];
     ck_gru_backward_half_fn gru_backward;
 } ck_half_gate_kernels;
 
@@ -78,6 +83,10 @@ extern const ck_kernel_table ck_table_avx512;
 /* The AVX-512 bf16 kernels narrowing with AVX512-BF16's vcvtneps2bf16 (the table's use integer
  * rounding); the same bits, for CPUs that have it (ck_bf16_kernels chooses). */
 extern const ck_half_kernels ck_bf16_avx512_native;
+/* The AVX-512 bf16 gate forward kernels narrowing h with vcvtneps2bf16 (isa_avx512_bf16.c); the
+ * same bits as the table's. The backward kernels have no such twin: bound by their stores, they
+ * ran no faster with it (measured). */
+extern const ck_half_gate_forwards ck_bf16_gate_forwards_avx512_native;
 #endif
 #if CK_ARM64
 extern const ck_kernel_table ck_table_neon;
@@ -90,5 +99,9 @@ ck_status ck_table(ck_isa isa, const ck_kernel_table **t);
 /* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa run for `isa` (CK_ISA_AUTO: the active
  * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native). */
 const ck_half_kernels *ck_bf16_kernels(ck_isa isa);
+
+/* The bf16 gate forward kernels the entry points run with table t: t's, except on AVX-512 CPUs with
+ * AVX512-BF16 (ck_bf16_gate_forwards_avx512_native). */
+const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t);
 
 #endif

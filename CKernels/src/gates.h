@@ -354,7 +354,7 @@ ck_gru_backward_body(const ck_gru_desc *d, ck_tensor_format tf, size_t r0, size_
     }
 }
 
-/* ---- the instances: per tensor format, per tier ---------------------------------------------- */
+/* ---- the instances: per tensor format, per tier (instantiate.h and isa_avx512_bf16.c make them) -- */
 
 /* The forward kernels of one tier with tensors of type T in format `fmt`, named <kernel>_<tier><suffix>. */
 #define CK_GATE_FORWARDS(tier, PS, PT, suffix, fmt, T)                                                      \
@@ -371,12 +371,16 @@ ck_gru_backward_body(const ck_gru_desc *d, ck_tensor_format tf, size_t r0, size_
         ck_gru_forward_body(d, fmt, r0, r1, x, hg, h_prev, h, ws, &PS, &PT);                                 \
     }
 
+/* The forward kernels of every tier for tensors of type T in format `fmt`. */
+#define CK_GATE_FORWARD_TIERS(suffix, fmt, T)                                                                \
+    CK_GATE_FORWARDS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE, suffix, fmt, T)                           \
+    CK_GATE_FORWARDS(fast, CK_SIGMOID_FAST, CK_TANH_FAST, suffix, fmt, T)                                    \
+    CK_GATE_FORWARDS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE, suffix, fmt, T)
+
 /* Every kernel for tensors of type T in format `fmt`; the backward kernels use the saved
  * activations, so they have no tier. */
 #define CK_GATE_KERNELS(suffix, fmt, T)                                                                      \
-    CK_GATE_FORWARDS(precise, CK_SIGMOID_PRECISE, CK_TANH_PRECISE, suffix, fmt, T)                           \
-    CK_GATE_FORWARDS(fast, CK_SIGMOID_FAST, CK_TANH_FAST, suffix, fmt, T)                                    \
-    CK_GATE_FORWARDS(approximate, CK_SIGMOID_APPROXIMATE, CK_TANH_APPROXIMATE, suffix, fmt, T)               \
+    CK_GATE_FORWARD_TIERS(suffix, fmt, T)                                                                    \
     static CK_GATE_TARGET void lstm_backward##suffix(const ck_lstm_desc *d, size_t r0, size_t r1,           \
                                                      const T *dh, const float *dc_next, const float *ws,     \
                                                      const float *c_prev, T *dz, float *dc_prev, float *db)  \
@@ -390,16 +394,12 @@ ck_gru_backward_body(const ck_gru_desc *d, ck_tensor_format tf, size_t r0, size_
         ck_gru_backward_body(d, fmt, r0, r1, dh, ws, h_prev, dx, dhg, dh_prev);                              \
     }
 
-CK_GATE_KERNELS(, CK_TENSOR_F32, float)
-CK_GATE_KERNELS(_bf16, CK_TENSOR_BF16, uint16_t)
-CK_GATE_KERNELS(_f16, CK_TENSOR_F16, uint16_t)
-
-/* The half-format kernels of one format, as a ck_half_gate_kernels. */
-#define CK_HALF_GATE_TABLE(suffix)                                                                           \
+/* The forward kernels of one half format, as a ck_half_gate_forwards. */
+#define CK_HALF_GATE_FORWARDS(suffix)                                                                        \
     {                                                                                                        \
         { lstm_forward_precise##suffix, lstm_forward_fast##suffix, lstm_forward_approximate##suffix },       \
-        lstm_backward##suffix,                                                                               \
         { gru_forward_precise##suffix, gru_forward_fast##suffix, gru_forward_approximate##suffix },          \
-        gru_backward##suffix,                                                                                \
     }
+/* The kernels of one half format, as a ck_half_gate_kernels. */
+#define CK_HALF_GATE_TABLE(suffix) { CK_HALF_GATE_FORWARDS(suffix), lstm_backward##suffix, gru_backward##suffix }
 #endif

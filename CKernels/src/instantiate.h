@@ -12,6 +12,16 @@
 #include "activations_half.h"
 #include "gates.h"
 
+CK_UNARY_KERNEL(sigmoid_precise, ck_sigmoid_v, CK_SIGMOID_PRECISE)
+CK_UNARY_KERNEL(sigmoid_fast, ck_sigmoid_v, CK_SIGMOID_FAST)
+CK_UNARY_KERNEL(sigmoid_approximate, ck_sigmoid_v, CK_SIGMOID_APPROXIMATE)
+CK_UNARY_KERNEL(tanh_precise, ck_tanh_v, CK_TANH_PRECISE)
+CK_UNARY_KERNEL(tanh_fast, ck_tanh_v, CK_TANH_FAST)
+CK_UNARY_KERNEL(tanh_approximate, ck_tanh_v, CK_TANH_APPROXIMATE)
+CK_GATE_KERNELS(, CK_TENSOR_F32, float)
+CK_GATE_KERNELS(_bf16, CK_TENSOR_BF16, uint16_t)
+CK_GATE_KERNELS(_f16, CK_TENSOR_F16, uint16_t)
+
 #define CK_CAT2(a, b) a##b
 #define CK_CAT(a, b) CK_CAT2(a, b)
 

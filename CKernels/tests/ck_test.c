@@ -37,6 +37,9 @@
 #include "ckernels_omp.h"
 /* the kernel tables, to run both bf16 narrowings on AVX-512 CPUs with AVX512-BF16 */
 #include "../src/ck_internal.h"
+#if CK_X86
+#include "../src/vec_avx512.h" /* ck_round_bf16 and ck_round_bf16_native, compared over every float */
+#endif
 
 /* ---- bookkeeping --------------------------------------------------------------------------- */
 
@@ -1505,6 +1508,137 @@ static void test_half_gru(void)
             }
 }
 
+/* ---- the AVX-512 bf16 gate forwards with vcvtneps2bf16 -------------------------------------
+ *
+ * On CPUs with AVX512-BF16 the entry points run ck_bf16_gate_forwards_avx512_native, which must
+ * give the bits of the AVX-512 table's integer-rounding kernels. First the two narrowings over
+ * every float; then both kernel sets forced, every tier, training and inference, over shapes with
+ * tails and inputs with specials (NaN, infinities, subnormals, huge values), a third of the rows
+ * made to produce subnormal h (the native narrowing's fallback), whole and split at every row. */
+
+#if CK_X86
+/* How many of the 2^32 float bit patterns the two narrowings round differently; the first in *first. */
+static CK_BF16_NATIVE_TARGET uint64_t narrowing_mismatches(uint32_t *first)
+{
+    const __m512i step = _mm512_set1_epi32(16);
+    __m512i u = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    uint64_t bad = 0;
+    for (uint64_t k = 0; k < (1ull << 32); k += 16, u = _mm512_add_epi32(u, step)) {
+        const __m512 v = _mm512_castsi512_ps(u);
+        const __mmask16 m = _mm256_cmpneq_epi16_mask(ck_round_bf16_native(v), ck_round_bf16(v));
+        if (m && bad == 0)
+            *first = (uint32_t)k + (uint32_t)__builtin_ctz(m);
+        bad += (uint64_t)__builtin_popcount(m);
+    }
+    return bad;
+}
+
+/* bf16 inputs: uniform in [-6, 6), one in eight a special */
+static void fill_bf16_specials(uint16_t *h, size_t n)
+{
+    static const uint16_t specials[] = { 0x7fc0, 0xffc1, 0x7f80, 0xff80, 0x0001, 0x8035, 0x007f, 0x0080,
+                                         0x4f00, 0xcf00, 0x0000, 0x8000 };
+    for (size_t k = 0; k < n; ++k) {
+        float v = uniform(-6.0f, 6.0f);
+        h[k] = (rng_state >> 61) == 0 ? specials[(rng_state >> 32) % (sizeof specials / sizeof *specials)]
+                                      : (uint16_t)(bits(v) >> 16);
+    }
+}
+/* a subnormal float of either sign */
+static float subnormal(void)
+{
+    uniform(0.0f, 1.0f);
+    return from_bits(((uint32_t)(rng_state >> 32) & 0x807fffffu) | 1u);
+}
+static size_t subnormal_bf16_count(const uint16_t *h, size_t n)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < n; ++k)
+        c += (h[k] & 0x7f80u) == 0 && (h[k] & 0x7fu) != 0;
+    return c;
+}
+
+static void test_bf16_native_gate_forwards(void)
+{
+    const ck_kernel_table *t;
+    if (ck_table(CK_ISA_AVX512, &t) != CK_OK || ck_bf16_gate_forwards(t) != &ck_bf16_gate_forwards_avx512_native) {
+        printf("bf16 gate forwards with vcvtneps2bf16: not on this CPU\n");
+        return;
+    }
+    uint32_t first = 0;
+    const uint64_t bad = narrowing_mismatches(&first);
+    check(bad == 0, "vcvtneps2bf16 narrowing: %" PRIu64 " of 2^32 floats round unlike the integer rounding, first 0x%08x",
+          bad, first);
+
+    const ck_half_gate_forwards *integer = &t->bf16_gates.forward, *native = &ck_bf16_gate_forwards_avx512_native;
+    static const shape shapes[] = { { 1, 1 }, { 3, 5 }, { 2, 37 }, { 5, 300 }, { 4, 520 } };
+    size_t subnormal_h = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; ++si)
+        for (int variant = 0; variant < 2; ++variant)
+            for (int tr = 0; tr < 2; ++tr)
+                for (int ti = 0; ti < NTIERS; ++ti) {
+                    const size_t B = shapes[si].B, H = shapes[si].H, BH = B * H, zs = variant ? 4 * H + 3 : 4 * H;
+                    const ck_lstm_desc d = { .batch = B, .hidden = H, .z_stride = variant ? zs : 0,
+                                             .order = variant ? CK_GATES_ICFO : CK_GATES_IFGO,
+                                             .forget_bias = variant ? 1.0f : 0.0f, .cell_clip = variant ? 0.75f : 0.0f,
+                                             .tier = tiers[ti] };
+                    const ck_gru_desc g = { .batch = B, .hidden = H, .tier = tiers[ti] };
+                    uint16_t *z = xmalloc(B * zs * 2), *x = xmalloc(3 * BH * 2), *hg = xmalloc(3 * BH * 2),
+                             *hp = xmalloc(BH * 2);
+                    float *bias = xmalloc(4 * H * sizeof(float)), *cp = xmalloc(BH * sizeof(float));
+                    fill_bf16_specials(z, B * zs), fill_bf16_specials(x, 3 * BH), fill_bf16_specials(hg, 3 * BH);
+                    fill_bf16_specials(hp, BH);
+                    fill(bias, 4 * H, -0.5f, 0.5f);
+                    fill(cp, BH, -2.0f, 2.0f);
+                    cp[0] = NAN, cp[BH - 1] = INFINITY;
+                    /* every third row: c = c_prev (f = o = 1, i g = 0) and h = h_prev (z = 1, n = 0), subnormal */
+                    const size_t fo = d.order == CK_GATES_ICFO ? 2 * H : H, go = d.order == CK_GATES_ICFO ? H : 2 * H;
+                    for (size_t r = 0; r < B; r += 3)
+                        for (size_t j = 0; j < H; ++j) {
+                            uint16_t *zr = z + r * zs;
+                            zr[j] = 0xc1f0, zr[fo + j] = 0x41f0, zr[go + j] = 0, zr[3 * H + j] = 0x41f0; /* -30, 30, 0, 30 */
+                            cp[r * H + j] = subnormal();
+                            x[r * 3 * H + H + j] = 0x41f0, hg[r * 3 * H + H + j] = 0;
+                            x[r * 3 * H + 2 * H + j] = hg[r * 3 * H + 2 * H + j] = 0;
+                            hp[r * H + j] = (uint16_t)(bits(subnormal()) >> 16) | 1u;
+                        }
+                    const float *b = variant ? NULL : bias;
+                    /* [0]: integer, whole batch; [1]: native, whole batch; [2]: native, split at row `cut` */
+                    float *c[3], *lws[3], *gws[3];
+                    uint16_t *lh[3], *gh[3];
+                    for (int k = 0; k < 3; ++k) {
+                        c[k] = xmalloc(BH * sizeof(float)), lh[k] = xmalloc(BH * 2), gh[k] = xmalloc(BH * 2);
+                        lws[k] = tr ? xmalloc(5 * BH * sizeof(float)) : NULL;
+                        gws[k] = tr ? xmalloc(4 * BH * sizeof(float)) : NULL;
+                    }
+                    integer->lstm[ti](&d, 0, B, z, b, cp, c[0], lh[0], lws[0]);
+                    integer->gru[ti](&g, 0, B, x, hg, hp, gh[0], gws[0]);
+                    native->lstm[ti](&d, 0, B, z, b, cp, c[1], lh[1], lws[1]);
+                    native->gru[ti](&g, 0, B, x, hg, hp, gh[1], gws[1]);
+                    tally diff = { 0 };
+                    for (size_t cut = 0; cut <= B; ++cut) {
+                        native->lstm[ti](&d, 0, cut, z, b, cp, c[2], lh[2], lws[2]);
+                        native->lstm[ti](&d, cut, B, z, b, cp, c[2], lh[2], lws[2]);
+                        native->gru[ti](&g, 0, cut, x, hg, hp, gh[2], gws[2]);
+                        native->gru[ti](&g, cut, B, x, hg, hp, gh[2], gws[2]);
+                        for (int k = 1; k < 3; ++k) {
+                            same32(&diff, c[k], c[0], BH), same16(&diff, lh[k], lh[0], BH), same16(&diff, gh[k], gh[0], BH);
+                            if (tr)
+                                same32(&diff, lws[k], lws[0], 5 * BH), same32(&diff, gws[k], gws[0], 4 * BH);
+                        }
+                    }
+                    subnormal_h += subnormal_bf16_count(lh[0], BH) + subnormal_bf16_count(gh[0], BH);
+                    check(diff.bad == 0, "bf16 gate forwards B=%zu H=%zu %s%s %s: %zu outputs of vcvtneps2bf16 differ "
+                          "from the integer rounding's, first at %zu", B, H, variant ? "icfo stride clip" : "ifgo bias",
+                          tr ? " training" : "", tier_names[ti], diff.bad, diff.at);
+                    for (int k = 0; k < 3; ++k)
+                        free(c[k]), free(lh[k]), free(gh[k]), free(lws[k]), free(gws[k]);
+                    free(z), free(x), free(hg), free(hp), free(bias), free(cp);
+                }
+    check(subnormal_h > 0, "bf16 gate forwards: no subnormal h, the native narrowing's fallback untested");
+}
+#endif
+
 static void test_half_gate_status_codes(void)
 {
     enum { B = 2, H = 4 };
@@ -2159,6 +2293,9 @@ int main(int argc, char **argv)
     test_gate_status_codes();
     test_half_lstm();
     test_half_gru();
+#if CK_X86
+    test_bf16_native_gate_forwards();
+#endif
     test_half_gate_status_codes();
     test_omp_drivers();
     for (int t = 0; t < NTIERS; ++t)

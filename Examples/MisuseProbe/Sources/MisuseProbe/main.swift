@@ -23,10 +23,20 @@ case "workspace":
 case "threads":
     // nothing to compute, and still a misuse
     _ = Activation.sigmoid([Float](), parallelism: .threads(0))
+case "half-activation":
+    let x = [BFloat16](repeating: BFloat16(0.5), count: 2048)
+    var short = [BFloat16](repeating: BFloat16(0), count: 2047)
+    Activation.tanh(x, result: &short)
+case "half-cell":
+    // B = 4 rows of H = 8: h needs 32 elements; one is missing.
+    let cell = try GRUCell(hiddenSize: 8)
+    let x = [BFloat16](repeating: BFloat16(0.5), count: 96), hPrev = [BFloat16](repeating: BFloat16(0), count: 32)
+    var h = [BFloat16](repeating: BFloat16(0), count: 31)
+    cell.forward(inputProjections: x, hiddenProjections: x, previousHidden: hPrev, hidden: &h)
 case "setter":
     var cell = try GRUCell(hiddenSize: 4)
     cell.parallelism = .threads(0)
 default:
-    print("usage: MisuseProbe activation|lstm|stride|workspace|threads|setter")
+    print("usage: MisuseProbe activation|lstm|stride|workspace|threads|half-activation|half-cell|setter")
 }
 print("MisuseProbe: the misuse was not stopped")
