@@ -411,7 +411,8 @@ static void test_tails(void)
 /* ---- half-format storage: every bf16 and binary16 input ------------------------------------
  *
  * For each format x function x tier x path (each ISA's kernels; on AVX-512 CPUs with AVX512-BF16
- * both bf16 narrowings, vcvtneps2bf16 and the integer rounding), over all 65,536 bit patterns: the
+ * and AArch64 CPUs with FEAT_BF16 both bf16 narrowings, the integer rounding and vcvtneps2bf16 or
+ * BFCVTN), over all 65,536 bit patterns: the
  * distance in ulps of the format to the correctly rounded result of the exact function and the
  * share correctly rounded (by the engine's rule, ck_eval_half in CKernelsEval/src/half.c), monotonicity, range, specials, NaN -> quiet NaN, oddness and bitwise equality
  * with the scalar path, NaNs included. Then the public entry points on every ISA, tails, in place,
