@@ -16,6 +16,7 @@
 #define HWCAP2_BF16 (1UL << 14) /* Linux's arch/arm64/include/uapi/asm/hwcap.h, for older headers */
 #endif
 #elif CK_ARM64 && defined(__APPLE__)
+#include <sys/types.h>
 #include <sys/sysctl.h>
 #endif
 

@@ -134,9 +134,13 @@ static inline CK_BF16_NATIVE_TARGET uint16x4_t ck_round_bf16_native(vf v)
     uint32x4_t twice = vshlq_n_u32(vreinterpretq_u32_f32(v), 1); /* the magnitude's bits, shifted left */
     uint32x4_t subnormal = vcltq_u32(vsubq_u32(twice, vdupq_n_u32(1)), vdupq_n_u32(0xffffff));
     uint32x4_t rounds_to_inf = vcgeq_u32(twice, vdupq_n_u32(0xfeff0000)); /* |v| >= 0x7f7f8000: or inf, NaN */
-    if (__builtin_expect(vmaxvq_u32(vorrq_u32(subnormal, rounds_to_inf)) != 0, 0))
+    uint32x4_t special = vorrq_u32(subnormal, rounds_to_inf);
+    /* BFCVTN of v with those lanes zeroed: compilers do not model the flags of intrinsics and may run
+     * it before the test (gcc -O1 does), so it must not see a lane that raises FE_OVERFLOW */
+    bfloat16x4_t native = vcvt_bf16_f32(vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), special)));
+    if (__builtin_expect(vmaxvq_u32(special) != 0, 0))
         return ck_round_bf16(v);
-    return vreinterpret_u16_bf16(vcvt_bf16_f32(v));
+    return vreinterpret_u16_bf16(native);
 }
 /* the bf16 narrowing of this translation unit's kernels */
 static inline CK_HALF_TARGET uint16x4_t ck_narrow_bf16(vf v)
