@@ -1,7 +1,8 @@
 /* The C library's own test program (no Swift). For every ISA this CPU and build have, forced per
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
- * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality, the LSTM and GRU gate
+ * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality
+ * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float), the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
@@ -113,11 +114,12 @@ static double *xcalloc_doubles(size_t n) { return checked(calloc(n, sizeof(doubl
 
 /* deterministic pseudo-random floats in [lo, hi) */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static float uniform(float lo, float hi)
+static uint32_t random_bits(void)
 {
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return lo + (hi - lo) * (float)(rng_state >> 40) * 0x1p-24f;
+    return (uint32_t)(rng_state >> 32);
 }
+static float uniform(float lo, float hi) { return lo + (hi - lo) * (float)(random_bits() >> 8) * 0x1p-24f; }
 
 /* ---- the accuracy contract ----------------------------------------------------------------- */
 
@@ -1624,17 +1626,13 @@ static void fill_bf16_specials(uint16_t *h, size_t n)
     static const uint16_t specials[] = { 0x7fc0, 0xffc1, 0x7f80, 0xff80, 0x0001, 0x8035, 0x007f, 0x0080,
                                          0x4f00, 0xcf00, 0x0000, 0x8000 };
     for (size_t k = 0; k < n; ++k) {
-        float v = uniform(-6.0f, 6.0f);
-        h[k] = (rng_state >> 61) == 0 ? specials[(rng_state >> 32) % (sizeof specials / sizeof *specials)]
-                                      : (uint16_t)(bits(v) >> 16);
+        const uint32_t r = random_bits();
+        h[k] = r >> 29 == 0 ? specials[r % (sizeof specials / sizeof *specials)]
+                            : (uint16_t)(bits(uniform(-6.0f, 6.0f)) >> 16);
     }
 }
 /* a subnormal float of either sign */
-static float subnormal(void)
-{
-    uniform(0.0f, 1.0f);
-    return from_bits(((uint32_t)(rng_state >> 32) & 0x807fffffu) | 1u);
-}
+static float subnormal(void) { return from_bits((random_bits() & 0x807fffffu) | 1u); }
 static size_t subnormal_bf16_count(const uint16_t *h, size_t n)
 {
     size_t c = 0;
@@ -1671,11 +1669,15 @@ static void test_bf16_native_gate_forwards(void)
                     fill_bf16_specials(z, B * zs), fill_bf16_specials(x, 3 * BH), fill_bf16_specials(hg, 3 * BH);
                     fill_bf16_specials(hp, BH);
                     fill(bias, 4 * H, -0.5f, 0.5f);
-                    fill(cp, BH, -2.0f, 2.0f);
-                    cp[0] = NAN, cp[BH - 1] = INFINITY;
-                    /* every third row: c = c_prev (f = o = 1, i g = 0) and h = h_prev (z = 1, n = 0), subnormal */
+                    static const float cp_specials[] = { NAN, INFINITY, -INFINITY, 1e30f, -0.0f, 0x1p-140f };
+                    for (size_t k = 0; k < BH; ++k) {
+                        const uint32_t r = random_bits();
+                        cp[k] = r >> 29 == 0 ? cp_specials[r % 6] : uniform(-2.0f, 2.0f);
+                    }
+                    /* rows 1, 4, ...: c = c_prev (f = o = 1, i g = 0 without a bias) and h = h_prev (z = 1,
+                     * n = 0), subnormal */
                     const size_t fo = d.order == CK_GATES_ICFO ? 2 * H : H, go = d.order == CK_GATES_ICFO ? H : 2 * H;
-                    for (size_t r = 0; r < B; r += 3)
+                    for (size_t r = 1; r < B; r += 3)
                         for (size_t j = 0; j < H; ++j) {
                             uint16_t *zr = z + r * zs;
                             zr[j] = 0xc1f0, zr[fo + j] = 0x41f0, zr[go + j] = 0, zr[3 * H + j] = 0x41f0; /* -30, 30, 0, 30 */
