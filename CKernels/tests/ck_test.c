@@ -2,7 +2,8 @@
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
  * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality
- * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float), the LSTM and GRU gate
+ * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float; on AArch64
+ * CPUs with FEAT_BF16 under each FPCR setting BFCVTN reads), the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
