@@ -2,8 +2,10 @@
 # CI for the standalone C library (CKernels/Makefile), outside SwiftPM:
 #   1. gcc and clang builds with -Wall -Wextra -Werror, and `make test` (every ISA this CPU has);
 #   2. the AArch64 cross build (gcc-aarch64-linux-gnu; and clang --target=aarch64-linux-gnu) and its
-#      test under qemu-aarch64 with a strided sweep, also with GATEKERNELS_ISA set; the result
-#      digests must equal the x86 ones bit for bit; and the AArch64 test once more under UBSan;
+#      test under qemu-aarch64 -cpu max (FEAT_BF16: the BFCVTN narrowing runs and is compared with
+#      the integer one) with a strided sweep, also with GATEKERNELS_ISA set, and on a CPU without
+#      FEAT_BF16 (-cpu cortex-a72: the integer narrowing alone); the result digests must equal the
+#      x86 ones bit for bit; and the AArch64 test once more under UBSan;
 #   3. `make install` to a temporary prefix, then Examples/CTrainerStep/trainer_step.c built through pkg-config
 #      against the installed library and run (natively, and the AArch64 build under qemu).
 # Environment: CLANG (default clang), CROSS_CC (default aarch64-linux-gnu-gcc), QEMU_STRIDE (default
@@ -41,9 +43,19 @@ if [ "${CK_SKIP_CROSS:-0}" = 1 ]; then
     step "AArch64 skipped (CK_SKIP_CROSS=1)"
     exit 0
 fi
-step "AArch64: cross build with $CROSS_CC, make test under qemu (stride $QEMU_STRIDE)"
+# qemu-user reads the CPU model from QEMU_CPU: max has FEAT_BF16 (HWCAP2_BF16), so the bf16
+# kernels narrow with BFCVTN there, and ck_test compares them with the integer narrowing
+export QEMU_CPU=max
+step "AArch64: cross build with $CROSS_CC, make test under qemu -cpu max (stride $QEMU_STRIDE)"
 mk aarch64 CC="$CROSS_CC" all
 mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride $QEMU_STRIDE" | tee "$out/aarch64.log"
+grep -q "neon BFCVTN" "$out/aarch64.log" || { echo "FAIL: -cpu max did not run the BFCVTN bf16 kernels"; exit 1; }
+
+step "AArch64 without FEAT_BF16 (qemu -cpu cortex-a72): the integer bf16 narrowing alone"
+QEMU_CPU=cortex-a72 mk aarch64 CC="$CROSS_CC" test TEST_ARGS="--stride 4000000000" | tee "$out/aarch64-nobf16.log" |
+    grep -E "BFCVTN|FAIL|passed"
+grep -q "bf16 gate forwards with BFCVTN: not on this CPU" "$out/aarch64-nobf16.log" ||
+    { echo "FAIL: -cpu cortex-a72 ran the BFCVTN kernels"; exit 1; }
 
 step "AArch64: GATEKERNELS_ISA=scalar, =NEON (any case), and =avx2 (not on this CPU: best ISA and a status)"
 for isa in scalar NEON avx2; do
@@ -65,7 +77,7 @@ mk aarch64-clang CC="$CLANG --target=aarch64-linux-gnu" test TEST_ARGS="--stride
 
 step "digests: x86 and AArch64 (gcc and clang) give the same bits"
 grep '^digest' "$out/gcc.log" > "$out/x86.digest"
-for log in aarch64 aarch64-clang "$(basename "$CLANG")"; do
+for log in aarch64 aarch64-nobf16 aarch64-clang "$(basename "$CLANG")"; do
     grep '^digest' "$out/$log.log" | diff "$out/x86.digest" -
 done
 echo "$(wc -l < "$out/x86.digest") digests equal"

@@ -15,7 +15,7 @@
 
 /* The result r of the input vector x stored in a half format, a NaN lane x's own NaN (quieted by
  * the narrowing): the per-vector end of the kernels below, for a format with vf_store_<fmt>. The
- * AVX-512 bf16 kernels with vcvtneps2bf16 have their own (vec_avx512.h). */
+ * bf16 kernels with vcvtneps2bf16 and with BFCVTN have their own (vec_avx512.h, vec_neon.h). */
 #define CK_HALF_RESULT(fmt)                                                                       \
     static inline CK_HALF_TARGET void ck_result_##fmt(uint16_t *p, vf r, vf x)                    \
     {                                                                                             \

@@ -10,6 +10,15 @@
 #include <strings.h>
 
 #include "ck_internal.h"
+#if CK_ARM64 && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP2_BF16
+#define HWCAP2_BF16 (1UL << 14) /* Linux's arch/arm64/include/uapi/asm/hwcap.h, for older headers */
+#endif
+#elif CK_ARM64 && defined(__APPLE__)
+#include <sys/types.h>
+#include <sys/sysctl.h>
+#endif
 
 /* ---- ISA selection ---------------------------------------------------------------------- */
 
@@ -25,6 +34,26 @@ static int has_avx512(void)
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
            __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+#endif
+#if CK_ARM64
+int ck_cpu_has_bf16(void)
+{
+    static _Atomic int known = -1; /* asked once: on Apple a system call */
+    int has = atomic_load_explicit(&known, memory_order_relaxed);
+    if (has < 0) {
+#if defined(__linux__)
+        has = (getauxval(AT_HWCAP2) & HWCAP2_BF16) != 0;
+#elif defined(__APPLE__)
+        int feature = 0;
+        size_t size = sizeof feature;
+        has = sysctlbyname("hw.optional.arm.FEAT_BF16", &feature, &size, NULL, 0) == 0 && feature != 0;
+#else
+        has = 0;
+#endif
+        atomic_store_explicit(&known, has, memory_order_relaxed);
+    }
+    return has;
 }
 #endif
 
@@ -148,6 +177,10 @@ static const ck_half_kernels *bf16_of(const ck_kernel_table *t)
 #if CK_X86
     if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
         return &ck_bf16_avx512_native;
+#endif
+#if CK_ARM64
+    if (t == &ck_table_neon && ck_cpu_has_bf16())
+        return &ck_bf16_neon_native;
 #endif
     return &t->bf16;
 }

@@ -80,6 +80,10 @@ const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t)
     if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
         return &ck_bf16_gate_forwards_avx512_native;
 #endif
+#if CK_ARM64
+    if (t == &ck_table_neon && ck_cpu_has_bf16())
+        return &ck_bf16_gate_forwards_neon_native;
+#endif
     return &t->bf16_gates.forward;
 }
 

@@ -90,6 +90,13 @@ extern const ck_half_gate_forwards ck_bf16_gate_forwards_avx512_native;
 #endif
 #if CK_ARM64
 extern const ck_kernel_table ck_table_neon;
+/* Whether this CPU has FEAT_BF16 (BFCVTN), as the OS reports it; 0 where the library cannot ask. */
+int ck_cpu_has_bf16(void);
+/* The NEON bf16 kernels narrowing with FEAT_BF16's BFCVTN (isa_neon.c), and the NEON bf16 gate
+ * forwards narrowing h with it (isa_neon_bf16.c): the same bits as the table's, for CPUs that have
+ * it, as the AVX-512 pair above. */
+extern const ck_half_kernels ck_bf16_neon_native;
+extern const ck_half_gate_forwards ck_bf16_gate_forwards_neon_native;
 #endif
 
 /* The kernels of `isa` (CK_ISA_AUTO: the active ISA, chosen on first use) in *t, or the status of
@@ -97,11 +104,13 @@ extern const ck_kernel_table ck_table_neon;
 ck_status ck_table(ck_isa isa, const ck_kernel_table **t);
 
 /* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa run for `isa` (CK_ISA_AUTO: the active
- * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native). */
+ * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native) and
+ * on NEON CPUs with FEAT_BF16 (ck_bf16_neon_native). */
 const ck_half_kernels *ck_bf16_kernels(ck_isa isa);
 
 /* The bf16 gate forward kernels the entry points run with table t: t's, except on AVX-512 CPUs with
- * AVX512-BF16 (ck_bf16_gate_forwards_avx512_native). */
+ * AVX512-BF16 (ck_bf16_gate_forwards_avx512_native) and on NEON CPUs with FEAT_BF16
+ * (ck_bf16_gate_forwards_neon_native). */
 const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t);
 
 #endif

@@ -50,8 +50,9 @@ static inline vf vf_reflect_where_negative(vf p, vf x, float c) { return ck_bits
 
 /* ---- half-format storage: bf16 and IEEE binary16 bit patterns ------------------------------
  * Widening is exact. Narrowing rounds to nearest even, keeps subnormal results, and turns NaN into
- * a quiet NaN with the top payload bits: bit for bit what F16C, NEON's FCVTN and AVX512-BF16's
- * vcvtneps2bf16 (with the subnormal fix-up of vec_avx512.h) produce, so every ISA agrees. */
+ * a quiet NaN with the top payload bits: bit for bit what F16C, NEON's FCVTN, AVX512-BF16's
+ * vcvtneps2bf16 (with the subnormal fix-up of vec_avx512.h) and FEAT_BF16's BFCVTN (with the
+ * fall-back of vec_neon.h) produce, so every ISA agrees. */
 static inline uint16_t ck_bf16_round(uint32_t u)
 {
     if ((u & 0x7fffffffu) > 0x7f800000u)

@@ -2,7 +2,8 @@
  * call through the _isa entry points: the accuracy contract on sampled sweeps (CKernelsEval), the
  * special values, tails and misaligned buffers (with guard pages), in-place calls, FTZ/DAZ
  * independence, the floating-point exception flags (and traps), status codes, ISA selection, cross-ISA bitwise equality
- * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float), the LSTM and GRU gate
+ * (on AVX-512 CPUs with AVX512-BF16 also of the two bf16 narrowings, over every float; on AArch64
+ * CPUs with FEAT_BF16 under each FPCR setting BFCVTN reads), the LSTM and GRU gate
  * updates (forward and backward) against the documented float formula and a double reference, and
  * the OpenMP drivers against the serial calls (bit for bit, for several team sizes).
  *
@@ -36,10 +37,17 @@
 #include "ck_eval.h"
 #include "ckernels.h"
 #include "ckernels_omp.h"
-/* the kernel tables, to run both bf16 narrowings on AVX-512 CPUs with AVX512-BF16 */
+/* the kernel tables, to run both bf16 narrowings on AVX-512 CPUs with AVX512-BF16 and on AArch64
+ * CPUs with FEAT_BF16 */
 #include "../src/ck_internal.h"
 #if CK_X86
 #include "../src/vec_avx512.h" /* ck_round_bf16 and ck_round_bf16_native, compared over every float */
+#define NATIVE_BF16_ISA CK_ISA_AVX512 /* the ISA with a second set of bf16 kernels, and their narrowing */
+#define NATIVE_BF16 "vcvtneps2bf16"
+#elif CK_ARM64
+#include "../src/vec_neon.h" /* the same pair, compared under each FPCR setting BFCVTN reads */
+#define NATIVE_BF16_ISA CK_ISA_NEON
+#define NATIVE_BF16 "BFCVTN"
 #endif
 
 /* ---- bookkeeping --------------------------------------------------------------------------- */
@@ -406,7 +414,8 @@ static void test_tails(void)
 /* ---- half-format storage: every bf16 and binary16 input ------------------------------------
  *
  * For each format x function x tier x path (each ISA's kernels; on AVX-512 CPUs with AVX512-BF16
- * both bf16 narrowings, vcvtneps2bf16 and the integer rounding), over all 65,536 bit patterns: the
+ * and AArch64 CPUs with FEAT_BF16 both bf16 narrowings, the integer rounding and vcvtneps2bf16 or
+ * BFCVTN), over all 65,536 bit patterns: the
  * distance in ulps of the format to the correctly rounded result of the exact function and the
  * share correctly rounded (by the engine's rule, ck_eval_half in CKernelsEval/src/half.c), monotonicity, range, specials, NaN -> quiet NaN, oddness and bitwise equality
  * with the scalar path, NaNs included. Then the public entry points on every ISA, tails, in place,
@@ -432,11 +441,11 @@ static size_t half_paths(ck_eval_format f, half_path *out)
         ck_table(isas[i], &t); /* isas[] are this CPU's */
         out[n] = (half_path){ "", isas[i], f == CK_EVAL_BF16 ? &t->bf16 : &t->f16 };
         snprintf(out[n++].name, sizeof out->name, "%s", ck_isa_name(isas[i]));
-#if CK_X86
-        if (f == CK_EVAL_BF16 && isas[i] == CK_ISA_AVX512 && ck_bf16_kernels(CK_ISA_AVX512) == &ck_bf16_avx512_native) {
-            snprintf(out[n - 1].name, sizeof out->name, "avx512 integer");
-            out[n] = (half_path){ "avx512 vcvtneps2bf16", CK_ISA_AVX512, &ck_bf16_avx512_native };
-            ++n;
+#ifdef NATIVE_BF16
+        if (f == CK_EVAL_BF16 && ck_bf16_kernels(isas[i]) != &t->bf16) {
+            snprintf(out[n - 1].name, sizeof out->name, "%s integer", ck_isa_name(isas[i]));
+            out[n] = (half_path){ "", isas[i], ck_bf16_kernels(isas[i]) };
+            snprintf(out[n++].name, sizeof out->name, "%s " NATIVE_BF16, ck_isa_name(isas[i]));
         }
 #endif
     }
@@ -1510,13 +1519,15 @@ static void test_half_gru(void)
             }
 }
 
-/* ---- the AVX-512 bf16 gate forwards with vcvtneps2bf16 -------------------------------------
+/* ---- the bf16 gate forwards with the CPU's own narrowing ------------------------------------
  *
- * On CPUs with AVX512-BF16 the entry points run ck_bf16_gate_forwards_avx512_native, which must
- * give the bits of the AVX-512 table's integer-rounding kernels. First the two narrowings over
- * every float; then both kernel sets forced, every tier, training and inference, over shapes with
- * tails and inputs with specials (NaN, infinities, subnormals, huge values), a third of the rows
- * made to produce subnormal h (the native narrowing's fallback), whole and split at every row. */
+ * On AVX-512 CPUs with AVX512-BF16 and on AArch64 CPUs with FEAT_BF16 the entry points run
+ * ck_bf16_gate_forwards_avx512_native / _neon_native, which must give the bits of the table's
+ * integer-rounding kernels. First the two narrowings (x86: over every float; AArch64: under each
+ * FPCR setting BFCVTN reads); then both kernel sets forced, every tier, training and inference,
+ * with FTZ off and on, over shapes with tails and inputs with specials (NaN, infinities,
+ * subnormals, huge values), a third of the rows made to produce subnormal h (the native
+ * narrowing's fallback), whole and split at every row. */
 
 #if CK_X86
 /* How many of the 2^32 float bit patterns the two narrowings round differently; the first in *first. */
@@ -1534,7 +1545,82 @@ static CK_BF16_NATIVE_TARGET uint64_t narrowing_mismatches(uint32_t *first)
     }
     return bad;
 }
+static void test_bf16_native_narrowing(void)
+{
+    uint32_t first = 0;
+    const uint64_t bad = narrowing_mismatches(&first);
+    check(bad == 0, "vcvtneps2bf16 narrowing: %" PRIu64 " of 2^32 floats round unlike the integer rounding, first 0x%08x",
+          bad, first);
+}
+#elif CK_ARM64
+static uint64_t get_fpcr(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return v;
+}
+static void set_fpcr(uint64_t v) { __asm__ volatile("msr fpcr, %0" : : "r"(v)); }
+/* The floats the narrowings are compared on, the k-th of NARROWING_SAMPLE: first every float whose
+ * low 16 bits are one of six (below, at and above the tie, from both neighbours of each bf16 value:
+ * every case of the rounding, for every exponent, sign and NaN payload top), then every 4099th. */
+static const uint16_t narrowing_lows[] = { 0x0000, 0x0001, 0x7fff, 0x8000, 0x8001, 0xffff };
+#define NARROWING_LOWS (sizeof narrowing_lows / sizeof *narrowing_lows)
+#define NARROWING_SAMPLE (65536 * NARROWING_LOWS + ((1ull << 32) + 4098) / 4099)
+static uint32_t narrowing_input(uint64_t k)
+{
+    return k < 65536 * NARROWING_LOWS ? (uint32_t)(k / NARROWING_LOWS) << 16 | narrowing_lows[k % NARROWING_LOWS]
+                                      : (uint32_t)((k - 65536 * NARROWING_LOWS) * 4099);
+}
+/* How many of the sample's floats the two narrowings round differently; the first in *first. */
+static CK_BF16_NATIVE_TARGET uint64_t narrowing_mismatches(uint32_t *first)
+{
+    uint64_t bad = 0;
+    for (uint64_t k = 0; k < NARROWING_SAMPLE; k += 4) {
+        uint32_t u[4];
+        for (int l = 0; l < 4; ++l)
+            u[l] = narrowing_input(k + l < NARROWING_SAMPLE ? k + l : k);
+        const vf v = vreinterpretq_f32_u32(vld1q_u32(u));
+        uint16_t native[4], integer[4];
+        vst1_u16(native, ck_round_bf16_native(v));
+        vst1_u16(integer, ck_round_bf16(v));
+        for (int l = 0; l < 4; ++l)
+            if (native[l] != integer[l] && bad++ == 0)
+                *first = u[l];
+    }
+    return bad;
+}
+/* Under each FPCR setting BFCVTN reads besides the rounding mode (FZ, DN, and FEAT_AFP's FIZ and
+ * AH where the CPU keeps them), the native narrowing gives the integer rounding's bits and raises
+ * no FE_OVERFLOW. */
+static void test_bf16_native_narrowing(void)
+{
+    static const struct {
+        const char *name;
+        uint64_t bits;
+    } modes[] = { { "default", 0 }, { "FZ", 1u << 24 }, { "DN", 1u << 25 }, { "FZ DN", 3u << 24 },
+                  { "FIZ", 1u << 0 }, { "AH", 1u << 1 }, { "AH FIZ DN", (1u << 25) | 3u } };
+    const uint64_t saved = get_fpcr(), cleared = saved & ~(uint64_t)((3u << 24) | 3u);
+    for (size_t m = 0; m < sizeof modes / sizeof *modes; ++m) {
+        set_fpcr(cleared | modes[m].bits);
+        const int kept = (get_fpcr() & modes[m].bits) == modes[m].bits;
+        uint32_t first = 0;
+        feclearexcept(FE_ALL_EXCEPT);
+        const uint64_t bad = kept ? narrowing_mismatches(&first) : 0;
+        const int overflow = fetestexcept(FE_OVERFLOW) != 0;
+        set_fpcr(saved);
+        if (!kept) {
+            printf("BFCVTN narrowing under FPCR %s: not on this CPU\n", modes[m].name);
+            continue;
+        }
+        check(bad == 0 && !overflow, "BFCVTN narrowing under FPCR %s: %" PRIu64 " of %llu floats round unlike the integer "
+              "rounding, first 0x%08x; FE_OVERFLOW %s", modes[m].name, bad, (unsigned long long)NARROWING_SAMPLE, first,
+              overflow ? "raised" : "clear");
+    }
+    feclearexcept(FE_ALL_EXCEPT);
+}
+#endif
 
+#ifdef NATIVE_BF16
 /* bf16 inputs: uniform in [-6, 6), one in eight a special */
 static void fill_bf16_specials(uint16_t *h, size_t n)
 {
@@ -1559,16 +1645,13 @@ static size_t subnormal_bf16_count(const uint16_t *h, size_t n)
 static void test_bf16_native_gate_forwards(void)
 {
     const ck_kernel_table *t;
-    if (ck_table(CK_ISA_AVX512, &t) != CK_OK || ck_bf16_gate_forwards(t) != &ck_bf16_gate_forwards_avx512_native) {
-        printf("bf16 gate forwards with vcvtneps2bf16: not on this CPU\n");
+    if (ck_table(NATIVE_BF16_ISA, &t) != CK_OK || ck_bf16_gate_forwards(t) == &t->bf16_gates.forward) {
+        printf("bf16 gate forwards with " NATIVE_BF16 ": not on this CPU\n");
         return;
     }
-    uint32_t first = 0;
-    const uint64_t bad = narrowing_mismatches(&first);
-    check(bad == 0, "vcvtneps2bf16 narrowing: %" PRIu64 " of 2^32 floats round unlike the integer rounding, first 0x%08x",
-          bad, first);
+    test_bf16_native_narrowing();
 
-    const ck_half_gate_forwards *integer = &t->bf16_gates.forward, *native = &ck_bf16_gate_forwards_avx512_native;
+    const ck_half_gate_forwards *integer = &t->bf16_gates.forward, *native = ck_bf16_gate_forwards(t);
     static const shape shapes[] = { { 1, 1 }, { 3, 5 }, { 2, 37 }, { 5, 300 }, { 4, 520 } };
     size_t subnormal_h = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; ++si)
@@ -1613,26 +1696,34 @@ static void test_bf16_native_gate_forwards(void)
                         lws[k] = tr ? xmalloc(5 * BH * sizeof(float)) : NULL;
                         gws[k] = tr ? xmalloc(4 * BH * sizeof(float)) : NULL;
                     }
-                    integer->lstm[ti](&d, 0, B, z, b, cp, c[0], lh[0], lws[0]);
-                    integer->gru[ti](&g, 0, B, x, hg, hp, gh[0], gws[0]);
-                    native->lstm[ti](&d, 0, B, z, b, cp, c[1], lh[1], lws[1]);
-                    native->gru[ti](&g, 0, B, x, hg, hp, gh[1], gws[1]);
                     tally diff = { 0 };
-                    for (size_t cut = 0; cut <= B; ++cut) {
-                        native->lstm[ti](&d, 0, cut, z, b, cp, c[2], lh[2], lws[2]);
-                        native->lstm[ti](&d, cut, B, z, b, cp, c[2], lh[2], lws[2]);
-                        native->gru[ti](&g, 0, cut, x, hg, hp, gh[2], gws[2]);
-                        native->gru[ti](&g, cut, B, x, hg, hp, gh[2], gws[2]);
-                        for (int k = cut == 0 ? 1 : 2; k < 3; ++k) { /* the whole-batch call once */
-                            same32(&diff, c[k], c[0], BH), same16(&diff, lh[k], lh[0], BH), same16(&diff, gh[k], gh[0], BH);
-                            if (tr)
-                                same32(&diff, lws[k], lws[0], 5 * BH), same32(&diff, gws[k], gws[0], 4 * BH);
+                    const unsigned saved = ck_eval_get_ftz_daz();
+                    for (unsigned ftz = 0; ftz <= 3; ftz += 3) {
+                        ck_eval_set_ftz_daz(ftz);
+                        integer->lstm[ti](&d, 0, B, z, b, cp, c[0], lh[0], lws[0]);
+                        integer->gru[ti](&g, 0, B, x, hg, hp, gh[0], gws[0]);
+                        native->lstm[ti](&d, 0, B, z, b, cp, c[1], lh[1], lws[1]);
+                        native->gru[ti](&g, 0, B, x, hg, hp, gh[1], gws[1]);
+                        for (size_t cut = 0; cut <= B; ++cut) {
+                            native->lstm[ti](&d, 0, cut, z, b, cp, c[2], lh[2], lws[2]);
+                            native->lstm[ti](&d, cut, B, z, b, cp, c[2], lh[2], lws[2]);
+                            native->gru[ti](&g, 0, cut, x, hg, hp, gh[2], gws[2]);
+                            native->gru[ti](&g, cut, B, x, hg, hp, gh[2], gws[2]);
+                            for (int k = cut == 0 ? 1 : 2; k < 3; ++k) { /* the whole-batch call once */
+                                same32(&diff, c[k], c[0], BH), same16(&diff, lh[k], lh[0], BH);
+                                same16(&diff, gh[k], gh[0], BH);
+                                if (tr)
+                                    same32(&diff, lws[k], lws[0], 5 * BH), same32(&diff, gws[k], gws[0], 4 * BH);
+                            }
                         }
+                        if (ftz == 0)
+                            subnormal_h += subnormal_bf16_count(lh[0], BH) + subnormal_bf16_count(gh[0], BH);
                     }
-                    subnormal_h += subnormal_bf16_count(lh[0], BH) + subnormal_bf16_count(gh[0], BH);
-                    check(diff.bad == 0, "bf16 gate forwards B=%zu H=%zu %s%s %s: %zu outputs of vcvtneps2bf16 differ "
-                          "from the integer rounding's, first at %zu", B, H, variant ? "icfo stride clip" : "ifgo bias",
-                          tr ? " training" : "", tier_names[ti], diff.bad, diff.at);
+                    ck_eval_set_ftz_daz(saved);
+                    check(diff.bad == 0, "bf16 gate forwards B=%zu H=%zu %s%s %s, FTZ/DAZ off and on: %zu outputs of "
+                          NATIVE_BF16 " differ from the integer rounding's, first at %zu", B, H,
+                          variant ? "icfo stride clip" : "ifgo bias", tr ? " training" : "", tier_names[ti], diff.bad,
+                          diff.at);
                     for (int k = 0; k < 3; ++k)
                         free(c[k]), free(lh[k]), free(gh[k]), free(lws[k]), free(gws[k]);
                     free(z), free(x), free(hg), free(hp), free(bias), free(cp);
@@ -2295,7 +2386,7 @@ int main(int argc, char **argv)
     test_gate_status_codes();
     test_half_lstm();
     test_half_gru();
-#if CK_X86
+#ifdef NATIVE_BF16
     test_bf16_native_gate_forwards();
 #endif
     test_half_gate_status_codes();
