@@ -172,17 +172,35 @@ ck_status ck_table(ck_isa isa, const ck_kernel_table **t)
     return CK_OK;
 }
 
+/* The ISA with native bf16 kernels in this build, and whether this CPU runs them. */
+typedef struct {
+    const ck_kernel_table *table;
+    int (*supported)(void);
+    ck_bf16_native_kernels kernels;
+} native_bf16_isa;
+#if CK_X86
+static int has_avx512bf16(void) { return __builtin_cpu_supports("avx512bf16"); }
+static const native_bf16_isa native_bf16 = { &ck_table_avx512, has_avx512bf16,
+                                             { &ck_bf16_avx512_native, &ck_bf16_gate_forwards_avx512_native } };
+#elif CK_ARM64
+static const native_bf16_isa native_bf16 = { &ck_table_neon, ck_cpu_has_bf16,
+                                             { &ck_bf16_neon_native, &ck_bf16_gate_forwards_neon_native } };
+#endif
+
+const ck_bf16_native_kernels *ck_bf16_native(const ck_kernel_table *t)
+{
+#if CK_X86 || CK_ARM64
+    if (t == native_bf16.table && native_bf16.supported())
+        return &native_bf16.kernels;
+#endif
+    (void)t;
+    return NULL;
+}
+
 static const ck_half_kernels *bf16_of(const ck_kernel_table *t)
 {
-#if CK_X86
-    if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
-        return &ck_bf16_avx512_native;
-#endif
-#if CK_ARM64
-    if (t == &ck_table_neon && ck_cpu_has_bf16())
-        return &ck_bf16_neon_native;
-#endif
-    return &t->bf16;
+    const ck_bf16_native_kernels *native = ck_bf16_native(t);
+    return native ? native->activations : &t->bf16;
 }
 
 const ck_half_kernels *ck_bf16_kernels(ck_isa isa)

@@ -76,15 +76,8 @@ static const ck_half_gate_kernels *half_gates(const ck_kernel_table *t, ck_tenso
 
 const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t)
 {
-#if CK_X86
-    if (t == &ck_table_avx512 && __builtin_cpu_supports("avx512bf16"))
-        return &ck_bf16_gate_forwards_avx512_native;
-#endif
-#if CK_ARM64
-    if (t == &ck_table_neon && ck_cpu_has_bf16())
-        return &ck_bf16_gate_forwards_neon_native;
-#endif
-    return &t->bf16_gates.forward;
+    const ck_bf16_native_kernels *native = ck_bf16_native(t);
+    return native ? native->gate_forwards : &t->bf16_gates.forward;
 }
 
 /* The half-format forward kernels of `fmt` (not CK_TENSOR_F32) that run with the table t. */

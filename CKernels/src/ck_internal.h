@@ -103,14 +103,22 @@ extern const ck_half_gate_forwards ck_bf16_gate_forwards_neon_native;
  * ck_set_isa(isa) if that fails (*t then untouched). */
 ck_status ck_table(ck_isa isa, const ck_kernel_table **t);
 
-/* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa run for `isa` (CK_ISA_AUTO: the active
- * ISA), or NULL: ck_table's, except on AVX-512 CPUs with AVX512-BF16 (ck_bf16_avx512_native) and
- * on NEON CPUs with FEAT_BF16 (ck_bf16_neon_native). */
+/* The bf16 kernels of one ISA that narrow with the CPU's own instruction (above). */
+typedef struct {
+    const ck_half_kernels *activations;
+    const ck_half_gate_forwards *gate_forwards;
+} ck_bf16_native_kernels;
+
+/* Those that go with table t, if this CPU has their instruction; else NULL. The one place that
+ * rule is written: ck_bf16_kernels and ck_bf16_gate_forwards choose by it. */
+const ck_bf16_native_kernels *ck_bf16_native(const ck_kernel_table *t);
+
+/* The bf16 kernels ck_sigmoid_bf16_isa and ck_tanh_bf16_isa build their tables with for `isa`
+ * (CK_ISA_AUTO: the active ISA), or NULL: ck_bf16_native's where there are, else ck_table's. */
 const ck_half_kernels *ck_bf16_kernels(ck_isa isa);
 
-/* The bf16 gate forward kernels the entry points run with table t: t's, except on AVX-512 CPUs with
- * AVX512-BF16 (ck_bf16_gate_forwards_avx512_native) and on NEON CPUs with FEAT_BF16
- * (ck_bf16_gate_forwards_neon_native). */
+/* The bf16 gate forward kernels the entry points run with table t: ck_bf16_native's where there
+ * are, else t's. */
 const ck_half_gate_forwards *ck_bf16_gate_forwards(const ck_kernel_table *t);
 
 #endif
