@@ -11,6 +11,12 @@
  *   - a rejected call (overlap, short z_stride, rows outside the batch, bad or absent ISA, NULL)
  *     returns its status and writes nothing;
  *   - the OpenMP drivers (ckernels_omp.h) give the serial bits for 0 to 4 threads.
+ * A quarter of the cases run the half-format gate updates instead (bf16 or f16 tensors, some
+ * inputs saturating, subnormal, NaN, infinite or any pattern): on every ISA, in row pieces (the LSTM
+ * backward by row groups through ck_lstm_backward_half_groups and its db partials, in place over
+ * c_prev; the GRU's h == h_prev and dh_prev == dh) and through the OpenMP drivers, each output is
+ * the float call's on the widened inputs, the half-format ones rounded by fz_half_round (a NaN must
+ * be quiet); half tensors at any byte address, canaries around every output, inputs unchanged.
  *
  *   fuzz_gates [--seed S] [--seconds T] [--cases N]     fuzz_gates --seed S --case N */
 #include <math.h>
@@ -566,15 +572,15 @@ static void gru_fuzz(fz_rng *r)
  * The reference of a half call is the float call (checked above) on the widened inputs, each
  * half-format output rounded by fz_half_round; every ISA, row split and thread count must give it. */
 
-/* v rounded to the format, some elements (in a third of the tensors) replaced by the format's
- * specials, subnormals or any pattern; v becomes the widened values */
+/* v rounded to the format, some elements (in a third of the tensors) replaced by inputs of any
+ * class (fz_half: saturating ones give subnormal activations, then the specials, subnormals, any
+ * pattern); v becomes the widened values */
 static uint16_t *to_half(fz_rng *r, int f16, float *v, size_t n)
 {
     uint16_t *h = fz_xmalloc(n * sizeof(uint16_t));
     const int specials = fz_chance(r, 33);
     for (size_t i = 0; i < n; ++i) {
-        static const int classes[] = { FZ_ANY_BITS, FZ_TINY, FZ_SPECIAL };
-        h[i] = specials && fz_chance(r, 10) ? fz_half(r, f16, classes[fz_below(r, 3)]) : fz_half_round(f16, v[i]);
+        h[i] = specials && fz_chance(r, 10) ? fz_half(r, f16, (int)fz_below(r, FZ_CLASSES)) : fz_half_round(f16, v[i]);
         v[i] = fz_half_value(f16, h[i]);
     }
     return h;
@@ -617,10 +623,10 @@ static fz_buf half_buf(fz_rng *r, int f16, size_t n, const uint16_t *init)
 }
 
 /* canaries intact (an input also unchanged); the patterns copied out (caller frees), the buffer freed */
-static uint16_t *half_collect(fz_buf *b, const uint16_t *input, ck_isa isa, const char *what)
+static uint16_t *half_collect(fz_buf *b, const uint16_t *input, const char *what)
 {
     char where[300];
-    snprintf(where, sizeof where, "%s: %s %s", label, ck_isa_name(isa), what);
+    snprintf(where, sizeof where, "%s: %s", label, what);
     fz_check_canaries(b, where);
     uint16_t *out = fz_read16(b);
     FZ_CHECK(!input || memcmp(out, input, b->n * sizeof *out) == 0, "%s changed", where);
@@ -645,10 +651,10 @@ static void lstm_half_fuzz(fz_rng *r)
     lstm_forward_on(&c, r, CK_ISA_SCALAR, ref);
     lstm_backward_on(&c, r, CK_ISA_SCALAR, ref[2], ref + 3);
     uint16_t *want_h = rounded(f16, ref[1], BH), *want_dz = rounded(f16, ref[3], B * G);
+    const size_t base = strlen(label);
     for (size_t k = 0; k < fz_nisas; ++k) {
         const ck_isa isa = fz_isas[k];
-        char what[64];
-        snprintf(what, sizeof what, "%s forward", ck_isa_name(isa));
+        snprintf(label + base, sizeof label - base, " on %s", ck_isa_name(isa));
         const size_t fs[2] = { BH, c.W }, bs[2] = { BH, G };
         float *init[2] = { NULL, c.db0 }, *f[2], *b[2];
         outputs fo, bo;
@@ -657,31 +663,31 @@ static void lstm_half_fuzz(fz_rng *r)
         const unsigned control = fz_fp_control();
         ck_status st = ck_lstm_forward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&zb), c.bias, c.cp, fo.b[0].p,
                                                  fz_p16(&hb), fo.b[1].p);
-        FZ_CHECK(st == CK_OK && fz_fp_control() == control, "%s: %s: status %d, or the FP control register changed",
-                 label, what, st);
-        outputs_collect(&fo, f, what);
-        free(half_collect(&zb, zh, isa, "z"));
-        uint16_t *h = half_collect(&hb, NULL, isa, "h");
+        FZ_CHECK(st == CK_OK && fz_fp_control() == control,
+                 "%s: forward status %d, or the FP control register changed", label, st);
+        outputs_collect(&fo, f, "LSTM half forward");
+        free(half_collect(&zb, zh, "z"));
+        uint16_t *h = half_collect(&hb, NULL, "h");
         expect_same(f[0], ref[0], BH, "c vs the float call");
         expect_same(f[1], ref[2], c.W, "workspace vs the float call");
         expect_half(f16, h, want_h, BH, "h vs the float call, rounded");
 
-        snprintf(what, sizeof what, "%s backward", ck_isa_name(isa));
         outputs_alloc(&bo, r, bs, init, c.db0 ? 2 : 1);
         fz_buf dhb = half_buf(r, f16, BH, dhh), dzb = half_buf(r, f16, B * G, NULL);
         st = ck_lstm_backward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&dhb), c.dcn, f[1], c.cp, fz_p16(&dzb),
                                         bo.b[0].p, c.db0 ? bo.b[1].p : NULL);
-        FZ_CHECK(st == CK_OK && fz_fp_control() == control, "%s: %s: status %d, or the FP control register changed",
-                 label, what, st);
-        outputs_collect(&bo, b, what);
-        free(half_collect(&dhb, dhh, isa, "dh"));
-        uint16_t *dz = half_collect(&dzb, NULL, isa, "dz");
+        FZ_CHECK(st == CK_OK && fz_fp_control() == control,
+                 "%s: backward status %d, or the FP control register changed", label, st);
+        outputs_collect(&bo, b, "LSTM half backward");
+        free(half_collect(&dhb, dhh, "dh"));
+        uint16_t *dz = half_collect(&dzb, NULL, "dz");
         expect_half(f16, dz, want_dz, B * G, "dz vs the float call, rounded");
         expect_same(b[0], ref[4], BH, "dc_prev vs the float call");
         if (c.db0)
             expect_same(b[1], ref[5], G, "db vs the float call");
         free_all(f, 2), free_all(b, c.db0 ? 2 : 1), free(h), free(dz);
     }
+    label[base] = 0;
 
     /* row pieces (forward anywhere, backward at row groups with their db partials), c == c_prev and
      * dc_prev == c_prev; the OpenMP drivers when the batch is large enough for them to split */
@@ -761,8 +767,10 @@ static void gru_half_fuzz(fz_rng *r)
     uint16_t *want[5] = { NULL };
     for (int q = 0; q < 5; ++q)
         want[q] = q == 1 ? NULL : rounded(f16, ref[q], sizes[q]);
+    const size_t base = strlen(label);
     for (size_t k = 0; k < fz_nisas; ++k) {
         const ck_isa isa = fz_isas[k];
+        snprintf(label + base, sizeof label - base, " on %s", ck_isa_name(isa));
         fz_buf ib[4], ob[5];
         for (int q = 0; q < 4; ++q)
             ib[q] = half_buf(r, f16, sizes[q < 2 ? 2 : 0], in[q]);
@@ -774,23 +782,24 @@ static void gru_half_fuzz(fz_rng *r)
         ck_status s2 = ck_gru_backward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&ib[3]), ob[1].p, fz_p16(&ib[2]),
                                                  fz_p16(&ob[2]), fz_p16(&ob[3]), fz_p16(&ob[4]));
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK && fz_fp_control() == control,
-                 "%s: %s: status %d %d, or the FP control register changed", label, ck_isa_name(isa), s1, s2);
+                 "%s: status %d %d, or the FP control register changed", label, s1, s2);
         for (int q = 0; q < 4; ++q)
-            free(half_collect(&ib[q], in[q], isa, in_names[q]));
+            free(half_collect(&ib[q], in[q], in_names[q]));
         uint16_t *got[5] = { NULL };
         for (int q = 0; q < 5; ++q)
             if (q != 1)
-                got[q] = half_collect(&ob[q], NULL, isa, gru_names[q]);
+                got[q] = half_collect(&ob[q], NULL, gru_names[q]);
         char where[300];
-        snprintf(where, sizeof where, "%s: %s workspace", label, ck_isa_name(isa));
+        snprintf(where, sizeof where, "%s: workspace", label);
         fz_check_canaries(&ob[1], where);
         float *w = fz_read(&ob[1]);
         fz_free(&ob[1]);
-        gru_half_expect(f16, got, w, ref[1], want, sizes, ck_isa_name(isa));
+        gru_half_expect(f16, got, w, ref[1], want, sizes, "whole batch:");
         free(w);
         for (int q = 0; q < 5; ++q)
             free(got[q]);
     }
+    label[base] = 0;
 
     /* row pieces with h == h_prev and dh_prev == dh; the OpenMP drivers */
     const ck_isa isa = fz_isas[fz_below(r, fz_nisas)];
@@ -805,13 +814,13 @@ static void gru_half_fuzz(fz_rng *r)
         ck_status s2 = ck_gru_backward_half_rows(&c.d, fmt, r0, r1, isa, got[4], ref[1], in[2], got[2], got[3], got[4]);
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: rows [%zu, %zu): status %d %d", label, r0, r1, s1, s2);
     }
-    gru_half_expect(f16, got, w2, ref[1], want, sizes, "row pieces (h == h_prev, dh_prev == dh)");
+    gru_half_expect(f16, got, w2, ref[1], want, sizes, "row pieces (h == h_prev, dh_prev == dh):");
     if (BH >= 2 * CK_OMP_GATE_GRAIN) {
         const int threads = (int)fz_below(r, 5);
         ck_status s1 = ck_gru_forward_half_omp(&c.d, fmt, in[0], in[1], in[2], got[0], w2, threads);
         ck_status s2 = ck_gru_backward_half_omp(&c.d, fmt, in[3], w2, in[2], got[2], got[3], got[4], threads);
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: OpenMP drivers, %d threads: status %d %d", label, threads, s1, s2);
-        gru_half_expect(f16, got, w2, ref[1], want, sizes, "OpenMP");
+        gru_half_expect(f16, got, w2, ref[1], want, sizes, "OpenMP:");
     }
     for (int q = 0; q < 5; ++q)
         free(got[q]);
