@@ -695,7 +695,8 @@ static void lstm_half_fuzz(fz_rng *r)
     const float *ws = ref[2];
     float *c2 = copy_of(c.cp, BH), *w2 = fz_xmalloc(c.W * sizeof(float)), *dcp = copy_of(c.cp, BH);
     uint16_t *h2 = fz_xmalloc(BH * sizeof(uint16_t)), *dz = fz_xmalloc(B * G * sizeof(uint16_t));
-    float *db = c.db0 ? copy_of(c.db0, G) : NULL, *partials = fz_xmalloc(ck_lstm_db_partials_floats(&c.d) * sizeof(float));
+    float *db = c.db0 ? copy_of(c.db0, G) : NULL;
+    float *partials = fz_xmalloc(ck_lstm_db_partials_floats(&c.d) * sizeof(float));
     for (size_t r0 = 0, r1; r0 < B; r0 = r1) {
         r1 = r0 + 1 + fz_below(r, B - r0);
         ck_status st = ck_lstm_forward_half_rows(&c.d, fmt, r0, r1, isa, zh, c.bias, c2, c2, h2, w2);
