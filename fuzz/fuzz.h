@@ -7,6 +7,7 @@
 #ifndef CK_FUZZ_H
 #define CK_FUZZ_H
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,77 @@ static inline float fz_float(fz_rng *r, int cls)
     case FZ_SATURATING: return fz_uniform(r, -100.0f, 100.0f);
     case FZ_TINY: return fz_bits((uint32_t)fz_u64(r) & 0x83ffffffu); /* |x| < 2^-119, subnormals too */
     default: return fz_bits(special[fz_below(r, sizeof special / sizeof special[0])]);
+    }
+}
+
+/* ---- half formats: bfloat16 (f16 = 0) and IEEE binary16 (f16 = 1) ------------------------------
+ * Decoded and rounded here, independently of the library's conversions. */
+
+static const char *const fz_format_names[] = { "bf16", "f16" };
+/* per format: mantissa bits, exponent bias, the infinity's and a quiet NaN's exponent bits */
+static const struct { int mant, bias; uint16_t inf, quiet; } fz_formats[2] = { { 7, 127, 0x7f80u, 0x7fc0u },
+                                                                              { 10, 15, 0x7c00u, 0x7e00u } };
+
+/* the value of a bit pattern (NaN for NaN) */
+static inline float fz_half_value(int f16, uint16_t h)
+{
+    const int mant = fz_formats[f16].mant, bias = fz_formats[f16].bias;
+    const unsigned e = (h & 0x7fffu) >> mant, m = h & ((1u << mant) - 1);
+    const float sign = h & 0x8000u ? -1.0f : 1.0f;
+    if ((h & fz_formats[f16].inf) == fz_formats[f16].inf)
+        return m ? NAN : sign * INFINITY;
+    return sign * (e ? ldexpf((float)((1u << mant) + m), (int)e - bias - mant) : ldexpf((float)m, 1 - bias - mant));
+}
+
+/* v rounded to nearest even (past the largest finite: infinity); NaN: a quiet NaN of v's sign */
+static inline uint16_t fz_half_round(int f16, float v)
+{
+    const int mant = fz_formats[f16].mant, emin = 1 - fz_formats[f16].bias;
+    const uint16_t sign = signbit(v) ? 0x8000u : 0, inf = fz_formats[f16].inf;
+    const float a = fabsf(v);
+    if (a != a)
+        return (uint16_t)(sign | fz_formats[f16].quiet);
+    if (a == INFINITY)
+        return (uint16_t)(sign | inf);
+    int e;
+    frexpf(a, &e);
+    e = a == 0.0f || e - 1 < emin ? emin : e - 1; /* the exponent of a's quantum, 2^(e - mant) */
+    if (e > fz_formats[f16].bias)
+        return (uint16_t)(sign | inf);
+    const unsigned m = (unsigned)rintf(ldexpf(a, mant - e)); /* rintf: the default nearest-even mode */
+    /* below 2^emin, e == emin and m < 2^mant: a subnormal pattern (m == 2^mant is the least normal) */
+    const unsigned bits = m < (1u << mant) ? m : ((unsigned)(e - emin) << mant) + m;
+    return (uint16_t)(sign | (bits < inf ? bits : inf));
+}
+
+/* a NaN pattern of the format */
+static inline int fz_half_nan(int f16, uint16_t h)
+{
+    return (h & fz_formats[f16].inf) == fz_formats[f16].inf && (h & ((1u << fz_formats[f16].mant) - 1));
+}
+
+/* Inputs by class, as fz_float: every pattern, the working range, saturation, subnormals and the
+ * least normals, and the specials. */
+static inline uint16_t fz_half(fz_rng *r, int f16, int cls)
+{
+    static const uint16_t special[2][12] = {
+        { 0x7fc0, 0xffc0, 0x7f81, 0xff81, 0x7f80, 0xff80, 0x0000, 0x8000, 0x0001, 0x8001, 0x7f7f, 0xff7f },
+        { 0x7e00, 0xfe00, 0x7c01, 0xfc01, 0x7c00, 0xfc00, 0x0000, 0x8000, 0x0001, 0x8001, 0x7bff, 0xfbff },
+    };
+    switch (cls) {
+    case FZ_ANY_BITS: return (uint16_t)fz_u64(r);
+    case FZ_SPECIAL: return special[f16][fz_below(r, 12)];
+    case FZ_TINY: return (uint16_t)(fz_u64(r) & (0x8000u | ((2u << fz_formats[f16].mant) - 1)));
+    default: { /* a float of the class, narrowed by truncation (any pattern of the range will do) */
+        float v = fz_float(r, cls);
+        if (!f16)
+            return (uint16_t)(fz_u32_of(v) >> 16);
+        uint16_t sign = v < 0 ? 0x8000u : 0, h = 0;
+        for (uint16_t step = 0x4000; step; step >>= 1) /* the largest magnitude at most |v| */
+            if ((uint16_t)(h | step) < 0x7c00u && fz_half_value(1, (uint16_t)(h | step)) <= fabsf(v))
+                h |= step;
+        return (uint16_t)(sign | h);
+    }
     }
 }
 

@@ -115,46 +115,10 @@ static void check_openmp(fz_rng *r, int fn, ck_tier tier)
 typedef ck_status (*half_fn)(const uint16_t *, uint16_t *, size_t, ck_tier, ck_isa);
 static const half_fn half_kernels[2][2] = { { ck_sigmoid_bf16_isa, ck_tanh_bf16_isa },
                                             { ck_sigmoid_f16_isa, ck_tanh_f16_isa } };
-static const char *const format_names[] = { "bf16", "f16" };
-
-/* the value of a bit pattern, decoded here rather than by the library (NaN for NaN) */
-static float half_value(int f16, uint16_t h)
-{
-    if (!f16)
-        return fz_bits((uint32_t)h << 16);
-    float sign = h & 0x8000u ? -1.0f : 1.0f;
-    unsigned e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-    if (e == 31)
-        return m ? NAN : sign * INFINITY;
-    return sign * (e ? ldexpf((float)(1024 + m), (int)e - 25) : ldexpf((float)m, -24));
-}
-
-/* Inputs by class, as fz_float: every pattern, the working range, saturation, and the specials. */
-static uint16_t half_input(fz_rng *r, int f16, int cls)
-{
-    static const uint16_t special[2][12] = {
-        { 0x7fc0, 0xffc0, 0x7f81, 0xff81, 0x7f80, 0xff80, 0x0000, 0x8000, 0x0001, 0x8001, 0x7f7f, 0xff7f },
-        { 0x7e00, 0xfe00, 0x7c01, 0xfc01, 0x7c00, 0xfc00, 0x0000, 0x8000, 0x0001, 0x8001, 0x7bff, 0xfbff },
-    };
-    switch (cls) {
-    case FZ_ANY_BITS: return (uint16_t)fz_u64(r);
-    case FZ_SPECIAL: return special[f16][fz_below(r, 12)];
-    default: { /* a float of the class, narrowed by truncation (any pattern of the range will do) */
-        float v = fz_float(r, cls);
-        if (!f16)
-            return (uint16_t)(fz_u32_of(v) >> 16);
-        uint16_t sign = v < 0 ? 0x8000u : 0, h = 0;
-        for (uint16_t step = 0x4000; step; step >>= 1) /* the largest magnitude at most |v| */
-            if ((uint16_t)(h | step) < 0x7c00u && half_value(1, (uint16_t)(h | step)) <= fabsf(v))
-                h |= step;
-        return (uint16_t)(sign | h);
-    }
-    }
-}
 
 static int cmp_half_value(int f16, const void *a, const void *b)
 {
-    float x = half_value(f16, *(const uint16_t *)a), y = half_value(f16, *(const uint16_t *)b);
+    float x = fz_half_value(f16, *(const uint16_t *)a), y = fz_half_value(f16, *(const uint16_t *)b);
     return (x > y) - (x < y);
 }
 static int cmp_bf16(const void *a, const void *b) { return cmp_half_value(0, a, b); }
@@ -168,15 +132,15 @@ static void half_case(fz_rng *r)
     const ck_tier tier = (ck_tier)fz_below(r, 3);
     const size_t xshift = fz_below(r, 16), yshift = fz_below(r, 16);
     const half_fn kernel = half_kernels[f16][fn];
-    const char *fmt = format_names[f16], *fname = fn_names[fn], *tname = tier_names[tier];
+    const char *fmt = fz_format_names[f16], *fname = fn_names[fn], *tname = tier_names[tier];
     uint16_t *x = fz_xmalloc(n * sizeof(uint16_t)), *want = fz_xmalloc(n * sizeof(uint16_t));
     for (size_t i = 0; i < n; ++i)
-        x[i] = half_input(r, f16, mixed ? (int)fz_below(r, FZ_CLASSES) : cls);
+        x[i] = fz_half(r, f16, mixed ? (int)fz_below(r, FZ_CLASSES) : cls);
 
     FZ_CHECK(kernel(x, want, n, tier, CK_ISA_SCALAR) == CK_OK, "scalar %s %s %s n=%zu: status", fmt, fname, tname, n);
     int any_nan = 0;
     for (size_t i = 0; i < n; ++i) {
-        float in = half_value(f16, x[i]), v = half_value(f16, want[i]);
+        float in = fz_half_value(f16, x[i]), v = fz_half_value(f16, want[i]);
         any_nan |= in != in;
         if (in != in)
             FZ_CHECK(v != v, "%s %s %s(0x%04x) = 0x%04x: NaN in must give NaN", fmt, fname, tname, x[i], want[i]);
@@ -212,12 +176,12 @@ static void half_case(fz_rng *r)
     /* monotone: the non-NaN inputs sorted by value, on the active ISA */
     size_t m = 0;
     for (size_t i = 0; i < n; ++i)
-        if (half_value(f16, x[i]) == half_value(f16, x[i]))
+        if (fz_half_value(f16, x[i]) == fz_half_value(f16, x[i]))
             x[m++] = x[i];
     qsort(x, m, sizeof *x, f16 ? cmp_f16 : cmp_bf16);
     kernel(x, want, m, tier, CK_ISA_AUTO);
     for (size_t i = 1; i < m; ++i)
-        FZ_CHECK(!(half_value(f16, want[i]) < half_value(f16, want[i - 1])),
+        FZ_CHECK(!(fz_half_value(f16, want[i]) < fz_half_value(f16, want[i - 1])),
                  "%s %s %s not monotone: f(0x%04x) = 0x%04x > f(0x%04x) = 0x%04x", fmt, fname, tname, x[i - 1],
                  want[i - 1], x[i], want[i]);
     free(x), free(want);

@@ -11,11 +11,18 @@
  *   - a rejected call (overlap, short z_stride, rows outside the batch, bad or absent ISA, NULL)
  *     returns its status and writes nothing;
  *   - the OpenMP drivers (ckernels_omp.h) give the serial bits for 0 to 4 threads.
+ * A quarter of the cases run the half-format gate updates instead (bf16 or f16 tensors, some
+ * inputs saturating, subnormal, NaN, infinite or any pattern): on every ISA, in row pieces (the LSTM
+ * backward by row groups through ck_lstm_backward_half_groups and its db partials, in place over
+ * c_prev; the GRU's h == h_prev and dh_prev == dh) and through the OpenMP drivers, each output is
+ * the float call's on the widened inputs, the half-format ones rounded by fz_half_round (a NaN must
+ * be quiet); half tensors at any byte address, canaries around every output, inputs unchanged.
  *
  *   fuzz_gates [--seed S] [--seconds T] [--cases N]     fuzz_gates --seed S --case N */
 #include <math.h>
 
 #include "ckernels_omp.h"
+#include "ckernels_threads.h"
 #include "fuzz.h"
 
 static const char *const tier_names[] = { "precise", "fast", "approximate" };
@@ -240,35 +247,49 @@ static void lstm_rejection(const lstm_case *c, fz_rng *r)
     free(buf), free(before);
 }
 
+/* a random descriptor and inputs, without NaN */
+static void lstm_setup(fz_rng *r, lstm_case *c)
+{
+    pick_shape(r, &c->B, &c->H);
+    const size_t B = c->B, H = c->H, BH = B * H, G = 4 * H;
+    c->d = (ck_lstm_desc){ .batch = B, .hidden = H, .z_stride = fz_chance(r, 50) ? 0 : G + fz_below(r, 6),
+                           .order = fz_chance(r, 50) ? CK_GATES_ICFO : CK_GATES_IFGO,
+                           .forget_bias = fz_chance(r, 50) ? 0.0f : fz_uniform(r, -2.0f, 2.0f),
+                           .cell_clip = fz_chance(r, 50) ? 0.0f : fz_uniform(r, 0.05f, 3.0f),
+                           .tier = (ck_tier)fz_below(r, 3) };
+    c->zs = c->d.z_stride ? c->d.z_stride : G;
+    c->W = ck_lstm_workspace_floats(&c->d);
+    const int icfo = c->d.order == CK_GATES_ICFO;
+    c->off[0] = 0, c->off[1] = icfo ? 2 * H : H, c->off[2] = icfo ? H : 2 * H, c->off[3] = 3 * H;
+    c->z = randoms(r, B * c->zs, -6.0f, 6.0f);
+    for (size_t k = fz_below(r, 4); k > 0; --k) /* saturated gates */
+        c->z[fz_below(r, B * c->zs)] = fz_chance(r, 50) ? 30.0f : -30.0f;
+    c->bias = fz_chance(r, 50) ? randoms(r, G, -0.5f, 0.5f) : NULL;
+    c->cp = randoms(r, BH, -2.0f, 2.0f);
+    c->dh = randoms(r, BH, -1.0f, 1.0f);
+    c->dcn = fz_chance(r, 50) ? randoms(r, BH, -1.0f, 1.0f) : NULL;
+    c->db0 = fz_chance(r, 70) ? randoms(r, G, -1.0f, 1.0f) : NULL;
+}
+
+/* the case, for messages; `format`: "f32", "bf16" or "f16" */
+static void lstm_label(const lstm_case *c, const char *format)
+{
+    snprintf(label, sizeof label, "LSTM %s B=%zu H=%zu stride=%zu %s fb=%a clip=%a %s bias=%d dc_next=%d db=%d",
+             format, c->B, c->H, c->zs, c->d.order == CK_GATES_ICFO ? "icfo" : "ifgo", (double)c->d.forget_bias,
+             (double)c->d.cell_clip, tier_names[c->d.tier], !!c->bias, !!c->dcn, !!c->db0);
+}
+
 static void lstm_fuzz(fz_rng *r)
 {
     lstm_case c = { 0 };
-    pick_shape(r, &c.B, &c.H);
+    lstm_setup(r, &c);
     const size_t B = c.B, H = c.H, BH = B * H, G = 4 * H;
-    c.d = (ck_lstm_desc){ .batch = B, .hidden = H, .z_stride = fz_chance(r, 50) ? 0 : G + fz_below(r, 6),
-                          .order = fz_chance(r, 50) ? CK_GATES_ICFO : CK_GATES_IFGO,
-                          .forget_bias = fz_chance(r, 50) ? 0.0f : fz_uniform(r, -2.0f, 2.0f),
-                          .cell_clip = fz_chance(r, 50) ? 0.0f : fz_uniform(r, 0.05f, 3.0f),
-                          .tier = (ck_tier)fz_below(r, 3) };
-    c.zs = c.d.z_stride ? c.d.z_stride : G;
-    c.W = ck_lstm_workspace_floats(&c.d);
-    const int icfo = c.d.order == CK_GATES_ICFO;
-    c.off[0] = 0, c.off[1] = icfo ? 2 * H : H, c.off[2] = icfo ? H : 2 * H, c.off[3] = 3 * H;
-    c.z = randoms(r, B * c.zs, -6.0f, 6.0f);
-    for (size_t k = fz_below(r, 4); k > 0; --k) /* saturated gates */
-        c.z[fz_below(r, B * c.zs)] = fz_chance(r, 50) ? 30.0f : -30.0f;
     const int with_nan = fz_chance(r, 10);
     const size_t nan_r = fz_below(r, B), nan_j = fz_below(r, H), nan_q = fz_below(r, 4);
     if (with_nan)
         c.z[nan_r * c.zs + c.off[nan_q] + nan_j] = NAN;
-    c.bias = fz_chance(r, 50) ? randoms(r, G, -0.5f, 0.5f) : NULL;
-    c.cp = randoms(r, BH, -2.0f, 2.0f);
-    c.dh = randoms(r, BH, -1.0f, 1.0f);
-    c.dcn = fz_chance(r, 50) ? randoms(r, BH, -1.0f, 1.0f) : NULL;
-    c.db0 = fz_chance(r, 70) ? randoms(r, G, -1.0f, 1.0f) : NULL;
-    snprintf(label, sizeof label, "LSTM B=%zu H=%zu stride=%zu %s fb=%a clip=%a %s bias=%d dc_next=%d db=%d nan=%d",
-             B, H, c.zs, icfo ? "icfo" : "ifgo", (double)c.d.forget_bias, (double)c.d.cell_clip,
-             tier_names[c.d.tier], !!c.bias, !!c.dcn, !!c.db0, with_nan);
+    lstm_label(&c, "f32");
+    snprintf(label + strlen(label), sizeof label - strlen(label), " nan=%d", with_nan);
 
     /* every ISA; the first (scalar) is the one the references judge */
     float *fwd[4][3], *bwd[4][3];
@@ -401,6 +422,8 @@ static void lstm_fuzz(fz_rng *r)
 
 /* ---- GRU -------------------------------------------------------------------------------------- */
 
+static const char *const gru_names[5] = { "h", "workspace", "dx", "dhg", "dh_prev" }; /* the outputs */
+
 typedef struct {
     ck_gru_desc d;
     size_t B, H, W;
@@ -422,31 +445,37 @@ static void gru_on(const gru_case *c, fz_rng *r, ck_isa isa, float **out /* h, w
     outputs_collect(&b, out + 2, "GRU backward");
 }
 
+/* a random descriptor and inputs, without NaN */
+static void gru_setup(fz_rng *r, gru_case *c)
+{
+    pick_shape(r, &c->B, &c->H);
+    const size_t BH = c->B * c->H;
+    c->d = (ck_gru_desc){ .batch = c->B, .hidden = c->H, .tier = (ck_tier)fz_below(r, 3) };
+    c->W = ck_gru_workspace_floats(&c->d);
+    c->x = randoms(r, 3 * BH, -4.0f, 4.0f);
+    c->hg = randoms(r, 3 * BH, -4.0f, 4.0f);
+    c->hp = randoms(r, BH, -1.0f, 1.0f);
+    c->dh = randoms(r, BH, -1.0f, 1.0f);
+}
+
 static void gru_fuzz(fz_rng *r)
 {
     gru_case c = { 0 };
-    pick_shape(r, &c.B, &c.H);
+    gru_setup(r, &c);
     const size_t B = c.B, H = c.H, BH = B * H, G = 3 * H;
-    c.d = (ck_gru_desc){ .batch = B, .hidden = H, .tier = (ck_tier)fz_below(r, 3) };
-    c.W = ck_gru_workspace_floats(&c.d);
-    c.x = randoms(r, B * G, -4.0f, 4.0f);
-    c.hg = randoms(r, B * G, -4.0f, 4.0f);
-    c.hp = randoms(r, BH, -1.0f, 1.0f);
-    c.dh = randoms(r, BH, -1.0f, 1.0f);
     const int with_nan = fz_chance(r, 10);
     const size_t nan_r = fz_below(r, B), nan_j = fz_below(r, H);
     if (with_nan)
         (fz_chance(r, 50) ? c.x : c.hg)[nan_r * G + fz_below(r, 3) * H + nan_j] = NAN;
-    snprintf(label, sizeof label, "GRU B=%zu H=%zu %s nan=%d", B, H, tier_names[c.d.tier], with_nan);
+    snprintf(label, sizeof label, "GRU f32 B=%zu H=%zu %s nan=%d", B, H, tier_names[c.d.tier], with_nan);
 
     float *out[4][5];
     const size_t sizes[5] = { BH, c.W, B * G, B * G, BH };
-    static const char *const names[5] = { "h", "workspace", "dx", "dhg", "dh_prev" };
     for (size_t k = 0; k < fz_nisas; ++k) {
         gru_on(&c, r, fz_isas[k], out[k]);
         for (int q = 0; k && q < 5; ++q) {
             char what[64];
-            snprintf(what, sizeof what, "%s %s vs scalar", ck_isa_name(fz_isas[k]), names[q]);
+            snprintf(what, sizeof what, "%s %s vs scalar", ck_isa_name(fz_isas[k]), gru_names[q]);
             expect_same(out[k][q], out[0][q], sizes[q], what);
         }
     }
@@ -485,7 +514,7 @@ static void gru_fuzz(fz_rng *r)
                  nan_r, nan_j, (double)out[0][0][nan_r * H + nan_j]);
     else
         for (int q = 0; q < 3; ++q)
-            expect_near(out[0][2 + q], want[q], tol[q], sizes[2 + q], names[2 + q]);
+            expect_near(out[0][2 + q], want[q], tol[q], sizes[2 + q], gru_names[2 + q]);
     for (int q = 0; q < 3; ++q)
         free(want[q]), free(tol[q]);
 
@@ -503,7 +532,7 @@ static void gru_fuzz(fz_rng *r)
     const float *pieces[5] = { h2, w2, dx, dhg, dhp };
     for (int q = 0; q < 5; ++q) {
         char what[64];
-        snprintf(what, sizeof what, "%s from row pieces", names[q]);
+        snprintf(what, sizeof what, "%s from row pieces", gru_names[q]);
         expect_same(pieces[q], out[0][q], sizes[q], what);
     }
     memcpy(h2, c.hp, BH * sizeof(float));
@@ -522,7 +551,7 @@ static void gru_fuzz(fz_rng *r)
         FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: OpenMP drivers, %d threads: status %d %d", label, threads, s1, s2);
         for (int q = 0; q < 5; ++q) {
             char what[64];
-            snprintf(what, sizeof what, "OpenMP %s", names[q]);
+            snprintf(what, sizeof what, "OpenMP %s", gru_names[q]);
             expect_same(pieces[q], out[0][q], sizes[q], what);
         }
     }
@@ -539,9 +568,277 @@ static void gru_fuzz(fz_rng *r)
     free(c.x), free(c.hg), free(c.hp), free(c.dh);
 }
 
+/* ---- half formats ------------------------------------------------------------------------------
+ * The reference of a half call is the float call (checked above) on the widened inputs, each
+ * half-format output rounded by fz_half_round; every ISA, row split and thread count must give it. */
+
+/* v rounded to the format, some elements (in a third of the tensors) replaced by inputs of any
+ * class (fz_half: saturating ones give subnormal activations, then the specials, subnormals, any
+ * pattern); v becomes the widened values */
+static uint16_t *to_half(fz_rng *r, int f16, float *v, size_t n)
+{
+    uint16_t *h = fz_xmalloc(n * sizeof(uint16_t));
+    const int specials = fz_chance(r, 33);
+    for (size_t i = 0; i < n; ++i) {
+        h[i] = specials && fz_chance(r, 10) ? fz_half(r, f16, (int)fz_below(r, FZ_CLASSES)) : fz_half_round(f16, v[i]);
+        v[i] = fz_half_value(f16, h[i]);
+    }
+    return h;
+}
+
+/* in a third of the cases, some float inputs special or tiny too */
+static void float_specials(fz_rng *r, float *v, size_t n)
+{
+    for (size_t k = fz_chance(r, 33) ? 1 + fz_below(r, 4) : 0; v && k > 0; --k)
+        v[fz_below(r, n)] = fz_float(r, fz_chance(r, 50) ? FZ_SPECIAL : FZ_TINY);
+}
+
+static uint16_t *rounded(int f16, const float *v, size_t n)
+{
+    uint16_t *h = fz_xmalloc(n * sizeof(uint16_t));
+    for (size_t i = 0; i < n; ++i)
+        h[i] = fz_half_round(f16, v[i]);
+    return h;
+}
+
+/* bitwise equal, or both NaN with got quiet */
+static void expect_half(int f16, const uint16_t *got, const uint16_t *want, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; ++i)
+        FZ_CHECK(got[i] == want[i] || (fz_half_nan(f16, want[i]) && fz_half_nan(f16, got[i]) &&
+                                       (got[i] & fz_formats[f16].quiet) == fz_formats[f16].quiet),
+                 "%s: %s differs at %zu of %zu: 0x%04x, the rounded float call gives 0x%04x", label, what, i, n, got[i],
+                 want[i]);
+}
+
+/* A half tensor at a random byte address with canaries: an input's patterns, or (NULL) an output
+ * poisoned with a signalling NaN, which no kernel writes. */
+static fz_buf half_buf(fz_rng *r, int f16, size_t n, const uint16_t *init)
+{
+    fz_buf b = fz_alloc16(n, fz_below(r, 16), init);
+    const uint16_t poison = (uint16_t)(fz_formats[f16].inf | 0x2d);
+    for (size_t i = 0; !init && i < n; ++i)
+        memcpy((unsigned char *)(void *)fz_p16(&b) + 2 * i, &poison, sizeof poison);
+    return b;
+}
+
+/* canaries intact (an input also unchanged); the patterns copied out (caller frees), the buffer freed */
+static uint16_t *half_collect(fz_buf *b, const uint16_t *input, const char *what)
+{
+    char where[300];
+    snprintf(where, sizeof where, "%s: %s", label, what);
+    fz_check_canaries(b, where);
+    uint16_t *out = fz_read16(b);
+    FZ_CHECK(!input || memcmp(out, input, b->n * sizeof *out) == 0, "%s changed", where);
+    fz_free(b);
+    return out;
+}
+
+static void lstm_half_fuzz(fz_rng *r)
+{
+    lstm_case c = { 0 };
+    lstm_setup(r, &c);
+    const size_t B = c.B, H = c.H, BH = B * H, G = 4 * H;
+    const int f16 = (int)fz_below(r, 2);
+    const ck_half_format fmt = f16 ? CK_F16 : CK_BF16;
+    uint16_t *zh = to_half(r, f16, c.z, B * c.zs), *dhh = to_half(r, f16, c.dh, BH);
+    float_specials(r, c.cp, BH);
+    float_specials(r, c.bias, G);
+    float_specials(r, c.dcn, BH);
+    lstm_label(&c, fz_format_names[f16]);
+
+    float *ref[6]; /* c, h, workspace, dz, dc_prev, db of the float call */
+    lstm_forward_on(&c, r, CK_ISA_SCALAR, ref);
+    lstm_backward_on(&c, r, CK_ISA_SCALAR, ref[2], ref + 3);
+    uint16_t *want_h = rounded(f16, ref[1], BH), *want_dz = rounded(f16, ref[3], B * G);
+    const size_t base = strlen(label);
+    for (size_t k = 0; k < fz_nisas; ++k) {
+        const ck_isa isa = fz_isas[k];
+        snprintf(label + base, sizeof label - base, " on %s", ck_isa_name(isa));
+        const size_t fs[2] = { BH, c.W }, bs[2] = { BH, G };
+        float *init[2] = { NULL, c.db0 }, *f[2], *b[2];
+        outputs fo, bo;
+        outputs_alloc(&fo, r, fs, NULL, 2);
+        fz_buf zb = half_buf(r, f16, B * c.zs, zh), hb = half_buf(r, f16, BH, NULL);
+        const unsigned control = fz_fp_control();
+        ck_status st = ck_lstm_forward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&zb), c.bias, c.cp, fo.b[0].p,
+                                                 fz_p16(&hb), fo.b[1].p);
+        FZ_CHECK(st == CK_OK && fz_fp_control() == control,
+                 "%s: forward status %d, or the FP control register changed", label, st);
+        outputs_collect(&fo, f, "LSTM half forward");
+        free(half_collect(&zb, zh, "z"));
+        uint16_t *h = half_collect(&hb, NULL, "h");
+        expect_same(f[0], ref[0], BH, "c vs the float call");
+        expect_same(f[1], ref[2], c.W, "workspace vs the float call");
+        expect_half(f16, h, want_h, BH, "h vs the float call, rounded");
+
+        outputs_alloc(&bo, r, bs, init, c.db0 ? 2 : 1);
+        fz_buf dhb = half_buf(r, f16, BH, dhh), dzb = half_buf(r, f16, B * G, NULL);
+        st = ck_lstm_backward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&dhb), c.dcn, f[1], c.cp, fz_p16(&dzb),
+                                        bo.b[0].p, c.db0 ? bo.b[1].p : NULL);
+        FZ_CHECK(st == CK_OK && fz_fp_control() == control,
+                 "%s: backward status %d, or the FP control register changed", label, st);
+        outputs_collect(&bo, b, "LSTM half backward");
+        free(half_collect(&dhb, dhh, "dh"));
+        uint16_t *dz = half_collect(&dzb, NULL, "dz");
+        expect_half(f16, dz, want_dz, B * G, "dz vs the float call, rounded");
+        expect_same(b[0], ref[4], BH, "dc_prev vs the float call");
+        if (c.db0)
+            expect_same(b[1], ref[5], G, "db vs the float call");
+        free_all(f, 2), free_all(b, c.db0 ? 2 : 1), free(h), free(dz);
+    }
+    label[base] = 0;
+
+    /* row pieces (forward anywhere, backward at row groups with their db partials), c == c_prev and
+     * dc_prev == c_prev; the OpenMP drivers when the batch is large enough for them to split */
+    const ck_isa isa = fz_isas[fz_below(r, fz_nisas)];
+    const float *ws = ref[2];
+    float *c2 = copy_of(c.cp, BH), *w2 = fz_xmalloc(c.W * sizeof(float)), *dcp = copy_of(c.cp, BH);
+    uint16_t *h2 = fz_xmalloc(BH * sizeof(uint16_t)), *dz = fz_xmalloc(B * G * sizeof(uint16_t));
+    float *db = c.db0 ? copy_of(c.db0, G) : NULL;
+    float *partials = fz_xmalloc(ck_lstm_db_partials_floats(&c.d) * sizeof(float));
+    for (size_t r0 = 0, r1; r0 < B; r0 = r1) {
+        r1 = r0 + 1 + fz_below(r, B - r0);
+        ck_status st = ck_lstm_forward_half_rows(&c.d, fmt, r0, r1, isa, zh, c.bias, c2, c2, h2, w2);
+        FZ_CHECK(st == CK_OK, "%s: forward rows [%zu, %zu) status %d", label, r0, r1, st);
+    }
+    for (size_t r0 = 0, r1; r0 < B; r0 = r1) {
+        r1 = B - r0 < CK_GATES_DB_ROWS ? B : r0 + CK_GATES_DB_ROWS * (1 + fz_below(r, (B - r0) / CK_GATES_DB_ROWS));
+        ck_status st = ck_lstm_backward_half_groups(&c.d, fmt, r0, r1, isa, dhh, c.dcn, ws, dcp, dz, dcp, partials);
+        FZ_CHECK(st == CK_OK, "%s: backward groups [%zu, %zu) status %d", label, r0, r1, st);
+    }
+    FZ_CHECK(!db || ck_lstm_add_db_partials(&c.d, partials, db) == CK_OK, "%s: adding the db partials", label);
+    expect_same(c2, ref[0], BH, "c from row pieces, in place over c_prev");
+    expect_same(w2, ws, c.W, "workspace from row pieces");
+    expect_same(dcp, ref[4], BH, "dc_prev from row groups, in place over c_prev");
+    expect_half(f16, h2, want_h, BH, "h from row pieces");
+    expect_half(f16, dz, want_dz, B * G, "dz from row groups");
+    if (db)
+        expect_same(db, ref[5], G, "db from row-group partials");
+    if (BH >= 2 * CK_OMP_GATE_GRAIN) {
+        const int threads = (int)fz_below(r, 5);
+        if (db)
+            memcpy(db, c.db0, G * sizeof(float));
+        ck_status s1 = ck_lstm_forward_half_omp(&c.d, fmt, zh, c.bias, c.cp, c2, h2, w2, threads);
+        ck_status s2 = ck_lstm_backward_half_omp(&c.d, fmt, dhh, c.dcn, w2, c.cp, dz, dcp, db, threads);
+        FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: OpenMP drivers, %d threads: status %d %d", label, threads, s1, s2);
+        expect_same(c2, ref[0], BH, "OpenMP c");
+        expect_same(w2, ws, c.W, "OpenMP workspace");
+        expect_same(dcp, ref[4], BH, "OpenMP dc_prev");
+        expect_half(f16, h2, want_h, BH, "OpenMP h");
+        expect_half(f16, dz, want_dz, B * G, "OpenMP dz");
+        if (db)
+            expect_same(db, ref[5], G, "OpenMP db");
+    }
+    free(c2), free(w2), free(dcp), free(h2), free(dz), free(db), free(partials);
+    free_all(ref, 6);
+    free(want_h), free(want_dz), free(zh), free(dhh);
+    free(c.z), free(c.bias), free(c.cp), free(c.dh), free(c.dcn), free(c.db0);
+}
+
+/* a GRU half call's outputs (got[1] unused: the workspace is ws) vs the rounded float call's */
+static void gru_half_expect(int f16, uint16_t *const *got, const float *ws, const float *want_ws,
+                            uint16_t *const *want, const size_t *sizes, const char *how)
+{
+    char what[96];
+    for (int q = 0; q < 5; ++q) {
+        snprintf(what, sizeof what, "%s %s vs the float call%s", how, gru_names[q], q == 1 ? "" : ", rounded");
+        if (q == 1)
+            expect_same(ws, want_ws, sizes[1], what);
+        else
+            expect_half(f16, got[q], want[q], sizes[q], what);
+    }
+}
+
+static void gru_half_fuzz(fz_rng *r)
+{
+    gru_case c = { 0 };
+    gru_setup(r, &c);
+    const size_t B = c.B, H = c.H, BH = B * H, G = 3 * H;
+    const int f16 = (int)fz_below(r, 2);
+    const ck_half_format fmt = f16 ? CK_F16 : CK_BF16;
+    uint16_t *in[4] = { to_half(r, f16, c.x, B * G), to_half(r, f16, c.hg, B * G), to_half(r, f16, c.hp, BH),
+                        to_half(r, f16, c.dh, BH) }; /* x, hg, h_prev, dh */
+    snprintf(label, sizeof label, "GRU %s B=%zu H=%zu %s", fz_format_names[f16], B, H, tier_names[c.d.tier]);
+
+    float *ref[5]; /* h, workspace, dx, dhg, dh_prev of the float call */
+    gru_on(&c, r, CK_ISA_SCALAR, ref);
+    static const char *const in_names[4] = { "x", "hg", "h_prev", "dh" };
+    const size_t sizes[5] = { BH, c.W, B * G, B * G, BH };
+    uint16_t *want[5] = { NULL };
+    for (int q = 0; q < 5; ++q)
+        want[q] = q == 1 ? NULL : rounded(f16, ref[q], sizes[q]);
+    const size_t base = strlen(label);
+    for (size_t k = 0; k < fz_nisas; ++k) {
+        const ck_isa isa = fz_isas[k];
+        snprintf(label + base, sizeof label - base, " on %s", ck_isa_name(isa));
+        fz_buf ib[4], ob[5];
+        for (int q = 0; q < 4; ++q)
+            ib[q] = half_buf(r, f16, sizes[q < 2 ? 2 : 0], in[q]);
+        for (int q = 0; q < 5; ++q)
+            ob[q] = q == 1 ? fz_alloc_poisoned(c.W, fz_below(r, 16)) : half_buf(r, f16, sizes[q], NULL);
+        const unsigned control = fz_fp_control();
+        ck_status s1 = ck_gru_forward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&ib[0]), fz_p16(&ib[1]), fz_p16(&ib[2]),
+                                                fz_p16(&ob[0]), ob[1].p);
+        ck_status s2 = ck_gru_backward_half_rows(&c.d, fmt, 0, B, isa, fz_p16(&ib[3]), ob[1].p, fz_p16(&ib[2]),
+                                                 fz_p16(&ob[2]), fz_p16(&ob[3]), fz_p16(&ob[4]));
+        FZ_CHECK(s1 == CK_OK && s2 == CK_OK && fz_fp_control() == control,
+                 "%s: status %d %d, or the FP control register changed", label, s1, s2);
+        for (int q = 0; q < 4; ++q)
+            free(half_collect(&ib[q], in[q], in_names[q]));
+        uint16_t *got[5] = { NULL };
+        for (int q = 0; q < 5; ++q)
+            if (q != 1)
+                got[q] = half_collect(&ob[q], NULL, gru_names[q]);
+        char where[300];
+        snprintf(where, sizeof where, "%s: workspace", label);
+        fz_check_canaries(&ob[1], where);
+        float *w = fz_read(&ob[1]);
+        fz_free(&ob[1]);
+        gru_half_expect(f16, got, w, ref[1], want, sizes, "whole batch:");
+        free(w);
+        for (int q = 0; q < 5; ++q)
+            free(got[q]);
+    }
+    label[base] = 0;
+
+    /* row pieces with h == h_prev and dh_prev == dh; the OpenMP drivers */
+    const ck_isa isa = fz_isas[fz_below(r, fz_nisas)];
+    uint16_t *got[5] = { fz_xmalloc(BH * sizeof(uint16_t)), NULL, fz_xmalloc(B * G * sizeof(uint16_t)),
+                         fz_xmalloc(B * G * sizeof(uint16_t)), fz_xmalloc(BH * sizeof(uint16_t)) };
+    float *w2 = fz_xmalloc(c.W * sizeof(float));
+    memcpy(got[0], in[2], BH * sizeof(uint16_t));
+    memcpy(got[4], in[3], BH * sizeof(uint16_t));
+    for (size_t r0 = 0, r1; r0 < B; r0 = r1) {
+        r1 = r0 + 1 + fz_below(r, B - r0);
+        ck_status s1 = ck_gru_forward_half_rows(&c.d, fmt, r0, r1, isa, in[0], in[1], got[0], got[0], w2);
+        ck_status s2 = ck_gru_backward_half_rows(&c.d, fmt, r0, r1, isa, got[4], ref[1], in[2], got[2], got[3], got[4]);
+        FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: rows [%zu, %zu): status %d %d", label, r0, r1, s1, s2);
+    }
+    gru_half_expect(f16, got, w2, ref[1], want, sizes, "row pieces (h == h_prev, dh_prev == dh):");
+    if (BH >= 2 * CK_OMP_GATE_GRAIN) {
+        const int threads = (int)fz_below(r, 5);
+        ck_status s1 = ck_gru_forward_half_omp(&c.d, fmt, in[0], in[1], in[2], got[0], w2, threads);
+        ck_status s2 = ck_gru_backward_half_omp(&c.d, fmt, in[3], w2, in[2], got[2], got[3], got[4], threads);
+        FZ_CHECK(s1 == CK_OK && s2 == CK_OK, "%s: OpenMP drivers, %d threads: status %d %d", label, threads, s1, s2);
+        gru_half_expect(f16, got, w2, ref[1], want, sizes, "OpenMP:");
+    }
+    for (int q = 0; q < 5; ++q)
+        free(got[q]);
+    free(w2);
+    free_all(ref, 5);
+    for (int q = 0; q < 5; ++q)
+        free(want[q]);
+    for (int q = 0; q < 4; ++q)
+        free(in[q]);
+    free(c.x), free(c.hg), free(c.hp), free(c.dh);
+}
+
 static void fz_run_case(fz_rng *r)
 {
-    if (fz_chance(r, 50))
+    if (fz_chance(r, 25))
+        (fz_chance(r, 50) ? lstm_half_fuzz : gru_half_fuzz)(r);
+    else if (fz_chance(r, 50))
         lstm_fuzz(r);
     else
         gru_fuzz(r);

@@ -5,8 +5,9 @@
 #   2. the libFuzzer builds (-fsanitize=fuzzer), each for LIBFUZZER_SECONDS from an empty corpus;
 #   3. the fuzzers can fail: each scripts/fuzz-mutants/*.patch, applied to a temporary copy of the
 #      sources, is a deliberately broken library that one of them must catch within
-#      MUTANT_SECONDS (fixed seed). A patch that no longer applies fails CI: refresh it against the
-#      current sources (it must still break what its name says).
+#      MUTANT_SECONDS (fixed seed), trying first the fuzzer its preamble names (a line
+#      `Fuzzer: fuzz_gates` before the diff). A patch that no longer applies fails CI: refresh it
+#      against the current sources (it must still break what its name says).
 # Environment: CLANG (default clang), FUZZ_SECONDS (60), LIBFUZZER_SECONDS (20), MUTANT_SECONDS (20).
 set -euo pipefail
 
@@ -48,8 +49,9 @@ for patch in "$root"/scripts/fuzz-mutants/*.patch; do
     # no sanitizer: the fuzzers' own checks must see it; make rebuilds only what the patch touched
     build "$tree" O="$tree/build" SANITIZE= WERROR=0
     caught=
-    order=$fuzzers
-    grep -q '^+++ .*gates' "$patch" && order="fuzz_gates fuzz_activations" # the gates' own code first
+    first=$(sed -n '/^--- /q; s/^Fuzzer: *//p' "$patch") # the one its preamble names first, then the others
+    order=$first
+    for f in $fuzzers; do [ "$f" = "$first" ] || order="$order $f"; done
     for f in $order; do
         start=$(date +%s.%N)
         if ! "$tree/build/$f" --seed 1 --seconds "$MUTANT_SECONDS" >"$out/mutant.log" 2>&1; then
