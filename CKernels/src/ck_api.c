@@ -326,14 +326,15 @@ static const uint16_t *half_table(ck_isa isa, int bf16, int is_tanh, ck_tier tie
 static ck_status run_half(int bf16, int is_tanh, const uint16_t *x, uint16_t *y, size_t n, ck_tier tier,
                           ck_isa isa)
 {
-    const ck_kernel_table *t;
-    ck_status st = ck_table(isa, &t);
+    ck_status st = isa_status(isa);
     if (st == CK_OK)
         st = ck_check_unary_half(x, y, n, tier);
     if (st == CK_OK && n) {
+        const ck_isa running = running_isa(isa);
+        const ck_kernel_table *t = isas[running].table;
         const ck_half_kernels *k = bf16 ? bf16_of(t) : &t->f16;
         ck_half_fn kernel = (is_tanh ? k->tanh : k->sigmoid)[tier];
-        const uint16_t *table = half_table(running_isa(isa), bf16, is_tanh, tier, kernel);
+        const uint16_t *table = half_table(running, bf16, is_tanh, tier, kernel);
         if (table)
             t->half_lookup(table, x, y, n);
         else
